@@ -1,0 +1,1 @@
+"""Sample-web fixtures (being written)."""

@@ -252,7 +252,8 @@ def make_short(seed: int, index: int, standard_sentence: str) -> Story:
         paras[0] = ctx.fill(LEDE)
         paras[1] = ctx.fill(DETAIL) + " " + standard_sentence
     return Story(seed=seed, index=index, topic=ctx.topic, city=ctx.city, country=ctx.country,
-                 title=headline(ctx), alt_titles=[], paragraphs=paras, reporter=ctx.person(), editor=ctx.person())
+                 title=headline(ctx), alt_titles=[], paragraphs=paras, people=list(ctx.people), orgs=list(ctx.orgs),
+                 reporter=ctx.person(), editor=ctx.person())
 
 
 def make_liveblog(seed: int, index: int, day_label: str, subject: str) -> Story:
@@ -269,7 +270,8 @@ def make_liveblog(seed: int, index: int, day_label: str, subject: str) -> Story:
         paras.append(f"{hh:02d}:{mm:02d} {entry}")
     title = f"{subject} live: latest updates as {ctx.event} continues - {day_label}"
     return Story(seed=seed, index=index, topic=ctx.topic, city=ctx.city, country=ctx.country,
-                 title=title, alt_titles=[], paragraphs=paras, reporter=ctx.person(), editor=ctx.person())
+                 title=title, alt_titles=[], paragraphs=paras, people=list(ctx.people), orgs=list(ctx.orgs),
+                 reporter=ctx.person(), editor=ctx.person())
 
 
 def fill_note(r: random.Random, template: str, story: Story) -> str:

@@ -87,7 +87,14 @@ class Ctx:
         )
 
     def fill(self, templates: list[str]) -> str:
-        s = self.r.choice(templates).format(**self.slots())
+        used = self.__dict__.setdefault("used_templates", set())
+        t = self.r.choice(templates)
+        for _ in range(4):
+            if t not in used:
+                break
+            t = self.r.choice(templates)
+        used.add(t)
+        s = t.format(**self.slots())
         return s[0].upper() + s[1:]
 
     def quote(self) -> str:

@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "pipeline.commands.migrate",
     "pipeline.commands.db",
     "pipeline.commands.stats",
+    "pipeline.commands.run",
+    "pipeline.commands.demo",
     "pipeline.sampleweb.cli",
 )
 

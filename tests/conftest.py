@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.plugins.database",
     "tests.plugins.sampleweb",
+    "tests.plugins.airflow",
 ]

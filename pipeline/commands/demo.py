@@ -1,0 +1,24 @@
+"""`newscorpus demo`: serve the sample web, run the nightly pipeline on it, print a summary."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the whole pipeline on the bundled sample web and print what it made",
+        description=(
+            "Serve the sample web on 127.0.1.x, run crawl → extract → dedup into the "
+            "newscorpus_demo database (embedded server) and print a summary."
+        ),
+    )
+    parser.add_argument("--stories", type=int, default=40, help="sample web size (default 40)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.demo import run_demo
+
+    return run_demo(args.stories)

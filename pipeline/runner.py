@@ -1,0 +1,75 @@
+"""`newscorpus run` and `demo`: the nightly stages in one process, with progress and timings.
+
+The same `pipeline.nightly` functions as the Airflow DAG, in the same order. A failed source
+does not stop the others; the run is marked failed and the exit code says so.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pipeline import nightly
+from pipeline.runlock import exclusive_run
+
+T = TypeVar("T")
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    crawl: dict[str, Any] = field(default_factory=dict)
+    extract: dict[str, Any] = field(default_factory=dict)
+    dedup: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems)
+
+
+def run_nightly(
+    sources_path: str | Path | None = None,
+    only: list[str] | None = None,
+    max_pages: int | None = None,
+    trigger: str = "cli",
+    out=sys.stderr,  # noqa: ANN001 - a text stream for progress lines
+) -> RunResult:
+    """migrate → crawl → extract → dedup → refresh → quality checks → report."""
+    with exclusive_run():
+        timings: dict[str, float] = {}
+
+        def stage(name: str, work: Callable[[], T]) -> T:
+            print(f"[{name}] ...", file=out, flush=True)
+            start = time.perf_counter()
+            value = work()
+            timings[name] = round(time.perf_counter() - start, 2)
+            print(f"[{name}] done in {timings[name]:.1f}s", file=out, flush=True)
+            return value
+
+        stage("migrate", nightly.migrate_database)
+        nightly.source_names(sources_path)  # a bad sources file stops here, before the run row
+        run_id = nightly.start_run(trigger)
+        result = RunResult(run_id=run_id, stage_seconds=timings)
+        try:
+            result.crawl = stage("crawl", lambda: nightly.crawl_sources(
+                run_id, sources_path, only=only, max_pages=max_pages, raise_on_failed_source=False))
+            result.extract = stage("extract", lambda: nightly.extract_pages(sources_path))
+            result.dedup = stage("dedup", lambda: nightly.deduplicate(run_id))
+            stage("refresh", nightly.refresh)
+            result.problems = stage("quality", lambda: nightly.quality_problems(run_id))
+            failed_sources = result.crawl.get("failed_sources") or []
+            if failed_sources:
+                result.problems.append(f"crawl failed for {', '.join(failed_sources)}")
+        except BaseException as exc:
+            nightly.finish_run(run_id, failed=True, error=f"{type(exc).__name__}: {exc}")
+            raise
+        result.report = stage("report", lambda: nightly.finish_run(
+            run_id, failed=result.failed, error="; ".join(result.problems) or None))
+        return result

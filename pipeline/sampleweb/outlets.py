@@ -82,8 +82,9 @@ TABLOID_SNIPPETS_COURIER = dict(
 TABLOID_SNIPPETS_LANTERN = dict(
     para='<p>{text}</p>',
     related='<p class="related-link"><b>Read more: <a href="{url}">{title}</a></b></p>',
-    most_read=('<aside class="most-read-inline"><span class="heading">Most read in {outlet}</span>{items}</aside>'),
-    most_read_item='<a class="headline-link" href="{url}">{title}</a>',
+    most_read=('<div class="most-read-inline"><p class="most-read-inline__heading"><strong>Most read in {outlet}</strong></p>'
+               '{items}</div>'),
+    most_read_item='<p class="most-read-inline__item"><a class="headline-link" href="{url}">{title}</a></p>',
     read_more=('<aside class="read-more-links"><div class="read-more-links__heading">Read More on {outlet}</div>{items}</aside>'),
     read_more_item='<div class="read-more-links__item"><a href="{url}">{title}</a></div>',
     figure=('<div class="in-article-image"><picture><img src="/incoming/article{img}.ece/ALTERNATES/s615/{img}.jpg" alt="{alt}"></picture>'

@@ -66,25 +66,9 @@ class Ctx:
         n = r.choice([r.randint(2, 19), r.randint(20, 99), r.randint(100, 990), r.randint(1000, 98000)])
         return f"{n:,}"
 
-    def slots(self) -> dict:
-        r = self.r
-        name, role = r.choice(self.people)
-        name2, role2 = r.choice(self.people)
-        cur, mag = r.choice(V.CURRENCIES)
-        return dict(
-            city=self.city, country=self.country, org=r.choice(self.orgs), org2=r.choice(self.orgs),
-            name=name, role=role, surname=name.split()[-1], name2=name2, role2=role2,
-            surname2=name2.split()[-1], event=self.event, event2=r.choice(self.t["events"]),
-            thing=r.choice(self.t["things"]), thing2=r.choice(self.t["things"]),
-            verb=r.choice(self.t["verbs"]), verb2=r.choice(self.t["verbs"]), adj=r.choice(V.ADJECTIVES),
-            adj2=r.choice(V.ADJECTIVES), adv=r.choice(V.ADVERBS),
-            time=r.choice(V.TIME_PHRASES).format(wd=r.choice(V.WEEKDAYS)), wd=self.wd,
-            group=r.choice(V.GROUPS), group2=r.choice(V.GROUPS), num=self.num(), num2=self.num(),
-            unit=r.choice(V.UNITS), unit2=r.choice(V.UNITS), pct=f"{r.randint(2, 89)}",
-            money=f"{cur}{r.randint(2, 950)} {mag}", feeling=r.choice(V.FEELINGS),
-            age=str(r.randint(19, 84)), year=str(r.randint(1987, 2024)), month=r.choice(V.MONTHS),
-            say=r.choice(V.SAY_VERBS).format(wd=r.choice(V.WEEKDAYS)),
-        )
+    def slots(self) -> "Slots":
+        """Template slots, drawn lazily: only the keys a template uses consume randomness."""
+        return Slots(self)
 
     def fill(self, templates: list[str]) -> str:
         used = self.__dict__.setdefault("used_templates", set())
@@ -94,20 +78,89 @@ class Ctx:
                 break
             t = self.r.choice(templates)
         used.add(t)
-        s = t.format(**self.slots())
+        s = t.format_map(self.slots())
         return s[0].upper() + s[1:]
 
     def quote(self) -> str:
         r = self.r
         obj = r.choice(["the {event}", "the {thing}", "what happened in {city}", "the {adj} {event}",
-                        "{org}", "the state of the {thing}", "the {thing} in {city}"]).format(**self.slots())
+                        "{org}", "the state of the {thing}", "the {thing} in {city}"]).format_map(self.slots())
         parts = [f"{r.choice(V.QUOTE_OPENERS)} {r.choice(V.QUOTE_MIDDLES)} {obj}, {r.choice(V.QUOTE_CLOSERS)}."]
         if r.random() < 0.5:
-            obj2 = r.choice(["{group}", "every one of the {group}", "the {group} of {city}"]).format(**self.slots())
+            obj2 = r.choice(["{group}", "every one of the {group}", "the {group} of {city}"]).format_map(self.slots())
             parts.append(f"{r.choice(V.QUOTE_OPENERS)} {r.choice(V.QUOTE_MIDDLES)} {obj2}.")
         q = " ".join(parts)
         self.used_quotes.append(q)
         return q
+
+
+class Slots(dict):
+    """A lazily-filled mapping for str.format_map; related keys (name/role/surname) stay consistent."""
+
+    def __init__(self, ctx: Ctx):
+        super().__init__()
+        self.ctx = ctx
+
+    def _person(self, n: str) -> tuple[str, str]:
+        key = "_p" + n
+        if key not in self:
+            dict.__setitem__(self, key, self.ctx.r.choice(self.ctx.people))
+        return dict.__getitem__(self, key)
+
+    def __missing__(self, key: str):
+        c, r = self.ctx, self.ctx.r
+        t = c.t
+        if key in ("name", "role", "surname", "name2", "role2", "surname2"):
+            n = "2" if key.endswith("2") else ""
+            name, role = self._person(n)
+            v = {"name": name, "role": role, "surname": name.split()[-1]}[key.rstrip("2")]
+        elif key == "city":
+            v = c.city
+        elif key == "country":
+            v = c.country
+        elif key == "event":
+            v = c.event
+        elif key == "wd":
+            v = c.wd
+        elif key in ("org", "org2"):
+            v = r.choice(c.orgs)
+        elif key == "event2":
+            v = r.choice(t["events"])
+        elif key in ("thing", "thing2"):
+            v = r.choice(t["things"])
+        elif key in ("verb", "verb2"):
+            v = r.choice(t["verbs"])
+        elif key in ("adj", "adj2"):
+            v = r.choice(V.ADJECTIVES)
+        elif key == "adv":
+            v = r.choice(V.ADVERBS)
+        elif key == "time":
+            v = r.choice(V.TIME_PHRASES).format(wd=r.choice(V.WEEKDAYS))
+        elif key in ("group", "group2"):
+            v = r.choice(V.GROUPS)
+        elif key in ("num", "num2"):
+            v = c.num()
+        elif key in ("unit", "unit2"):
+            v = r.choice(V.UNITS)
+        elif key == "pct":
+            v = str(r.randint(2, 89))
+        elif key == "money":
+            cur, mag = r.choice(V.CURRENCIES)
+            v = f"{cur}{r.randint(2, 950)} {mag}"
+        elif key == "feeling":
+            v = r.choice(V.FEELINGS)
+        elif key == "age":
+            v = str(r.randint(19, 84))
+        elif key == "year":
+            v = str(r.randint(1987, 2024))
+        elif key == "month":
+            v = r.choice(V.MONTHS)
+        elif key == "say":
+            v = r.choice(V.SAY_VERBS).format(wd=r.choice(V.WEEKDAYS))
+        else:
+            raise KeyError(key)
+        dict.__setitem__(self, key, v)
+        return v
 
 
 # --------------------------------------------------------------------------- templates
@@ -159,7 +212,8 @@ def frame_quote(r: random.Random, q: str, slots: dict) -> str:
     if frame.startswith('"{q}"') and q.endswith("."):
         frame = frame.replace('"{q}"', '"{q},"', 1)
         q = q[:-1]
-    return frame.format(q=q, **slots)
+    dict.__setitem__(slots, "q", q)
+    return frame.format_map(slots)
 
 
 QUOTE_FRAMES = [
@@ -186,13 +240,19 @@ def _short_org(org: str) -> str:
 
 
 def headline(ctx: Ctx, quote: str | None = None) -> str:
+    tpl = ctx.r.choice(HEADLINES)
     s = ctx.slots()
-    words = (quote or ctx.quote()).split()
-    short_quote = " ".join(words[:5]).rstrip(",.")
-    s.update(Adj=s["adj"].capitalize(), City=s["city"], Org_short=_short_org(s["org"]).capitalize(),
-             org_short=_short_org(s["org"]), Group=s["group"].capitalize(), Name=s["name"],
-             Event=s["event"].capitalize(), short_quote=short_quote)
-    return ctx.r.choice(HEADLINES).format(**s)
+    if "{short_quote}" in tpl:
+        words = (quote or ctx.quote()).split()
+        s["short_quote"] = " ".join(words[:5]).rstrip(",.")
+    for k in ("adj", "group", "event"):
+        if "{" + k.capitalize() + "}" in tpl:
+            s[k.capitalize()] = s[k].capitalize()
+    if "_short}" in tpl.lower():
+        s["org_short"] = _short_org(s["org"])
+        s["Org_short"] = s["org_short"].capitalize()
+    s["City"], s["Name"] = s["city"], s["name"] if "{Name}" in tpl else ""
+    return tpl.format_map(s)
 
 
 def body(ctx: Ctx, target_words: int, fixed_quotes: list[str] | None = None) -> list[str]:

@@ -1,6 +1,13 @@
-"""Per-source crawl health, shared by `newscorpus stats` and the DAG's quality checks."""
+"""Per-source crawl health, shared by `newscorpus stats` and the DAG's quality checks.
+
+Everything is read from the `news.source_health` view (one row per source and UTC night)
+and the `news.furniture_markers` table, so the numbers an operator sees in `stats` are the
+numbers the DAG's data-quality task judges.
+"""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 import psycopg2.extensions
 
@@ -12,6 +19,39 @@ where night >= (now() at time zone 'UTC')::date - %(nights)s
 order by night desc, source
 """
 
+# (view column, short header) printed by `newscorpus stats`, in order
+STATS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("night", "night"),
+    ("source", "source"),
+    ("pages_fetched", "fetched"),
+    ("pages_failed", "failed"),
+    ("blocked_share", "403/429"),
+    ("articles", "articles"),
+    ("empty_share", "empty"),
+    ("undated_share", "undated"),
+    ("copy_share", "copies"),
+    ("furniture_articles", "furniture"),
+    ("published_after_fetched", "pub>fetch"),
+    ("published_in_future", "future"),
+    ("far_from_lastmod", "!lastmod"),
+)
+
+NIGHTS_QUERY = """
+select source, night, pages_fetched, pages_failed, articles, furniture_articles
+from news.source_health
+where night in (%(night)s, %(night)s - 1)
+"""
+
+FURNITURE_QUERY = """
+select a.source, f.marker, count(*) as articles
+from news.pages as p
+join news.articles as a on a.page_id = p.page_id and a.is_article
+join news.furniture_markers as f on strpos(a.text, f.marker) > 0
+where (p.fetched_at at time zone 'UTC')::date = %(night)s
+group by a.source, f.marker
+order by a.source, f.marker
+"""
+
 
 def source_health(
     conn: psycopg2.extensions.connection, nights: int = 7, source: str | None = None
@@ -20,3 +60,71 @@ def source_health(
     with conn, conn.cursor() as cur:
         cur.execute(HEALTH_QUERY, {"nights": nights, "source": source})
         return [col.name for col in cur.description], cur.fetchall()
+
+
+def stats_table(columns: list[str], rows: list[tuple]) -> tuple[list[str], list[list]]:
+    """The `stats` selection of source_health columns, with short headers."""
+    index = [columns.index(name) for name, _ in STATS_COLUMNS]
+    return [header for _, header in STATS_COLUMNS], [[row[i] for i in index] for row in rows]
+
+
+def quality_problems(
+    conn: psycopg2.extensions.connection, run_id: int | date | None = None
+) -> list[str]:
+    """Human-readable data-quality problems of one night; empty when all is well.
+
+    Args:
+        run_id: a crawl run (its UTC start date is the night judged), a `date` (that night),
+            or None (the latest night with any fetch).
+
+    Problems reported, per source:
+      - it had articles the night before and has none this night;
+      - every fetch failed this night;
+      - articles fetched this night still contain furniture (markers named, with counts).
+    """
+    night = _night_of(conn, run_id)
+    if night is None:
+        return []
+    with conn, conn.cursor() as cur:
+        cur.execute(NIGHTS_QUERY, {"night": night})
+        rows = cur.fetchall()
+        cur.execute(FURNITURE_QUERY, {"night": night})
+        furniture = cur.fetchall()
+    tonight = {row[0]: row for row in rows if row[1] == night}
+    before = {row[0]: row for row in rows if row[1] == night - timedelta(days=1)}
+    problems: list[str] = []
+    for source in sorted(before):
+        had = before[source][4]
+        now = tonight[source][4] if source in tonight else 0
+        if had and not now:
+            problems.append(
+                f"{source}: no articles on {night} (had {had} on {night - timedelta(days=1)})"
+            )
+    for source, _, fetched, failed, _, _ in sorted(tonight.values()):
+        if fetched and failed == fetched:
+            problems.append(f"{source}: all {fetched} fetches failed on {night}")
+    markers: dict[str, list[str]] = {}
+    for source, marker, count in furniture:
+        markers.setdefault(source, []).append(f"{marker.strip()!r} in {count}")
+    for source, found in sorted(markers.items()):
+        articles = tonight[source][5] if source in tonight else 0
+        problems.append(
+            f"{source}: furniture left in {articles} article(s) fetched on {night}: "
+            + ", ".join(found)
+        )
+    return problems
+
+
+def _night_of(conn: psycopg2.extensions.connection, run_id: int | date | None) -> date | None:
+    with conn, conn.cursor() as cur:
+        if isinstance(run_id, date):
+            return run_id
+        if run_id is None:
+            cur.execute("select max((fetched_at at time zone 'UTC')::date) from news.pages")
+        else:
+            cur.execute(
+                "select (started_at at time zone 'UTC')::date from news.crawl_runs where run_id = %s",
+                (run_id,),
+            )
+        row = cur.fetchone()
+        return row[0] if row else None

@@ -1,4 +1,7 @@
--- news.all_articles: one row per article, copies included (contract view)
+-- news.all_articles: one row per article, copies included (contract view).
+-- cluster_id/similarity are null until `newscorpus dedup` has seen the article; an article
+-- not yet deduplicated counts as its own canonical. search_vector (title weight A, text
+-- weight B, 'english') is what full-text queries match with @@ websearch_to_tsquery(...).
 create or replace view news.all_articles as
 select
     a.article_id,
@@ -15,7 +18,9 @@ select
     a.word_count,
     m.cluster_id,
     coalesce(c.canonical_article_id = a.article_id, true) as is_canonical,
-    case when c.canonical_article_id = a.article_id then 1.0::real else m.similarity end as similarity
+    case when c.canonical_article_id = a.article_id then 1.0::real else m.similarity end as similarity,
+    a.search_tsv                            as search_vector,
+    m.method                                as match_method
 from news.articles as a
 join news.sources as s on s.name = a.source
 join news.pages as p on p.page_id = a.page_id

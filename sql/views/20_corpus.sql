@@ -1,15 +1,7 @@
--- news.corpus: one row per story, the canonical (original) article of each cluster (contract view)
+-- news.corpus: one row per story, the canonical (original) article of each cluster (contract view).
+-- copies/outlets are computed per cluster in a lateral subquery, so a query that selects a
+-- few stories (by date, id or search) reads only their members, never the whole table.
 create or replace view news.corpus as
-with cluster_outlets as (
-    select
-        m.cluster_id,
-        count(*) - 1                          as copies,
-        array_agg(distinct s.outlet order by s.outlet) as outlets
-    from news.cluster_members as m
-    join news.articles as a on a.article_id = m.article_id
-    join news.sources as s on s.name = a.source
-    group by m.cluster_id
-)
 select
     c.cluster_id,
     a.article_id,
@@ -23,10 +15,18 @@ select
     a.language,
     a.text,
     a.word_count,
-    co.copies::integer as copies,
-    co.outlets
+    story.copies,
+    story.outlets
 from news.clusters as c
 join news.articles as a on a.article_id = c.canonical_article_id
 join news.sources as s on s.name = a.source
-join cluster_outlets as co on co.cluster_id = c.cluster_id
+cross join lateral (
+    select
+        (count(*) filter (where m.article_id <> c.canonical_article_id))::integer as copies,
+        array_agg(distinct member_source.outlet order by member_source.outlet)     as outlets
+    from news.cluster_members as m
+    join news.articles as member on member.article_id = m.article_id
+    join news.sources as member_source on member_source.name = member.source
+    where m.cluster_id = c.cluster_id
+) as story
 where a.is_article;

@@ -1,0 +1,69 @@
+"""`newscorpus search "phrase"`: full-text search of the corpus, one row per story."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+
+def iso_date(value: str) -> date:
+    """argparse type for --since: YYYY-MM-DD (a bad value is a usage error, exit 2)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {value!r}")
+    return number
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "search",
+        help="full-text search, one row per story (its original) unless --all-copies",
+        description=(
+            'Search titles and texts (English stemming). Web-search syntax: "exact phrase", '
+            "or, -excluded. A story is listed once, as its original, ranked by its best match."
+        ),
+    )
+    parser.add_argument("phrase", help='what to search for, e.g. \'"council tax" -scotland\'')
+    parser.add_argument("--since", type=iso_date, metavar="DATE",
+                        help="only articles published on or after DATE (YYYY-MM-DD, UTC)")
+    parser.add_argument("--source", metavar="NAME",
+                        help="only stories this source ran (its name in sources.yaml)")
+    parser.add_argument("--all-copies", action="store_true",
+                        help="list every matching article, copies included")
+    parser.add_argument("--limit", type=positive_int, default=20, metavar="N",
+                        help="at most N rows (default 20)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from pipeline import db
+    from pipeline.search import search
+
+    with db.connection() as conn:
+        result = search(conn, args.phrase, since=args.since, source=args.source,
+                        all_copies=args.all_copies, limit=args.limit)
+    if not result.rows:
+        print("no matches")
+        return 0
+    shown = ["rank", "published_at", "outlet", "copies", "title", "url"]
+    index = [result.columns.index(name) for name in shown]
+    rows = [
+        [row[i].strftime("%Y-%m-%d %H:%M") if name == "published_at" and row[i] else row[i]
+         for name, i in zip(shown, index)]
+        for row in result.rows
+    ]
+    print(tabulate(rows, headers=shown, tablefmt="simple", maxcolwidths=[None, None, 20, None, 60, None]))
+    print(f"{len(rows)} {'article(s)' if args.all_copies else 'story(ies)'}")
+    return 0

@@ -1,0 +1,175 @@
+"""A database loaded from the sample web's answer key, for the views/search/export/cookbook tests.
+
+No crawl, no extraction, no dedup: sources, pages and articles come straight from the key
+through `pipeline.load.upsert`; clusters and members are built from the key's story_ids
+(canonical = the key's original, similarity = the word 5-shingle Jaccard of the texts).
+The key's clock is shifted so its second night is *today* (UTC): queries written with
+`now()` (this week, last 7 nights) see the data whatever day the tests run.
+
+Also a pytest module (no tests of its own): the fixtures are imported by the test modules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from pipeline.load import upsert
+from pipeline.sampleweb.cli import base_urls_for
+from pipeline.sampleweb.key import AnswerKey, KeyArticle, load_key, write_key
+from pipeline.sampleweb.site import Site
+from pipeline.sampleweb.world import CRAWL, World
+from tests.plugins.database import TEMPLATE_DB, _new_database
+
+STORIES, SEED = 40, 7
+
+
+@dataclass
+class LoadedKey:
+    """What the loader put in the database, for assertions."""
+
+    url: str
+    key: AnswerKey
+    shift: timedelta                 # added to every key time
+    article_ids: dict[str, int]      # key url -> article_id
+    cluster_ids: dict[str, int]      # story_id -> cluster_id
+
+    def when(self, iso: str) -> datetime:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")) + self.shift
+
+    def night(self, day: int):
+        return (CRAWL[day] + self.shift).date()
+
+
+def key_shift(now: datetime | None = None) -> timedelta:
+    """Whole days that move the key's night 2 onto today (UTC)."""
+    today = (now or datetime.now(UTC)).date()
+    return timedelta(days=(today - CRAWL[2].date()).days)
+
+
+def write_sample_key(directory: Path) -> AnswerKey:
+    """The sample web's answer key (seed 7, 40 stories) without serving it."""
+    site = Site(World(SEED, STORIES), base_urls_for("127.0.1", 8000), day=1, slow_seconds=6)
+    return load_key(write_key(site, directory))
+
+
+def shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
+    words = text.lower().split()
+    return {tuple(words[i:i + size]) for i in range(max(1, len(words) - size + 1))}
+
+
+def jaccard(a: str, b: str) -> float:
+    left, right = shingles(a), shingles(b)
+    return len(left & right) / len(left | right) if left | right else 1.0
+
+
+def load_answer_key(conn: psycopg2.extensions.connection, key: AnswerKey, shift: timedelta) -> LoadedKey:
+    """Load the key as if both nights had been crawled, extracted and deduplicated."""
+    def when(iso: str) -> datetime:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")) + shift
+
+    with conn, conn.cursor() as cur:
+        upsert(conn, "news.sources", ["name", "outlet", "kind", "domains"],
+               [(s["name"], s["outlet"], s["kind"], [s["host"]]) for s in key.sources],
+               conflict=["name"])
+        runs = {}
+        for day in (1, 2):
+            cur.execute(
+                "insert into news.crawl_runs (started_at, finished_at, status, trigger)"
+                " values (%s, %s, 'succeeded', 'test') returning run_id",
+                (CRAWL[day] + shift, CRAWL[day] + shift + timedelta(minutes=20)),
+            )
+            runs[day] = cur.fetchone()[0]
+        pages = []
+        for article in key:
+            pages.append(_page(article, article.day, article.title, article.text, runs, shift))
+            if article.day2:
+                pages.append(_page(article, 2, article.day2["title"], article.day2["text"], runs, shift))
+        failed = [f for f in key.faults if f["expected"].startswith(("http-404", "error", "timeout"))]
+        for fault in failed:
+            source = next(s["name"] for s in key.sources if fault["url"].startswith(s["base_url"] + "/"))
+            status = 404 if fault["expected"].startswith("http-404") else 0
+            pages.append((runs[1], source, fault["url"], fault["url"], status, None, None, None,
+                          fault["fault"], CRAWL[1] + shift, None))
+        upsert(conn, "news.pages",
+               ["run_id", "source", "url", "final_url", "status", "content_type", "body_zlib",
+                "body_hash", "error", "fetched_at", "lastmod"],
+               pages, conflict=None)
+        cur.execute("select url, fetched_at, page_id from news.pages")
+        page_ids = {(url, fetched): page_id for url, fetched, page_id in cur.fetchall()}
+        articles = []
+        for article in key:
+            day = 2 if article.day2 else article.day
+            title, text = (article.day2["title"], article.day2["text"]) if article.day2 else (article.title, article.text)
+            body = "\n\n".join(text)
+            articles.append((article.url, article.source, page_ids[(article.url, CRAWL[day] + shift)],
+                             title, article.byline, when(article.published_at), "en", body,
+                             len(body.split()), hashlib.sha256(body.encode()).digest(), "answer-key"))
+        upsert(conn, "news.articles",
+               ["canonical_url", "source", "page_id", "title", "byline", "published_at", "language",
+                "text", "word_count", "text_hash", "extractor_version"],
+               articles, conflict=["canonical_url"])
+        cur.execute("select canonical_url, article_id, text from news.articles")
+        stored = {url: (article_id, text) for url, article_id, text in cur.fetchall()}
+        article_ids = {url: article_id for url, (article_id, _) in stored.items()}
+        upsert(conn, "news.clusters", ["canonical_article_id"],
+               [(article_ids[a.url],) for a in key if a.is_original], conflict=["canonical_article_id"])
+        cur.execute("select canonical_article_id, cluster_id from news.clusters")
+        cluster_of_canonical = dict(cur.fetchall())
+        cluster_ids, members = {}, []
+        for story_id, story in key.stories().items():
+            original = next(a for a in story if a.is_original)
+            cluster_id = cluster_of_canonical[article_ids[original.url]]
+            cluster_ids[story_id] = cluster_id
+            for article in story:
+                if article is original:
+                    members.append((article_ids[article.url], cluster_id, None, 1.0, "self"))
+                else:
+                    similarity = round(jaccard(stored[article.url][1], stored[original.url][1]), 4)
+                    members.append((article_ids[article.url], cluster_id, article_ids[original.url],
+                                    similarity, "minhash"))
+        upsert(conn, "news.cluster_members",
+               ["article_id", "cluster_id", "matched_article_id", "similarity", "method"],
+               members, conflict=["article_id"])
+    return LoadedKey(url="", key=key, shift=shift, article_ids=article_ids, cluster_ids=cluster_ids)
+
+
+def _page(article: KeyArticle, day: int, title: str, text: list[str], runs: dict, shift: timedelta) -> tuple:
+    html = f"<html><head><title>{title}</title></head><body>{''.join(f'<p>{p}</p>' for p in text)}</body></html>"
+    body = html.encode()
+    published = datetime.fromisoformat(article.published_at.replace("Z", "+00:00")) + shift
+    lastmod = published if day == article.day else CRAWL[day] + shift - timedelta(hours=3)
+    return (runs[day], article.source, article.url, article.url, 200, "text/html; charset=utf-8",
+            zlib.compress(body), hashlib.sha256(body).digest(), None, CRAWL[day] + shift, lastmod)
+
+
+@pytest.fixture(scope="session")
+def sample_key(tmp_path_factory: pytest.TempPathFactory) -> AnswerKey:
+    return write_sample_key(tmp_path_factory.mktemp("answer-key"))
+
+
+@pytest.fixture(scope="session")
+def key_database(pg_server_url: str, template_database_url: str, sample_key: AnswerKey) -> Iterator[LoadedKey]:
+    """One database loaded from the key, shared read-only by the tests of a session."""
+    url = _new_database(pg_server_url, TEMPLATE_DB)
+    conn = psycopg2.connect(url)
+    try:
+        loaded = load_answer_key(conn, sample_key, key_shift())
+    finally:
+        conn.close()
+    loaded.url = url
+    yield loaded
+
+
+@pytest.fixture
+def key_conn(key_database: LoadedKey) -> Iterator[psycopg2.extensions.connection]:
+    conn = psycopg2.connect(key_database.url)
+    yield conn
+    conn.close()

@@ -4,7 +4,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,8 +36,24 @@ def key(written):
 
 
 def test_same_seed_is_byte_identical(written, tmp_path):
-    assert sw_main(["write", str(tmp_path / "b")]) == 0
+    # another process with another hash seed: no dependence on set/dict order or hash randomisation
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    subprocess.run([sys.executable, "-m", "pipeline.sampleweb", "write", str(tmp_path / "b")], check=True,
+                   env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
     assert _tree_hash(written) == _tree_hash(tmp_path / "b")
+
+
+def test_cli_add_parser_registers_sample_web(tmp_path):
+    import argparse
+
+    from pipeline.sampleweb.cli import add_parser
+    parser = argparse.ArgumentParser(prog="newscorpus")
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["sample-web", "write", str(tmp_path / "w"), "--stories", "5", "--seed", "3"])
+    assert args.func(args) == 0
+    assert load_key(tmp_path / "w").meta["stories"] == 5
+    args = parser.parse_args(["sample-web", "serve", "--port", "0", "--day", "2"])
+    assert callable(args.func) and args.day == 2 and args.slow_seconds == 6
 
 
 def test_different_seed_different_stories(key, tmp_path):

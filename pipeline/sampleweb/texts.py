@@ -41,7 +41,7 @@ class Story:
 class Ctx:
     """Entities of one story plus the rng, for filling sentence templates."""
 
-    def __init__(self, rng: random.Random, topic: str | None = None, place=None):
+    def __init__(self, rng: random.Random, topic: str | None = None, place=None, event: str | None = None):
         self.r = rng
         self.topic = topic or rng.choice(V.TOPIC_NAMES)
         self.t = V.TOPICS[self.topic]
@@ -49,6 +49,8 @@ class Ctx:
         self.people = [(self.person(), rng.choice(self.t["roles"])) for _ in range(rng.randint(3, 6))]
         self.orgs = [self.org() for _ in range(rng.randint(2, 3))]
         self.event = rng.choice(self.t["events"])
+        if event:
+            self.event = event
         self.wd = rng.choice(V.WEEKDAYS)
         self.used_quotes: list[str] = []
 
@@ -285,23 +287,24 @@ def body(ctx: Ctx, target_words: int, fixed_quotes: list[str] | None = None) -> 
     return paras
 
 
-def story_ctx(seed: int, index: int, topic: str | None = None, place=None) -> Ctx:
-    return Ctx(rng_for(seed, index, "entities"), topic, place)
+def story_ctx(seed: int, index: int, topic: str | None = None, place=None, event: str | None = None) -> Ctx:
+    return Ctx(rng_for(seed, index, "entities"), topic, place, event)
 
 
-def story_title(seed: int, index: int, topic: str | None = None, place=None) -> tuple[str, list[str]]:
+def story_title(seed: int, index: int, topic: str | None = None, place=None,
+                event: str | None = None) -> tuple[str, list[str]]:
     """Headline and three alternative headlines, cheap: no body is generated."""
-    ctx = story_ctx(seed, index, topic, place)
+    ctx = story_ctx(seed, index, topic, place, event)
     ctx.r = rng_for(seed, index, "title")
     return headline(ctx), [headline(ctx) for _ in range(3)]
 
 
-def make_story(seed: int, index: int, *, topic: str | None = None, place=None,
+def make_story(seed: int, index: int, *, topic: str | None = None, place=None, event: str | None = None,
                fixed_quotes: list[str] | None = None, min_words: int = 320, max_words: int = 1300) -> Story:
-    ctx = story_ctx(seed, index, topic, place)
+    ctx = story_ctx(seed, index, topic, place, event)
     people, orgs = list(ctx.people), list(ctx.orgs)
     reporter, editor = ctx.person(), ctx.person()
-    title, alts = story_title(seed, index, topic, place)
+    title, alts = story_title(seed, index, topic, place, event)
     r = ctx.r = rng_for(seed, index, "body")
     target = int(min(max_words, max(min_words, r.lognormvariate(6.4, 0.45))))
     paras = body(ctx, target, fixed_quotes)

@@ -201,7 +201,7 @@ class World:
             a_plan = self.stories[a_idx]
             ctx = T.story_ctx(seed, a_idx)
             b = StoryPlan(nxt, "shared-quote", "", a_plan.day, a_plan.published + timedelta(minutes=95),
-                          partner=a_idx, topic=ctx.topic, place=(ctx.city, ctx.country))
+                          partner=a_idx, topic=ctx.topic, place=(ctx.city, ctx.country), label=ctx.event)
             a_orig = self._original_of(a_idx)
             a_orig.distractor = "shared-quote"
             a_kind = O.BY_SLUG[a_plan.origin].kind
@@ -209,7 +209,7 @@ class World:
             b.origin = pool[k % len(pool)]
             b.day = 1 if b.published < CRAWL[1] else 2
             self.stories.append(b)
-            title, _ = T.story_title(seed, nxt, b.topic, b.place)
+            title, _ = T.story_title(seed, nxt, b.topic, b.place, b.label)
             self._add(source=b.origin, story=nxt, title=title, published=b.published, day=b.day,
                       is_original=True, distractor="shared-quote")
             nxt += 1
@@ -275,7 +275,7 @@ class World:
             quotes = partner.quotes[:2] or [partner.paragraphs[-2]]
             r = T.rng_for(self.seed, idx, "quotes")
             shared = quotes[: r.choice((1, 2))]
-            return T.make_story(self.seed, idx, topic=sp.topic, place=sp.place, fixed_quotes=shared)
+            return T.make_story(self.seed, idx, topic=sp.topic, place=sp.place, event=sp.label, fixed_quotes=shared)
         st = T.make_story(self.seed, idx)
         if sp.kind == "fault" and sp.label == "wrong-charset":
             st.paragraphs.insert(1, "Regulars at the café on the corner say the owner’s “naïve” idea — a menu "

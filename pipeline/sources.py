@@ -92,6 +92,15 @@ class SourcesFile(BaseModel):
     sources: list[Source] = Field(min_length=1)
     settings: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("settings")
+    @classmethod
+    def _allowed_settings(cls, settings: dict[str, Any]) -> dict[str, Any]:
+        """Only the crawl settings on spiders.settings.OVERRIDABLE may change (politeness stays)."""
+        from spiders.settings import check_overrides
+
+        check_overrides(settings)
+        return settings
+
     @field_validator("sources")
     @classmethod
     def _unique_names(cls, sources: list[Source]) -> list[Source]:

@@ -1,0 +1,224 @@
+"""`crawl()`: fetch what the sources' feeds and sitemaps announce into news.pages.
+
+Scrapy runs in a child process (`python -m spiders.run`), one per call, because Twisted's
+reactor cannot be restarted: this makes `crawl()` callable any number of times from one
+Python process (the CLI's `run`, Airflow tasks, tests). The child writes pages and per-source
+counters to PostgreSQL as it goes and its outcome to a JSON file read back here.
+
+SIGTERM/SIGINT received while the child runs are passed on to it once; Scrapy then stops
+gracefully (pages already fetched are stored) and the run is recorded as 'interrupted'.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import db, paths
+from pipeline.errors import NewscorpusError
+from pipeline.runs import finish_run, start_run
+from pipeline.sources import load_sources, upsert_sources
+
+log = logging.getLogger(__name__)
+
+CHILD_GRACE_SECONDS = 90  # after a forwarded signal, how long the child may take to flush
+
+
+@dataclass
+class SourceCounts:
+    """What one crawl did for one source."""
+
+    status: str = "ok"              # ok | failed (no feed or sitemap could be read)
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    pages_new: int = 0
+    pages_updated: int = 0
+    pages_unchanged: int = 0
+    bytes: int = 0
+    urls_announced: int = 0
+    urls_skipped_known: int = 0
+    robots_blocked: int = 0
+    documents_ok: int = 0
+    documents_failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CrawlSummary:
+    """The outcome of `crawl()`.
+
+    Args:
+        run_id: the news.crawl_runs row the counts were added to.
+        status: succeeded | failed | interrupted. 'failed' when the crawl itself broke or
+            every selected source failed; one failed source among working ones does not fail
+            the run, it is listed in `failed_sources`.
+        sources: per-source counts, keyed by source name.
+        seconds: wall time of the crawl.
+        error: one line when status is not 'succeeded' or a source failed.
+    """
+
+    run_id: int
+    status: str
+    sources: dict[str, SourceCounts]
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def failed_sources(self) -> list[str]:
+        return [name for name, counts in self.sources.items() if counts.status == "failed"]
+
+    @property
+    def pages_fetched(self) -> int:
+        return sum(c.pages_fetched for c in self.sources.values())
+
+    def as_report(self) -> dict[str, Any]:
+        return {**asdict(self), "failed_sources": self.failed_sources}
+
+    def table(self) -> str:
+        from tabulate import tabulate
+
+        rows = [
+            (name, c.status, c.urls_announced, c.pages_fetched, c.pages_failed, c.pages_new,
+             c.pages_updated, c.pages_unchanged, c.urls_skipped_known, c.robots_blocked,
+             c.documents_failed, f"{c.bytes / 1e6:.1f}")
+            for name, c in self.sources.items()
+        ]
+        headers = ("source", "status", "announced", "fetched", "failed", "new", "updated",
+                   "unchanged", "known", "robots", "doc errors", "MB")
+        return tabulate(rows, headers=headers, tablefmt="simple")
+
+
+def crawl(
+    sources_path: str | Path | None = None,
+    only: list[str] | None = None,
+    max_pages: int | None = None,
+    run_id: int | None = None,
+    trigger: str = "cli",
+    verbose: bool = False,
+) -> CrawlSummary:
+    """Crawl the selected sources once; see CrawlSummary. The database must be migrated.
+
+    With `run_id`, counts are added to that run and the run is left open for the caller to
+    finish; without, a run is started and finished here. A bad sources file or an unknown
+    source name raises ConfigError before any request is made.
+    """
+    sources_path = Path(sources_path or paths.DEFAULT_SOURCES).resolve()
+    sources_file = load_sources(sources_path)
+    selected = sources_file.select(only)
+    database_url = db.database_url()
+    own_run = run_id is None
+    with db.connection(database_url) as conn:
+        with conn:
+            upsert_sources(conn, sources_file.sources)
+        if own_run:
+            run_id = start_run(conn, trigger)
+    started = time.monotonic()
+    status, error, result = "failed", None, {}
+    try:
+        status, error, result = _run_child(sources_path, [s.name for s in selected], max_pages, run_id,
+                                           database_url, verbose)
+    except BaseException as exc:
+        error = f"crawl aborted: {exc.__class__.__name__}: {exc}"
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        raise
+    finally:
+        summary = _summary(run_id, status, error, result, [s.name for s in selected],
+                           time.monotonic() - started)
+        if own_run:
+            with db.connection(database_url) as conn:
+                finish_run(conn, run_id, summary.status, summary.error, summary.as_report())
+    return summary
+
+
+def _run_child(
+    sources_path: Path, names: list[str], max_pages: int | None, run_id: int, database_url: str,
+    verbose: bool,
+) -> tuple[str, str | None, dict]:
+    """Run the Scrapy child to the end; returns (status, error, result JSON)."""
+    with tempfile.TemporaryDirectory(prefix="newscorpus-crawl-") as tmp:
+        result_path = Path(tmp) / "result.json"
+        command = [
+            sys.executable, "-m", "spiders.run", "--sources", str(sources_path),
+            "--only", ",".join(names), "--run-id", str(run_id), "--result", str(result_path),
+        ]
+        if max_pages is not None:
+            command += ["--max-pages", str(max_pages)]
+        if verbose:
+            command.append("--verbose")
+        env = {**os.environ, db.DATABASE_URL_ENV: database_url}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.REPO_ROOT), env.get("PYTHONPATH")]))
+        child = subprocess.Popen(command, env=env, cwd=paths.REPO_ROOT, start_new_session=True)
+        interrupted = _wait_forwarding_signals(child)
+        result = json.loads(result_path.read_text()) if result_path.exists() else {}
+    reason = result.get("finish_reason")
+    if interrupted or reason == "shutdown":
+        return "interrupted", "interrupted by a signal; pages already fetched are stored", result
+    if child.returncode != 0 or not result:
+        return "failed", f"crawler process exited with code {child.returncode}", result
+    if result.get("storage_error"):
+        return "failed", result["storage_error"], result
+    return "succeeded", None, result
+
+
+def _wait_forwarding_signals(child: subprocess.Popen) -> bool:
+    """Wait for the child; SIGTERM/SIGINT here are passed on to it once. True if signalled."""
+    received: list[int] = []
+
+    def forward(signum: int, frame: Any) -> None:  # noqa: ARG001
+        if not received:
+            log.warning("signal %d: stopping the crawl gracefully", signum)
+            child.send_signal(signal.SIGTERM)
+        received.append(signum)
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = {}
+    if main_thread:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, forward)
+    try:
+        while child.poll() is None:
+            try:
+                child.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
+            if received and child.poll() is None:
+                try:
+                    child.wait(timeout=CHILD_GRACE_SECONDS)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return bool(received)
+
+
+def _summary(run_id: int, status: str, error: str | None, result: dict, names: list[str],
+             seconds: float) -> CrawlSummary:
+    known = set(SourceCounts.__dataclass_fields__)
+    sources = {name: SourceCounts() for name in names}
+    for name, values in (result.get("sources") or {}).items():
+        sources[name] = SourceCounts(**{k: v for k, v in values.items() if k in known})
+    summary = CrawlSummary(run_id=run_id, status=status, sources=sources, seconds=round(seconds, 2), error=error)
+    failed = summary.failed_sources
+    if status == "succeeded" and failed:
+        if len(failed) == len(names):
+            summary.status = "failed"
+        summary.error = f"no feed or sitemap could be read for: {', '.join(failed)}"
+    return summary
+
+
+def raise_for_failures(summary: CrawlSummary) -> None:
+    """For callers (Airflow tasks) that must fail loudly when a crawl or a source failed."""
+    if summary.status != "succeeded" or summary.failed_sources:
+        raise NewscorpusError(f"crawl run {summary.run_id} {summary.status}: {summary.error}")

@@ -1,0 +1,46 @@
+"""Crawl run bookkeeping: one news.crawl_runs row per run of a stage that fetches.
+
+The CLI's `crawl`, `newscorpus run` and the Airflow DAG open a run with `start_run`, let one
+or more crawls add their per-source counts to it (news.crawl_run_sources), and close it with
+`finish_run` — also when the work ended by an exception or a signal.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg2.extensions
+
+FINISHED = ("succeeded", "failed", "interrupted")
+
+
+def start_run(conn: psycopg2.extensions.connection, trigger: str) -> int:
+    """Open a run (status 'running'); returns its run_id. `trigger`: cli | airflow | demo | test."""
+    with conn, conn.cursor() as cur:
+        cur.execute("insert into news.crawl_runs (trigger) values (%s) returning run_id", (trigger,))
+        return int(cur.fetchone()[0])
+
+
+def finish_run(
+    conn: psycopg2.extensions.connection,
+    run_id: int,
+    status: str,
+    error: str | None = None,
+    report: dict[str, Any] | None = None,
+) -> None:
+    """Close a run: status is 'succeeded', 'failed' or 'interrupted'; report is stored as jsonb."""
+    if status not in FINISHED:
+        raise ValueError(f"a finished run's status is one of {FINISHED}, not {status!r}")
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            update news.crawl_runs
+            set status = %s, error = %s, report = %s::jsonb,
+                finished_at = greatest(clock_timestamp(), started_at)
+            where run_id = %s
+            """,
+            (status, error, json.dumps(report, default=str) if report is not None else None, run_id),
+        )
+        if cur.rowcount != 1:
+            raise ValueError(f"no crawl run {run_id}")

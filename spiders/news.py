@@ -1,0 +1,301 @@
+"""The one news spider: every outlet is a `Source` from sources.yaml, nothing outlet-specific here.
+
+Flow: feeds and sitemaps of the selected sources → URLs announced, normalised, kept when they
+belong to the source's domains and match its `article_url` → fetched once unless already
+stored and not announced as changed → a `PageItem` per fetch, failures included.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from pipeline.sources import Source, load_sources
+from spiders import discovery, urls
+from spiders.items import PageItem
+from spiders.ledger import SourceLedger
+
+progress = logging.getLogger("newscorpus.crawl")
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+BINARY_MAGIC = {
+    b"%PDF": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG": "image/png",
+    b"GIF8": "image/gif",
+    b"PK\x03\x04": "application/zip",
+    b"\x1f\x8b": "application/gzip",
+}
+
+
+class Known:
+    """What earlier crawls stored for a URL: when, what lastmod was announced, and whether it worked."""
+
+    __slots__ = ("fetched_at", "lastmod", "ok")
+
+    def __init__(self, fetched_at: datetime, lastmod: datetime | None, ok: bool):
+        self.fetched_at, self.lastmod, self.ok = fetched_at, lastmod, ok
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(
+        self,
+        sources_path: str,
+        only: str = "",
+        max_pages: str | int | None = None,
+        database_url: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.sources_file = load_sources(sources_path)
+        names = [n for n in only.split(",") if n] if only else None
+        self.sources: list[Source] = self.sources_file.select(names)
+        self.allowed_domains = sorted({d for s in self.sources for d in s.domains})
+        self.patterns = {s.name: re.compile(s.article_url) if s.article_url else None for s in self.sources}
+        self.ledger: dict[str, SourceLedger] = {s.name: SourceLedger() for s in self.sources}
+        self.max_pages = int(max_pages) if max_pages not in (None, "", "None") else None
+        self.database_url = database_url
+        self.known: dict[str, Known] = {}
+        self.announced: set[str] = set()
+        self.scheduled: set[str] = set()
+        self.skipped_known: set[str] = set()
+        self.lastmods: dict[str, datetime] = {}
+        self.pending_documents: dict[str, int] = {s.name: 0 for s in self.sources}
+
+    # ---- start ---------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.known = self._load_known()
+        for source in self.sources:
+            progress.info(
+                "%s: %d feed(s), %d sitemap(s), %d URL(s) stored before",
+                source.name, len(source.feeds), len(source.sitemaps),
+                sum(1 for u in self.known if source.owns(urls.host(u))),
+            )
+            for url in [*source.feeds, *source.sitemaps]:
+                yield self._document_request(source, url)
+
+    def _load_known(self) -> dict[str, Known]:
+        """url → last stored fetch, for the selected sources, read once."""
+        if not self.database_url:
+            return {}
+        from pipeline import db
+
+        names = [s.name for s in self.sources]
+        # by host too: a page redirected onto another outlet is stored under that outlet
+        with db.connection(self.database_url) as conn, conn.cursor() as cur:
+            cur.execute(
+                """
+                select distinct on (p.url) p.url, p.fetched_at, p.lastmod,
+                       (p.status between 200 and 299 or p.status between 400 and 499 and p.status <> 429)
+                from news.pages as p
+                where p.source = any(%s)
+                   or lower(substring(p.url from '^https?://([^/:?#]+)')) = any(%s)
+                order by p.url, p.fetched_at desc, p.page_id desc
+                """,
+                (names, self.allowed_domains),
+            )
+            return {url: Known(at, lastmod, ok) for url, at, lastmod, ok in cur}
+
+    def _document_request(self, source: Source, url: str) -> scrapy.Request:
+        self.pending_documents[source.name] += 1
+        return scrapy.Request(
+            url,
+            callback=self.parse_document,
+            errback=self.document_failed,
+            meta={"source": source.name, "document": True},
+            priority=10,  # discovery first, so --max-pages sees every source's announcements early
+            dont_filter=True,
+        )
+
+    # ---- feeds and sitemaps ----------------------------------------------------------------
+    def parse_document(self, response: Response) -> Iterator[scrapy.Request]:
+        source = self.sources_file.by_name(response.meta["source"])
+        ledger = self.ledger[source.name]
+        try:
+            document = discovery.parse(response.body)
+        except discovery.DiscoveryError as exc:
+            self._document_error(source, response.url, str(exc))
+            return
+        if document.warning:  # malformed but partly readable: reported, what was read is used
+            self._document_error(source, response.url, document.warning, done=False)
+        ledger.documents_ok += 1
+        for child in document.sitemaps:
+            if source.owns(urls.host(child.url)):
+                yield self._document_request(source, child.url)
+        for entry in document.entries:
+            request = self._announce(source, entry)
+            if request is not None:
+                yield request
+        self._document_done(source)
+
+    def document_failed(self, failure: Failure) -> None:
+        request = failure.request
+        source = self.sources_file.by_name(request.meta["source"])
+        if _robots(failure):
+            self.ledger[source.name].robots_blocked += 1
+            self._document_error(source, request.url, "forbidden by robots.txt")
+        else:
+            self._document_error(source, request.url, _describe(failure))
+
+    def _document_error(self, source: Source, url: str, message: str, done: bool = True) -> None:
+        ledger = self.ledger[source.name]
+        ledger.error(f"{url}: {message}")
+        ledger.documents_failed += 1
+        self.logger.error("%s: %s: %s", source.name, url, message)
+        if done:
+            self._document_done(source)
+
+    def _document_done(self, source: Source) -> None:
+        self.pending_documents[source.name] -= 1
+        if self.pending_documents[source.name] == 0:
+            ledger = self.ledger[source.name]
+            progress.info(
+                "%s: discovery done: %d article URL(s) announced, %d to fetch, %d already stored, %d error(s)",
+                source.name, ledger.urls_announced, ledger.urls_scheduled,
+                ledger.urls_skipped_known, ledger.documents_failed,
+            )
+
+    def _announce(self, source: Source, entry: discovery.Entry) -> scrapy.Request | None:
+        """A request for an announced URL, or None when it is not ours, not an article or known."""
+        ledger = self.ledger[source.name]
+        url = urls.normalise(entry.url)
+        pattern = self.patterns[source.name]
+        if not url.startswith(("http://", "https://")) or not source.owns(urls.host(url)) or (
+            pattern is not None and not pattern.search(url)
+        ):
+            ledger.urls_not_article += 1
+            return None
+        if entry.lastmod is not None and (url not in self.lastmods or entry.lastmod > self.lastmods[url]):
+            self.lastmods[url] = entry.lastmod
+        first = url not in self.announced
+        if first:
+            self.announced.add(url)
+            ledger.urls_announced += 1
+        if url in self.scheduled:
+            return None
+        known = self.known.get(url)
+        if known is not None and not self._worth_refetching(known, entry.lastmod):
+            if url not in self.skipped_known:
+                self.skipped_known.add(url)
+                ledger.urls_skipped_known += 1
+            return None
+        if self.max_pages is not None and len(self.scheduled) >= self.max_pages:
+            if first:
+                ledger.urls_over_limit += 1
+            return None
+        if url in self.skipped_known:  # a later announcement said it changed after all
+            self.skipped_known.discard(url)
+            ledger.urls_skipped_known -= 1
+        self.scheduled.add(url)
+        ledger.urls_scheduled += 1
+        return scrapy.Request(
+            url,
+            callback=self.parse_page,
+            errback=self.page_failed,
+            meta={"source": source.name, "url": url, "known": known is not None},
+            # de-duplicated above; the dupefilter would silently drop redirect loops and
+            # redirects onto a URL fetched for another source instead of reporting them
+            dont_filter=True,
+        )
+
+    def _worth_refetching(self, known: Known, lastmod: datetime | None) -> bool:
+        """Changed since the stored fetch, or a transient failure old enough to try again."""
+        if lastmod is not None and lastmod > (known.lastmod or known.fetched_at):
+            return True
+        if not known.ok:
+            hours = self.settings.getfloat("NEWSCORPUS_RETRY_FAILED_AFTER_HOURS", 6.0)
+            return known.fetched_at < datetime.now(timezone.utc) - timedelta(hours=hours)
+        return False
+
+    # ---- article pages ---------------------------------------------------------------------
+    def parse_page(self, response: Response) -> Iterator[PageItem]:
+        item = self._item(response.request, status=response.status, final_url=response.url)
+        item.received_bytes = len(response.body)
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").strip() or None
+        item.content_type = content_type
+        problem = _not_html(content_type, response.body)
+        if problem:
+            item.error = problem
+        else:
+            item.body = response.body
+            if isinstance(response, TextResponse):
+                href = response.xpath('//link[@rel="canonical"]/@href').get()
+                if href and href.strip():
+                    item.canonical_url = urls.normalise(response.urljoin(href.strip()))
+        item.source = self._owner(response.url, item.source)
+        yield item
+
+    def page_failed(self, failure: Failure) -> Iterator[PageItem]:
+        request = failure.request
+        if _robots(failure):
+            self.ledger[request.meta["source"]].robots_blocked += 1
+            return
+        response = getattr(failure.value, "response", None)
+        item = self._item(
+            request,
+            status=response.status if response is not None else 0,
+            final_url=response.url if response is not None else request.url,
+        )
+        if response is not None:
+            item.content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        item.error = _describe(failure)
+        yield item
+
+    def _item(self, request: scrapy.Request, status: int, final_url: str) -> PageItem:
+        url = request.meta["url"]
+        return PageItem(
+            source=request.meta["source"],
+            url=url,
+            final_url=final_url,
+            status=status,
+            fetched_at=datetime.now(timezone.utc),
+            lastmod=self.lastmods.get(url),
+            known=request.meta.get("known", False),
+        )
+
+    def _owner(self, final_url: str, announced_by: str) -> str:
+        """A redirect to another configured outlet's host: the page is that outlet's."""
+        owner = self.sources_file.for_host(urls.host(final_url))
+        return owner.name if owner is not None else announced_by
+
+
+def _robots(failure: Failure) -> bool:
+    return failure.check(IgnoreRequest) is not None and "robots.txt" in str(failure.value)
+
+
+def _describe(failure: Failure) -> str:
+    """One line saying why a fetch failed."""
+    value = failure.value
+    if isinstance(value, HttpError) and value.response is not None:
+        return f"HTTP {value.response.status}"
+    text = str(value).strip().splitlines()[0] if str(value).strip() else ""
+    if isinstance(value, IgnoreRequest) and "redirect" in text:
+        return f"redirect loop or too many redirects ({text})"
+    return f"{type(value).__name__}: {text}"[:500]
+
+
+def _not_html(content_type: str | None, body: bytes) -> str | None:
+    """Why a response is not an HTML page to keep, or None when it is one."""
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if declared and declared not in HTML_TYPES:
+        return f"not HTML: served as {declared}"
+    head = body[:16].lstrip()
+    for magic, kind in BINARY_MAGIC.items():
+        if head.startswith(magic):
+            return f"not HTML: content is {kind} although served as {declared or 'no type'}"
+    if b"\x00" in body[:2048]:
+        return f"not HTML: binary content served as {declared or 'no type'}"
+    if not body.strip():
+        return "empty body"
+    return None

@@ -25,9 +25,12 @@ test: install
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
+# standalone starts its components as `airflow ...` subprocesses: the venv must be on PATH
 airflow: install
-	@echo "Airflow UI: http://127.0.0.1:8080 (login printed below; password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
-	$(VENV)/bin/airflow standalone
+	@mkdir -p $(AIRFLOW_HOME)
+	@echo "Airflow UI: http://127.0.0.1:8080  user admin, password printed below and kept in"
+	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/airflow standalone
 
 clean:
 	rm -rf $(VENV) .newscorpus .airflow

@@ -138,6 +138,24 @@ def load_answer_key(conn: psycopg2.extensions.connection, key: AnswerKey, shift:
         upsert(conn, "news.cluster_members",
                ["article_id", "cluster_id", "matched_article_id", "similarity", "method"],
                members, conflict=["article_id"])
+        cur.execute("""
+            insert into news.crawl_run_sources
+                (run_id, source, pages_fetched, pages_failed, articles_new, articles_updated, duplicates_found)
+            select p.run_id, p.source, count(*), count(*) filter (where p.body_hash is null),
+                   count(a.article_id) filter (where p.fetched_at = r.started_at
+                                                and not exists (select from news.pages as earlier
+                                                                where earlier.url = p.url
+                                                                  and earlier.fetched_at < p.fetched_at)),
+                   count(*) filter (where exists (select from news.pages as earlier
+                                                  where earlier.url = p.url
+                                                    and earlier.fetched_at < p.fetched_at)),
+                   count(m.article_id) filter (where m.method <> 'self')
+            from news.pages as p
+            join news.crawl_runs as r on r.run_id = p.run_id
+            left join news.articles as a on a.canonical_url = p.url
+            left join news.cluster_members as m on m.article_id = a.article_id and a.page_id = p.page_id
+            group by p.run_id, p.source
+        """)
     return LoadedKey(url="", key=key, shift=shift, article_ids=article_ids, cluster_ids=cluster_ids)
 
 

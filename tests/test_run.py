@@ -1,0 +1,66 @@
+"""`newscorpus run` and `demo`: the nightly job without Airflow, end to end."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import psycopg2
+
+from pipeline.runlock import exclusive_run
+
+
+def _newscorpus(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_second_concurrent_run_is_refused_with_a_clear_message(database_url: str) -> None:
+    with exclusive_run(database_url):
+        result = _newscorpus("run")
+    assert result.returncode == 1
+    assert "another newscorpus run is in progress" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_sources_file_is_refused_before_any_run(database_url: str, tmp_path) -> None:
+    bad = tmp_path / "sources.yaml"
+    bad.write_text("sources:\n  - name: x\n    outlet: X\n    kind: gossip\n    domains: [x.com]\n")
+    result = _newscorpus("run", "--sources", str(bad))
+    assert result.returncode == 2
+    assert str(bad) in result.stderr and "'x'" in result.stderr and "kind" in result.stderr
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select count(*) from news.crawl_runs")
+            assert cur.fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def _summary_counts(stdout: str) -> dict[str, int]:
+    return {
+        name: int(value)
+        for name, value in re.findall(r"^(pages_stored|articles|stories|copies_linked)\s+(\d+)$", stdout, re.M)
+    }
+
+
+def test_demo_runs_the_whole_pipeline_and_is_repeatable(database_url: str) -> None:
+    first = _newscorpus("demo", "--stories", "10")
+    assert first.returncode == 0, first.stderr[-3000:]
+    counts = _summary_counts(first.stdout)
+    assert counts["articles"] > 10 and counts["stories"] >= 10 and counts["copies_linked"] > 0
+    assert "example query" in first.stdout and "from news.corpus" in first.stdout
+    for stage in ("crawl", "extract", "dedup"):
+        assert re.search(rf"^{stage}\s+\d+\.\d$", first.stdout, re.M), first.stdout
+
+    second = _newscorpus("demo", "--stories", "10")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert _summary_counts(second.stdout) == counts

@@ -21,7 +21,7 @@ COMMAND_MODULES = (
     "pipeline.commands.db",
     "pipeline.commands.stats",
     "pipeline.commands.crawl",
-    "pipeline.commands.crawl",
+    "pipeline.commands.dedup",
     "pipeline.commands.search",
     "pipeline.commands.export",
     "pipeline.commands.run",

@@ -1,0 +1,160 @@
+"""`dedup()`: bring news.fingerprints / lsh_buckets / dedup_matches / clusters up to date.
+
+Each batch of stale articles (new, text changed, or fingerprinted under another scheme) is
+one transaction: fingerprint, replace its buckets and matches, find candidates with one join
+against news.lsh_buckets, verify them, then re-cluster the affected components. A crash
+loses at most the batch in flight and the next run picks it up again; a rerun with nothing
+stale writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import psycopg2.extensions
+
+from pipeline.dedup import candidates as sql
+from pipeline.dedup import clusters
+from pipeline.dedup.fingerprint import fingerprint_batch
+from pipeline.dedup.verify import Match, verify
+from pipeline.load import upsert
+
+log = logging.getLogger(__name__)
+Conn = psycopg2.extensions.connection
+# serialises dedup runs on one database: two workers re-clustering one component would race
+DEDUP_LOCK_KEY = 0x64656470  # b"dedp"
+
+
+@dataclass
+class DedupSummary:
+    articles_fingerprinted: int = 0
+    candidates: int = 0          # candidate pairs examined (LSH buckets and links)
+    links: int = 0               # verified copy pairs stored
+    clusters_new: int = 0
+    copies_linked: int = 0       # copy memberships written (new or changed)
+    canonicals_rechosen: int = 0
+    seconds: float = 0.0
+
+
+def dedup(
+    conn: Conn, rebuild: bool = False, batch_size: int = 1000, run_id: int | None = None
+) -> DedupSummary:
+    """Fingerprint new and changed articles and link copies to originals across all history.
+
+    Args:
+        conn: an open connection; dedup commits batch by batch.
+        rebuild: forget every fingerprint, bucket, match and cluster first, then start over.
+        batch_size: articles fingerprinted and matched per transaction.
+        run_id: when given, news.crawl_run_sources.duplicates_found is updated for that run.
+    """
+    started = time.perf_counter()
+    summary = DedupSummary()
+    with conn, conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
+        if rebuild:
+            cur.execute(
+                "truncate news.cluster_members, news.clusters, news.dedup_matches,"
+                " news.lsh_buckets, news.fingerprints"
+            )
+        withdrawn = sql.withdrawn_article_ids(conn)
+        if withdrawn:
+            _recluster(conn, withdrawn, sql.forget(conn, withdrawn), withdrawn, summary)
+    stale = _stale(conn)
+    for start in range(0, len(stale), batch_size):
+        with conn:
+            with conn.cursor() as cur:
+                cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
+            _batch(conn, stale[start : start + batch_size], summary)
+        log.info("dedup: %d/%d articles fingerprinted", min(start + batch_size, len(stale)), len(stale))
+    if run_id is not None:
+        with conn:
+            _count_duplicates(conn, run_id)
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _stale(conn: Conn) -> list[int]:
+    with conn:
+        return sql.stale_article_ids(conn)
+
+
+def _batch(conn: Conn, ids: list[int], summary: DedupSummary) -> None:
+    texts = sql.article_texts(conn, ids)
+    ids = [i for i in ids if i in texts]
+    fps = fingerprint_batch([(i, texts[i][0]) for i in ids])
+    former_partners = sql.forget(conn, ids, keep_fingerprints=True)
+    sql.store(conn, fps, {i: texts[i][1] for i in ids})
+    pairs = sql.candidate_pairs(conn, ids)
+    links = sql.link_pairs(conn, ids)
+    pairs |= set(links)
+    matches = _verify(conn, fps, pairs, links)
+    if matches:
+        upsert(
+            conn,
+            "news.dedup_matches",
+            ["article_id", "other_id", "jaccard", "containment", "method"],
+            [(m.article_id, m.other_id, m.jaccard, m.containment, m.method) for m in matches],
+            conflict=["article_id", "other_id"],
+        )
+    summary.articles_fingerprinted += len(ids)
+    summary.candidates += len(pairs)
+    summary.links += len(matches)
+    _recluster(conn, ids, former_partners, [], summary)
+
+
+def _verify(conn: Conn, fps, pairs: set[tuple[int, int]], links: dict) -> list[Match]:
+    in_batch = {article_id: i for i, article_id in enumerate(fps.article_ids)}
+    outside = {x for pair in pairs for x in pair if x not in in_batch}
+    stored = sql.stored_fingerprints(conn, outside)
+
+    def lookup(article_id: int) -> tuple[np.ndarray, np.ndarray] | None:
+        if article_id in in_batch:
+            i = in_batch[article_id]
+            return fps.body[i], fps.shingles[i]
+        return stored.get(article_id)
+
+    matches = []
+    for pair in sorted(pairs):
+        a, b = lookup(pair[0]), lookup(pair[1])
+        if a is None or b is None:
+            continue
+        match = verify(pair, (a[0], b[0]), (a[1], b[1]), links.get(pair))
+        if match is not None:
+            matches.append(match)
+    return matches
+
+
+def _recluster(conn: Conn, changed: list[int], former_partners: set[int], gone: list[int],
+               summary: DedupSummary) -> None:
+    scope = clusters.affected(conn, set(changed) | former_partners)
+    order = clusters.original_order(conn, scope)
+    memberships = clusters.assign(order, clusters.stored_matches(conn, order))
+    stats = clusters.write(conn, memberships, gone)
+    summary.clusters_new += stats.clusters_new
+    summary.copies_linked += stats.copies_linked
+    summary.canonicals_rechosen += stats.canonicals_rechosen
+
+
+def _count_duplicates(conn: Conn, run_id: int) -> None:
+    """news.crawl_run_sources.duplicates_found: copies among the run's articles, per source."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            select a.source,
+                   count(*) filter (where c.canonical_article_id <> a.article_id) as copies
+            from news.articles as a
+            join news.pages as p on p.page_id = a.page_id
+            join news.cluster_members as m on m.article_id = a.article_id
+            join news.clusters as c on c.cluster_id = m.cluster_id
+            where p.run_id = %s and a.is_article
+            group by a.source
+            """,
+            (run_id,),
+        )
+        rows = [(run_id, source, copies) for source, copies in cur.fetchall()]
+    if rows:
+        upsert(conn, "news.crawl_run_sources", ["run_id", "source", "duplicates_found"], rows,
+               conflict=["run_id", "source"], update=["duplicates_found"])

@@ -233,3 +233,10 @@ def test_meta_json_shape(written):
     assert {"seed", "stories", "day", "sources", "faults", "counts"} <= set(meta)
     for f in meta["faults"]:
         assert {"url", "fault", "expected", "note"} <= set(f)
+
+
+def test_sources_yaml_accepted_by_project_loader(written):
+    sources = pytest.importorskip("pipeline.sources")
+    loaded = sources.load_sources(written / "sources.yaml")
+    assert len(loaded.sources) == 11
+    assert loaded.settings["DOWNLOAD_TIMEOUT"] == 2

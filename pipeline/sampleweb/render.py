@@ -5,6 +5,7 @@ Pure functions of (World, article, day, base URLs): nothing is cached here.
 from __future__ import annotations
 
 import json
+import random
 from datetime import datetime, timedelta
 from html import escape
 
@@ -83,7 +84,7 @@ def _footer(o: O.Outlet) -> str:
 
 
 def _trending(w: World, o: O.Outlet, a: Article, base: str) -> str:
-    r = __import__("random").Random(f"{w.seed}:{a.aid}:sidebar")
+    r = random.Random(f"{w.seed}:{a.aid}:sidebar")
     links = w.furniture_links(o.slug, r, 5, a.aid)
     items = "".join(f'<li><a href="{E(base + p)}">{E(t)}</a></li>' for t, p in links)
     return f'<aside class="sidebar most-popular"><h3>Most popular</h3><ol>{items}</ol></aside>'
@@ -119,7 +120,7 @@ def _tabloid_blocks(w: World, o: O.Outlet, a: Article, day: int, base: str) -> s
 def _regional_blocks(w: World, o: O.Outlet, a: Article, day: int, base: str) -> str:
     sn = o.snippets
     paras = w.text(a.aid, day)
-    r = __import__("random").Random(f"{w.seed}:{a.aid}:regional")
+    r = random.Random(f"{w.seed}:{a.aid}:regional")
     rel_at = r.randint(2, 4)
     out = []
     for i, p in enumerate(paras):

@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "pipeline.commands.db",
     "pipeline.commands.stats",
     "pipeline.commands.crawl",
+    "pipeline.commands.extract",
+    "pipeline.commands.clean",
     "pipeline.commands.dedup",
     "pipeline.commands.search",
     "pipeline.commands.export",

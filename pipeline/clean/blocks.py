@@ -1,0 +1,136 @@
+"""The shape shared by every furniture rule: a heading followed by a list of headlines.
+
+Tabloids put "Most read in …", "Read More on …", "Related" blocks inside the article
+body; in the DOM that is a heading plus a link list, in an aggregator's paste it is one
+plain line followed by 3-5 headline lines. Generic and outlet rules differ only in which
+headings they recognise, so both call the two functions here with their own matcher.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from lxml import html as lxml_html
+
+Matcher = Callable[[str], bool]
+
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "header", "a", "li", "section", "aside")
+MAX_HEADING_CHARS = 80
+MAX_LISTED_LINES = 8      # headlines after a heading line that go with it
+MAX_BLOCK_CHARS = 2500    # a heading-led link block is never longer than this
+_WS = re.compile(r"\s+")
+_TRAILING = " \t\"'”’»)]*"
+
+
+def squash(text: str) -> str:
+    """Whitespace collapsed, ends trimmed."""
+    return _WS.sub(" ", text).strip()
+
+
+def words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def ends_sentence(line: str) -> bool:
+    """True when a line ends like body prose ('.', '…', ':', ';', also inside closing quotes)."""
+    stripped = line.rstrip(_TRAILING)
+    return bool(stripped) and stripped[-1] in ".…:;,"
+
+
+def headline_like(line: str) -> bool:
+    """A short line that does not end like prose: a listed headline, not a paragraph."""
+    return 2 <= words(line) <= 30 and not ends_sentence(line)
+
+
+def drop_headed_lines(paragraphs: Sequence[str], is_heading: Matcher) -> list[str]:
+    """Drop each heading line and the headline-like lines listed under it."""
+    kept: list[str] = []
+    i = 0
+    while i < len(paragraphs):
+        line = paragraphs[i]
+        if len(line) <= MAX_HEADING_CHARS and is_heading(line):
+            i += 1
+            listed = 0
+            while i < len(paragraphs) and listed < MAX_LISTED_LINES and headline_like(paragraphs[i]):
+                i += 1
+                listed += 1
+            continue
+        kept.append(line)
+        i += 1
+    return kept
+
+
+def link_text_share(el: lxml_html.HtmlElement) -> float:
+    """How much of an element's text sits inside links (0 for an empty element)."""
+    total = len(squash(el.text_content()))
+    if not total:
+        return 0.0
+    linked = sum(len(squash(a.text_content())) for a in el.iter("a"))
+    return min(1.0, linked / total)
+
+
+def drop_headed_blocks(tree: lxml_html.HtmlElement, is_heading: Matcher) -> int:
+    """Remove every heading-led link block; returns how many were removed.
+
+    The block is the largest ancestor of the heading that is still (almost) only links
+    besides the heading; a heading standing directly in the article body takes the
+    link-dense siblings that follow it instead.
+    """
+    removed = 0
+    for el in list(tree.iter(*HEADING_TAGS)):
+        if detached(el):
+            continue
+        text = squash(el.text_content())
+        if not text or len(text) > MAX_HEADING_CHARS or not is_heading(text):
+            continue
+        block = _link_block(el, len(text))
+        if block is not None:
+            block.drop_tree()
+        else:
+            _drop_with_listed_siblings(el)
+        removed += 1
+    return removed
+
+
+def detached(el: lxml_html.HtmlElement) -> bool:
+    """True once an ancestor was dropped (lxml keeps the subtree alive)."""
+    while el is not None:
+        if el.tag == "html":
+            return False
+        el = el.getparent()
+    return True
+
+
+def _link_block(heading: lxml_html.HtmlElement, heading_chars: int) -> lxml_html.HtmlElement | None:
+    best = None
+    node = heading
+    while True:
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html", "article", "main"):
+            break
+        total = len(squash(parent.text_content()))
+        if total > MAX_BLOCK_CHARS:
+            break
+        rest = total - heading_chars
+        linked = sum(len(squash(a.text_content())) for a in parent.iter("a"))
+        linked -= sum(len(squash(a.text_content())) for a in heading.iter("a"))
+        if rest > 0 and linked < 0.75 * rest:
+            break
+        best = parent if rest > 0 else best
+        node = parent
+    return best
+
+
+def _drop_with_listed_siblings(heading: lxml_html.HtmlElement) -> None:
+    sibling = heading.getnext()
+    listed = 0
+    while sibling is not None and listed < MAX_LISTED_LINES:
+        text = squash(sibling.text_content())
+        if not text or link_text_share(sibling) < 0.7:
+            break
+        following = sibling.getnext()
+        sibling.drop_tree()
+        sibling = following
+        listed += 1
+    heading.drop_tree()

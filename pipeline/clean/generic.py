@@ -1,0 +1,169 @@
+"""Layer 1, generic furniture: what news templates share, for outlets nobody wrote rules for.
+
+Two passes. On the DOM, before trafilatura: captions, share/newsletter/promo boxes found
+by their class or id (only while they stay short or link-dense, so a body container named
+"article-share-enabled" survives), paragraphs that are nothing but a link (inline
+related-story links), and heading-led link lists ("Most read", "Related"…). On the
+extracted paragraphs, after trafilatura: the same furniture when an aggregator pasted it
+in as plain text — a heading line and the headlines under it, "READ MORE: …" lines,
+"Source: Read Full Article", newsletter pitches, share labels, credit lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from lxml import html as lxml_html
+
+from pipeline.clean.blocks import (
+    detached,
+    drop_headed_blocks,
+    drop_headed_lines,
+    headline_like,
+    link_text_share,
+    squash,
+    words,
+)
+
+# headings that introduce a list of other stories
+HEADING = re.compile(
+    r"""^(?:
+        most\ (?:read|popular|viewed|shared|watched)(?:\ (?:in|on|from)\ .{1,40})?
+      | (?:read|see)\ (?:more|next|also)(?:\ (?:on|in|from|about)\ .{1,40})?
+      | more\ (?:on|from|in|about)\ .{1,40}
+      | more\ (?:stories|news|top\ stories|headlines)
+      | related(?:\ (?:stories|articles|content|coverage|topics|links|reading|news|posts))?
+      | trending(?:\ (?:now|stories|news|today|in\ .{1,30}))?
+      | recommended(?:\ (?:for\ you|stories|reading|articles|videos))?
+      | don'?t\ miss | you\ (?:may|might)\ (?:also\ )?(?:like|be\ interested\ in) | also\ read
+      | top\ stories | latest\ (?:news|stories|headlines) | popular(?:\ now|\ stories)?
+      | editor'?s\ picks | what\ to\ read\ next | in\ other\ news | today'?s\ top\ stories
+    )\s*[:.!]?$""",
+    re.I | re.X,
+)
+
+# whole lines that are furniture wherever they appear
+FURNITURE_LINES = [
+    re.compile(p, re.I)
+    for p in (
+        r"^source:\s*read (?:the )?(?:full|original) (?:article|story)$",
+        r"^read (?:the )?(?:full|original) (?:article|story)(?: here| at .{1,40})?\.?$",
+        r"^source:\s*\S+(?: \S+){0,3}$",
+        r"^(?:read more|more|also read|read next|see also|related|recommended|most read)\s*:\s*.{3,200}$",
+        r"^(?:sign up|subscribe)\b.{0,160}\bnewsletters?\b.{0,160}$",
+        r"^.{0,160}\bsign up (?:to|for) (?:our|the) .{0,60}newsletters?\b.{0,160}$",
+        r"^(?:share|share this(?: article| story| post)?|share (?:on|via|with) .{1,20}|share this with|post|tweet|whatsapp"
+        r"|email|e-mail|facebook|twitter|x|pinterest|linkedin|reddit|copy link|link copied|save|print"
+        r"|comments?|view comments|\d+ (?:comments?|shares?)|sign me up|subscribe)$",
+        r"^(?:image|photo|picture|video)?\s*credit\s*:.{0,120}$",
+        r"^.{0,200}\bcredit\s*:\s*[^.]{1,60}$",
+        r"^(?:click|tap) here to .{0,120}$",
+        r"^(?:got a story|do you have a story(?: to tell)?)\??\s.{0,200}$",
+        r"^(?:get in touch with our news team|for more stories like this|join our commenting forum"
+        r"|join thought-provoking conversations).{0,200}$",
+        r"^follow (?:us|[\w.@' ]{1,40}) on (?:twitter|facebook|instagram|x|google news|tiktok|threads)\b.{0,200}$",
+        r"^this is a breaking news? story.{0,80}$",
+        r"^advertisement$",
+        r"^\d[\d,.]*$",
+    )
+]
+
+_CLASS_TOKEN = re.compile(
+    r"(?:^|[-_])(?:share|sharing|social|newsletter|signup|subscribe|related|most-?read|mostread|most-?popular"
+    r"|trending|recommended|read-?more|puff|outbrain|taboola|promo|caption|credit|comments?|advert|adslot"
+    r"|sponsored|by|byline|author)(?:[-_]|$)",
+    re.I,
+)
+_NEVER_DROP = {"html", "body", "main", "article", "head"}
+MAX_FURNITURE_WORDS = 60
+MIN_REPEAT_WORDS = 8  # a shorter line may legitimately recur ("He said no.")
+
+
+def prune_dom(tree: lxml_html.HtmlElement) -> None:
+    """Drop generic furniture elements in place."""
+    for el in tree.xpath("//figcaption"):
+        el.drop_tree()
+    for el in list(tree.iter()):
+        if not isinstance(el.tag, str) or el.tag in _NEVER_DROP or detached(el):
+            continue
+        names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
+        if not any(_CLASS_TOKEN.search(name) for name in names):
+            continue
+        if words(el.text_content()) <= MAX_FURNITURE_WORDS or link_text_share(el) >= 0.5:
+            el.drop_tree()
+    for p in list(tree.iter("p")):
+        if not detached(p) and words(p.text_content()) >= 3 and link_text_share(p) >= 0.95:
+            p.drop_tree()
+    drop_headed_blocks(tree, is_heading)
+
+
+def is_heading(text: str) -> bool:
+    return bool(HEADING.match(squash(text)))
+
+
+def is_furniture_line(line: str) -> bool:
+    text = squash(line.lstrip("-–—•* "))
+    return any(p.match(text) for p in FURNITURE_LINES)
+
+
+def structured_lines(tree: lxml_html.HtmlElement) -> set[str]:
+    """Normalised texts the markup itself calls headings, list items or emphasised lines.
+
+    A headline-like line that is none of these is a plain paragraph pretending to be a
+    headline: an aggregator's paste of the original's related-story links.
+    """
+    found = set()
+    for el in tree.iter("h1", "h2", "h3", "h4", "h5", "h6", "li", "p", "blockquote", "figcaption", "td", "th"):
+        if el.tag == "p" and not _all_emphasised(el):
+            continue
+        found.add(squash(el.text_content()).casefold())
+    return found
+
+
+def clean_paragraphs(paragraphs: Sequence[str], structured: set[str] | None = None) -> list[str]:
+    """Drop pasted-in furniture lines, heading-led headline lists and orphan headlines.
+
+    Orphan headlines are only looked for in a paste of another outlet's article (pass
+    `structured`, from `structured_lines`, for those pages: an aggregator page crediting
+    its source); elsewhere a short unpunctuated paragraph is too often a real subheading.
+    """
+    kept = drop_headed_lines(paragraphs, is_heading)
+    kept = [p for p in kept if not is_furniture_line(p)]
+    kept = _without_repeats(kept)
+    if structured is not None:
+        kept = [p for p in kept if not _orphan_headline(p, structured)]
+    return kept
+
+
+def _without_repeats(paragraphs: list[str]) -> list[str]:
+    """Drop teaser bullets, pull quotes and standfirsts that repeat another paragraph's words."""
+    normal = [" ".join(re.findall(r"\w+", p.lower())) for p in paragraphs]
+    kept = []
+    for i, (line, n) in enumerate(zip(paragraphs, normal)):
+        repeated = n.count(" ") >= MIN_REPEAT_WORDS - 1 and any(
+            (n in other and len(other) > len(n)) or (other == n and j < i)
+            for j, other in enumerate(normal)
+            if j != i
+        )
+        if not repeated:
+            kept.append(line)
+    return kept
+
+
+def _orphan_headline(line: str, structured: set[str]) -> bool:
+    return (
+        headline_like(line)
+        and words(line) >= 4
+        and ";" not in line  # "Reporting by X in Y; Editing by Z"
+        and not line.startswith(("- ", "• ", "|"))
+        and squash(line).casefold() not in structured
+    )
+
+
+def _all_emphasised(el: lxml_html.HtmlElement) -> bool:
+    text = squash(el.text_content())
+    if not text:
+        return False
+    bold = sum(len(squash(b.text_content())) for b in el.iter("strong", "b", "em", "i"))
+    return bold >= 0.9 * len(text)

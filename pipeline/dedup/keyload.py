@@ -3,8 +3,8 @@
 The sample web's answer key gives each article's expected clean text, story label and
 publication time. `load_key_articles` stores them as the extract stage would (one stub page
 per article text, the article upserted on its URL), so dedup can be scored against the key's
-story_ids without running a crawler. `world_key` builds the same records from
-`pipeline.sampleweb.world.World` directly, for use without serving the sample web.
+story_ids without running a crawler (`pairwise_scores`). `sample_key` writes the key of a
+sample-web World without serving it over HTTP.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import psycopg2.extensions
@@ -23,49 +24,18 @@ from pipeline.load import upsert
 NIGHT_1 = datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc)
 
 
-@dataclass
-class KeyRecord:
-    """The fields of a sample-web answer-key article that dedup tests use."""
+def sample_key(out_dir: str | Path, seed: int = 7, stories: int = 40):
+    """The sample web's answer key (an AnswerKey), written without serving the web.
 
-    url: str
-    source: str
-    outlet: str
-    kind: str
-    story_id: str
-    is_original: bool
-    copy_of: str | None
-    copy_type: str | None
-    title: str
-    byline: str | None
-    published_at: str
-    text: list[str]
-    day: int
-    day2: dict | None
-    distractor: str | None
-
-
-def world_key(seed: int = 7, stories: int = 40) -> list[KeyRecord]:
-    """Answer-key records of a sample-web World, URLs on https://<source>.example."""
+    URLs are on https://<source>.example: the key's texts and story labels are what matter here.
+    """
     from pipeline.sampleweb import outlets
+    from pipeline.sampleweb.key import load_key, write_key
+    from pipeline.sampleweb.site import Site
     from pipeline.sampleweb.world import World
 
-    world = World(seed, stories)
-    base = {o.slug: f"https://{o.slug}.example" for o in outlets.OUTLETS}
-    records = []
-    for a in world.articles:
-        outlet = outlets.BY_SLUG[a.source]
-        original = world.articles[a.copy_of] if a.copy_of is not None else None
-        records.append(KeyRecord(
-            url=base[a.source] + a.path, source=a.source, outlet=outlet.name, kind=outlet.kind,
-            story_id=world.story_id(a), is_original=a.is_original,
-            copy_of=base[original.source] + original.path if original else None,
-            copy_type=a.copy_type, title=a.title, byline=world.byline(a),
-            published_at=a.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            text=list(world.text(a.aid, a.day)), day=a.day,
-            day2={"title": world.title(a, 2), "text": list(world.text(a.aid, 2))} if a.updated else None,
-            distractor=a.distractor,
-        ))
-    return records
+    site = Site(World(seed, stories), {o.slug: f"https://{o.slug}.example" for o in outlets.OUTLETS})
+    return load_key(write_key(site, Path(out_dir)))
 
 
 def text_of(paragraphs: Sequence[str]) -> str:
@@ -81,7 +51,7 @@ def load_key_articles(
 ) -> dict[str, int]:
     """Store key records (their text as of `day`) as sources, pages and articles; url -> article_id.
 
-    Records are KeyRecord or the sample web's KeyArticle (same field names). Pages get
+    Records are the sample web's KeyArticle (or anything with the same fields). Pages get
     fetched_at = the night's crawl time unless given. Runs in one transaction.
     """
     records = list(records)
@@ -127,3 +97,53 @@ def load_key_articles(
             cur.execute("select canonical_url, article_id from news.articles where canonical_url = any(%s)",
                         ([r.url for r in records],))
             return dict(cur.fetchall())
+
+
+def stored_clusters(conn: psycopg2.extensions.connection) -> dict[int, tuple[int, int]]:
+    """article_id -> (cluster_id, canonical article_id) as dedup stored them."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            select m.article_id, m.cluster_id, c.canonical_article_id
+            from news.cluster_members as m
+            join news.clusters as c on c.cluster_id = m.cluster_id
+            """
+        )
+        return {row[0]: (row[1], row[2]) for row in cur.fetchall()}
+
+
+def _pairs(groups: dict[Any, set[int]]) -> set[tuple[int, int]]:
+    return {pair for members in groups.values() for pair in combinations(sorted(members), 2)}
+
+
+def pairwise_scores(conn: psycopg2.extensions.connection, records: Iterable[Any],
+                    article_ids: dict[str, int]) -> dict[str, Any]:
+    """Pairwise precision and recall of the stored clusters against the key's story_ids.
+
+    Returns precision, recall, the wrong and missed pairs (as URL pairs) and the originals
+    that are not their cluster's canonical.
+    """
+    records = [r for r in records if r.url in article_ids]
+    stored = stored_clusters(conn)
+    url_of = {article_ids[r.url]: r.url for r in records}
+    found: dict[int, set[int]] = {}
+    truth: dict[str, set[int]] = {}
+    for r in records:
+        article_id = article_ids[r.url]
+        found.setdefault(stored[article_id][0] if article_id in stored else -article_id, set()).add(article_id)
+        truth.setdefault(r.story_id, set()).add(article_id)
+    found_pairs, true_pairs = _pairs(found), _pairs(truth)
+    hits = len(found_pairs & true_pairs)
+    return {
+        "precision": hits / len(found_pairs) if found_pairs else 1.0,
+        "recall": hits / len(true_pairs) if true_pairs else 1.0,
+        "pairs": len(found_pairs),
+        "true_pairs": len(true_pairs),
+        "wrong": sorted((url_of[a], url_of[b]) for a, b in found_pairs - true_pairs),
+        "missed": sorted((url_of[a], url_of[b]) for a, b in true_pairs - found_pairs),
+        "misplaced_originals": sorted(
+            r.url for r in records
+            if r.is_original and stored.get(article_ids[r.url], (0, 0))[1] != article_ids[r.url]
+            and len(truth[r.story_id]) > 1
+        ),
+    }

@@ -1,0 +1,100 @@
+"""Feed and sitemap parsing (spiders/discovery.py) on real files and hostile ones, and URL
+normalisation. The real files are read by path from ../shared/realfeeds and skipped when absent."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from spiders import discovery, urls
+
+REALFEEDS = Path(__file__).resolve().parents[2] / "shared" / "realfeeds"
+# manifest kinds whose counts a crawler should reproduce exactly ("text" in the manifest is a
+# loose guess of its own: sitemap.ns.xml is a namespaced urlset with 2 URLs)
+COUNTED_KINDS = {"rss", "atom", "urlset", "sitemapindex", "jsonfeed"}
+
+
+def _manifest() -> list[dict]:
+    path = REALFEEDS / "manifest.json"
+    if not path.exists():
+        return []
+    return json.loads(path.read_text())
+
+
+@pytest.mark.skipif(not (REALFEEDS / "manifest.json").exists(), reason="../shared/realfeeds not present")
+@pytest.mark.parametrize("entry", _manifest(), ids=lambda e: e["file"])
+def test_real_feeds_and_sitemaps_parse_to_the_manifest_counts(entry: dict) -> None:
+    document = discovery.parse((REALFEEDS / entry["file"]).read_bytes())
+    found = len(document.entries) + len(document.sitemaps)
+    if entry["kind"] in COUNTED_KINDS:
+        kind = {"rdf": "rss"}.get(document.kind, document.kind)
+        assert kind == entry["kind"]
+        assert found == entry["items"]
+    else:
+        assert found >= 1
+    assert all(e.url.startswith(("http://", "https://")) for e in document.entries + document.sitemaps)
+
+
+@pytest.mark.skipif(not (REALFEEDS / "manifest.json").exists(), reason="../shared/realfeeds not present")
+def test_google_news_sitemap_publication_dates_are_read() -> None:
+    document = discovery.parse((REALFEEDS / "crawler-commons/sitemaps/extension/sitemap-news.xml").read_bytes())
+    assert document.entries and all(e.lastmod is not None and e.lastmod.tzinfo for e in document.entries)
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol">
+<!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<rss version="2.0"><channel><item><title>&lol3;</title><link>http://a.example/1</link></item></channel></rss>"""
+
+
+def test_entity_declarations_are_refused_not_expanded() -> None:
+    with pytest.raises(discovery.DiscoveryError, match="entities"):
+        discovery.parse(BILLION_LAUGHS)
+
+
+def test_malformed_feed_is_reported_and_salvaged() -> None:
+    document = discovery.parse(b"<rss><channel><item><link>http://a.example/1</link></item><item><link>http://a.ex")
+    assert document.warning and "malformed" in document.warning
+    assert [e.url for e in document.entries][:1] == ["http://a.example/1"]
+
+
+def test_gzip_sitemap_and_truncated_gzip() -> None:
+    xml = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://a.example/1</loc>'
+           b"<lastmod>2026-11-22</lastmod></url></urlset>")
+    packed = gzip.compress(xml)
+    assert [e.url for e in discovery.parse(packed).entries] == ["http://a.example/1"]
+    with pytest.raises(discovery.DiscoveryError, match="gzip"):
+        discovery.parse(packed[: len(packed) // 2])
+
+
+def test_atom_and_rss_dates() -> None:
+    atom = (b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="alternate" href="http://a.example/2"/>'
+            b"<updated>2026-11-22T10:00:00+01:00</updated></entry></feed>")
+    (entry,) = discovery.parse(atom).entries
+    assert entry.url == "http://a.example/2" and entry.lastmod.isoformat() == "2026-11-22T09:00:00+00:00"
+    rss = b"<rss><channel><item><link>http://a.example/3</link><pubDate>Sun, 22 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>"
+    (entry,) = discovery.parse(rss).entries
+    assert entry.lastmod.isoformat() == "2026-11-22T10:00:00+00:00"
+
+
+def test_not_a_feed_is_an_error() -> None:
+    with pytest.raises(discovery.DiscoveryError):
+        discovery.parse(b"<html><body>hello</body></html>")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://WWW.Example.com/news/1/a/?utm_source=rss&utm_medium=feed#comments", "https://www.example.com/news/1/a/"),
+        ("https://www.example.com/news/1/a/?fbclid=X&gclid=Y", "https://www.example.com/news/1/a/"),
+        ("https://www.example.com/a.html?ico=mosaic_politics&page=2", "https://www.example.com/a.html?page=2"),
+        ("http://127.0.1.3:8000/news/Mixed-Case-Path.html", "http://127.0.1.3:8000/news/Mixed-Case-Path.html"),
+    ],
+)
+def test_urls_are_normalised(raw: str, expected: str) -> None:
+    assert urls.normalise(raw) == expected

@@ -23,16 +23,18 @@ _xxh32 = xxhash.xxh32_intdigest
 
 
 def shingle_strings(text: str, k: int = SHINGLE_WORDS) -> list[str]:
-    """The distinct k-word shingles of a text; a text shorter than k words is one shingle."""
+    """The k-word shingles of a text, in order (repeats kept); a text shorter than k words is one."""
     tokens = words(text)
     if len(tokens) <= k:
         return [" ".join(tokens)] if tokens else []
-    return list(dict.fromkeys(" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)))
+    return [" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)]
 
 
 def shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
-    """Sorted distinct uint32 xxh32 hashes of the text's k-word shingles."""
-    return np.unique(np.fromiter((_xxh32(s.encode()) for s in shingle_strings(text, k)), dtype=np.uint32))
+    """Sorted distinct uint32 xxh32 hashes of the text's k-word shingles (the set MinHash sees)."""
+    shingles = shingle_strings(text, k)
+    hashes = np.fromiter((_xxh32(s.encode()) for s in shingles), dtype=np.uint32, count=len(shingles))
+    return np.unique(hashes)
 
 
 def containment(small: np.ndarray, large: np.ndarray) -> float:

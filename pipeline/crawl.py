@@ -63,6 +63,7 @@ class CrawlSummary:
             every selected source failed; one failed source among working ones does not fail
             the run, it is listed in `failed_sources`.
         sources: per-source counts, keyed by source name.
+        failed_sources: names of the sources none of whose feeds and sitemaps could be read.
         seconds: wall time of the crawl.
         error: one line when status is not 'succeeded' or a source failed.
     """
@@ -70,19 +71,16 @@ class CrawlSummary:
     run_id: int
     status: str
     sources: dict[str, SourceCounts]
+    failed_sources: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
-
-    @property
-    def failed_sources(self) -> list[str]:
-        return [name for name, counts in self.sources.items() if counts.status == "failed"]
 
     @property
     def pages_fetched(self) -> int:
         return sum(c.pages_fetched for c in self.sources.values())
 
     def as_report(self) -> dict[str, Any]:
-        return {**asdict(self), "failed_sources": self.failed_sources}
+        return asdict(self)
 
     def table(self) -> str:
         from tabulate import tabulate
@@ -123,10 +121,11 @@ def crawl(
         if own_run:
             run_id = start_run(conn, trigger)
     started = time.monotonic()
-    status, error, result = "failed", None, {}
+    status, error, result, signum = "failed", None, {}, None
     try:
-        status, error, result = _run_child(sources_path, [s.name for s in selected], max_pages, run_id,
-                                           database_url, verbose)
+        status, error, result, signum = _run_child(
+            sources_path, [s.name for s in selected], max_pages, run_id, database_url, verbose
+        )
     except BaseException as exc:
         error = f"crawl aborted: {exc.__class__.__name__}: {exc}"
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
@@ -137,14 +136,37 @@ def crawl(
         if own_run:
             with db.connection(database_url) as conn:
                 finish_run(conn, run_id, summary.status, summary.error, summary.as_report())
+    if signum is not None:
+        _redeliver(signum[0], signum[1], summary)
     return summary
+
+
+class CrawlInterrupted(NewscorpusError):
+    """The crawl was stopped by SIGTERM/SIGINT; what was fetched is stored, the run is closed
+    as 'interrupted' (when crawl() owned it). `summary` holds the counts so far."""
+
+    def __init__(self, message: str, summary: CrawlSummary):
+        super().__init__(message)
+        self.summary = summary
+
+
+def _redeliver(signum: int, previous: Any, summary: CrawlSummary) -> None:
+    """After the bookkeeping, let the signal do what it would have done without us: the
+    previous Python handler runs (Airflow's task runner, KeyboardInterrupt for SIGINT);
+    otherwise CrawlInterrupted is raised, so no caller mistakes a stopped crawl for a done one."""
+    if callable(previous):
+        previous(signum, None)
+    raise CrawlInterrupted(
+        f"crawl run {summary.run_id} interrupted by signal {signum}; pages already fetched are stored",
+        summary,
+    )
 
 
 def _run_child(
     sources_path: Path, names: list[str], max_pages: int | None, run_id: int, database_url: str,
     verbose: bool,
-) -> tuple[str, str | None, dict]:
-    """Run the Scrapy child to the end; returns (status, error, result JSON)."""
+) -> tuple[str, str | None, dict, tuple[int, Any] | None]:
+    """Run the Scrapy child to the end; returns (status, error, result JSON, signal received)."""
     with tempfile.TemporaryDirectory(prefix="newscorpus-crawl-") as tmp:
         result_path = Path(tmp) / "result.json"
         command = [
@@ -158,20 +180,23 @@ def _run_child(
         env = {**os.environ, db.DATABASE_URL_ENV: database_url}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.REPO_ROOT), env.get("PYTHONPATH")]))
         child = subprocess.Popen(command, env=env, cwd=paths.REPO_ROOT, start_new_session=True)
-        interrupted = _wait_forwarding_signals(child)
+        received = _wait_forwarding_signals(child)
         result = json.loads(result_path.read_text()) if result_path.exists() else {}
     reason = result.get("finish_reason")
-    if interrupted or reason == "shutdown":
-        return "interrupted", "interrupted by a signal; pages already fetched are stored", result
+    if received or reason == "shutdown":
+        return "interrupted", "interrupted by a signal; pages already fetched are stored", result, received
     if child.returncode != 0 or not result:
-        return "failed", f"crawler process exited with code {child.returncode}", result
+        return "failed", f"crawler process exited with code {child.returncode}", result, None
     if result.get("storage_error"):
-        return "failed", result["storage_error"], result
-    return "succeeded", None, result
+        return "failed", result["storage_error"], result, None
+    return "succeeded", None, result, None
 
 
-def _wait_forwarding_signals(child: subprocess.Popen) -> bool:
-    """Wait for the child; SIGTERM/SIGINT here are passed on to it once. True if signalled."""
+def _wait_forwarding_signals(child: subprocess.Popen) -> tuple[int, Any] | None:
+    """Wait for the child; SIGTERM/SIGINT here are passed on to it once.
+
+    Returns (signal number, the handler it replaced) when one was received, else None.
+    """
     received: list[int] = []
 
     def forward(signum: int, frame: Any) -> None:  # noqa: ARG001
@@ -200,7 +225,9 @@ def _wait_forwarding_signals(child: subprocess.Popen) -> bool:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    return bool(received)
+    if not received:
+        return None
+    return received[0], previous.get(received[0], signal.SIG_DFL)
 
 
 def _summary(run_id: int, status: str, error: str | None, result: dict, names: list[str],
@@ -209,8 +236,9 @@ def _summary(run_id: int, status: str, error: str | None, result: dict, names: l
     sources = {name: SourceCounts() for name in names}
     for name, values in (result.get("sources") or {}).items():
         sources[name] = SourceCounts(**{k: v for k, v in values.items() if k in known})
-    summary = CrawlSummary(run_id=run_id, status=status, sources=sources, seconds=round(seconds, 2), error=error)
-    failed = summary.failed_sources
+    failed = [name for name, counts in sources.items() if counts.status == "failed"]
+    summary = CrawlSummary(run_id=run_id, status=status, sources=sources, failed_sources=failed,
+                           seconds=round(seconds, 2), error=error)
     if status == "succeeded" and failed:
         if len(failed) == len(names):
             summary.status = "failed"

@@ -21,6 +21,7 @@ class PageItem:
     lastmod: datetime | None = None
     error: str | None = None
     known: bool = False           # the URL was stored by an earlier crawl
+    announced_by: str = ""        # the source whose feed/sitemap listed it (counts go there)
     received_bytes: int = 0
 
     @property

@@ -262,6 +262,7 @@ class NewsSpider(scrapy.Spider):
             fetched_at=datetime.now(timezone.utc),
             lastmod=self.lastmods.get(url),
             known=request.meta.get("known", False),
+            announced_by=request.meta["source"],
         )
 
     def _owner(self, final_url: str, announced_by: str) -> str:

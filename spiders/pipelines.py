@@ -132,7 +132,8 @@ class PageStore:
                 )
                 seen = {(url, bytes(h)): (url_seen, body_seen) for url, h, url_seen, body_seen in cur}
         for item, body_hash in zip(batch, hashes):
-            ledger = self.ledger.setdefault(item.source, SourceLedger())
+            # counted for the source that announced it: a crawl writes only its own sources' rows
+            ledger = self.ledger.setdefault(item.announced_by or item.source, SourceLedger())
             ledger.pages_fetched += 1
             ledger.bytes += item.received_bytes
             if body_hash is None:

@@ -149,9 +149,12 @@ def test_broken_feeds_and_sitemaps_are_reported_and_the_source_still_crawled(day
 
 
 def test_run_counts_match_the_stored_pages(day1: Day1) -> None:
-    per_source = dict(_query(day1.url, "select source, count(*) from news.pages group by source"))
-    report = {s: f for s, f in _query(day1.url, "select source, pages_fetched from news.crawl_report")}
-    assert report == per_source
+    # a page redirected onto another outlet is stored under that outlet but counted for the
+    # source that announced it (a crawl writes only its own sources' counters)
+    stored = _query(day1.url, "select count(*), count(*) filter (where body_hash is null) from news.pages")[0]
+    counted = _query(day1.url, "select sum(pages_fetched), sum(pages_failed) from news.crawl_report")[0]
+    assert counted == stored
+    assert sum(c.pages_fetched for c in day1.summary.sources.values()) == stored[0]
     canonical = _query(day1.url, "select count(*) filter (where canonical_url is not null), "
                                  "count(*) filter (where body_hash is not null) from news.pages")[0]
     assert canonical[0] > 0.9 * canonical[1]

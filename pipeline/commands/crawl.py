@@ -23,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipeline import db
-    from pipeline.crawl import crawl
+    from pipeline.crawl import CrawlInterrupted, crawl
     from pipeline.errors import ConfigError
     from pipeline.migrate import migrate
     from pipeline.sources import load_sources
@@ -33,12 +33,15 @@ def run(args: argparse.Namespace) -> int:
     load_sources(args.sources).select(args.only)  # refuse a bad file before touching anything
     with db.connection() as conn:
         migrate(conn)
-    summary = crawl(args.sources, only=args.only, max_pages=args.max_pages, trigger="cli",
-                    verbose=getattr(args, "verbose", False))
+    try:
+        summary = crawl(args.sources, only=args.only, max_pages=args.max_pages, trigger="cli",
+                        verbose=getattr(args, "verbose", False))
+    except CrawlInterrupted as exc:
+        print(exc.summary.table())
+        print(f"newscorpus crawl: {exc}")
+        return 130
     print(summary.table())
     print(f"run {summary.run_id}: {summary.status}, {summary.pages_fetched} page(s) in {summary.seconds:.1f}s")
     if summary.error:
         print(f"newscorpus crawl: {summary.error}")
-    if summary.status == "interrupted":
-        return 130
     return 0 if summary.status == "succeeded" and not summary.failed_sources else 1

@@ -137,12 +137,17 @@ def clean_paragraphs(paragraphs: Sequence[str], structured: set[str] | None = No
 
 
 def _without_repeats(paragraphs: list[str]) -> list[str]:
-    """Drop teaser bullets, pull quotes and standfirsts that repeat another paragraph's words."""
+    """Drop teaser bullets, pull quotes and standfirsts that repeat another paragraph's words.
+
+    Of two paragraphs with the same words the body paragraph stays: not a list item, the
+    longer spelling (with its full stop), the earlier one.
+    """
     normal = [" ".join(re.findall(r"\w+", p.lower())) for p in paragraphs]
+    rank = [(p.startswith(("- ", "• ")), -len(p), i) for i, p in enumerate(paragraphs)]
     kept = []
     for i, (line, n) in enumerate(zip(paragraphs, normal)):
         repeated = n.count(" ") >= MIN_REPEAT_WORDS - 1 and any(
-            (n in other and len(other) > len(n)) or (other == n and j < i)
+            (n in other and len(other) > len(n)) or (other == n and rank[j] < rank[i])
             for j, other in enumerate(normal)
             if j != i
         )

@@ -1,25 +1,13 @@
-"""URL normalisation for article keys: one spelling per article.
-
-courlan (trafilatura's own URL library) lowercases scheme and host, drops default ports
-and tracking parameters (utm_*, fbclid…) and sorts the query; the fragment never names a
-different document, so it goes too.
-"""
+"""URLs as article keys: the crawler's normalisation (spiders/urls.py), so an article's
+key is spelled exactly like the `news.pages.url` it came from."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from courlan import normalize_url
+from spiders.urls import normalise as normalise_url
 
-
-def normalise_url(url: str) -> str:
-    """The key spelling of `url`; unparsable input is returned stripped, never raised on."""
-    url = url.strip()
-    try:
-        normal = normalize_url(url)
-    except (ValueError, AttributeError):
-        return url
-    return urlunsplit(urlsplit(normal)._replace(fragment=""))
+__all__ = ["host_of", "normalise_url"]
 
 
 def host_of(url: str | None) -> str | None:

@@ -1,0 +1,57 @@
+"""`newscorpus extract`: clean every stored page not yet extracted into an article."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "extract",
+        help="clean every page not yet extracted into an article",
+        description="Clean stored pages (news.pages) into articles (news.articles): trafilatura, "
+        "generic furniture, the sources file's outlet rules and furniture learned per domain.",
+    )
+    parser.add_argument("--sources", metavar="PATH", help="sources file (default: sources.yaml)")
+    parser.add_argument(
+        "--all", "--reextract", dest="reextract", action="store_true",
+        help="re-clean every stored page (after changing rules or the extractor)",
+    )
+    parser.add_argument("--batch-size", type=int, default=500, help="pages per transaction (default 500)")
+    parser.add_argument(
+        "--min-pages", type=int, default=None, metavar="K",
+        help="a paragraph on K distinct pages of a domain is its furniture (default 5)",
+    )
+    parser.add_argument("--workers", type=int, default=None, help="cleaning processes (default: 2 for large runs)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from pipeline import db
+    from pipeline.clean.learned import DEFAULT_MIN_PAGES
+    from pipeline.errors import ConfigError
+    from pipeline.extract import extract_pending
+    from pipeline.sources import load_sources
+
+    if args.batch_size < 1 or (args.min_pages is not None and args.min_pages < 2):
+        raise ConfigError("--batch-size must be >= 1 and --min-pages >= 2")
+    load_sources(args.sources)  # a bad sources file is refused before touching the database
+    with db.connection() as conn:
+        summary = extract_pending(
+            conn, sources_path=args.sources, reextract=args.reextract, batch_size=args.batch_size,
+            min_pages=args.min_pages or DEFAULT_MIN_PAGES, workers=args.workers,
+        )
+    rows = [
+        (name, c.pages_seen, c.articles_new, c.articles_updated, c.not_articles, c.failed)
+        for name, c in sorted(summary.sources.items())
+    ]
+    if rows:
+        print(tabulate(rows, headers=["source", "pages", "new", "updated", "not articles", "failed"]))
+    print(
+        f"extracted {summary.pages_seen} page(s): {summary.articles_new} new, "
+        f"{summary.articles_updated} updated, {summary.not_articles} not articles; "
+        f"{summary.furniture_learned} furniture block(s) learned in {summary.seconds:.1f}s"
+    )
+    return 0

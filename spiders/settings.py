@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "DOWNLOAD_MAXSIZE": 8 * MIB,
     "DOWNLOAD_WARNSIZE": 2 * MIB,
     "DOWNLOAD_HANDLERS": {"file": None, "data": None, "s3": None, "ftp": None},
+    # Scrapy starts CONCURRENT_ITEMS asyncio workers for every callback's output (default 100);
+    # a page callback yields one item, so 100 tasks per response were most of the crawl's CPU
+    "CONCURRENT_ITEMS": 8,
     "ITEM_PIPELINES": {"spiders.pipelines.PageStore": 300},
     "DOWNLOADER_MIDDLEWARES": {"spiders.middlewares.RetryAfterMiddleware": 560},
     "LOG_LEVEL": "WARNING",

@@ -19,6 +19,7 @@ HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong"
 MAX_HEADING_CHARS = 80
 MAX_LISTED_LINES = 8      # headlines after a heading line that go with it
 MAX_BLOCK_CHARS = 2500    # a heading-led link block is never longer than this
+_SHORT_ELEMENTS = f"//body//*[string-length(normalize-space()) <= {MAX_HEADING_CHARS}]"
 _WS = re.compile(r"\s+")
 _TRAILING = " \t\"'”’»)]*"
 
@@ -61,6 +62,22 @@ def drop_headed_lines(paragraphs: Sequence[str], is_heading: Matcher) -> list[st
     return kept
 
 
+def short_text(el: lxml_html.HtmlElement, limit: int) -> str | None:
+    """The element's squashed text, or None as soon as it is longer than `limit` characters.
+
+    Headings are short; stopping early keeps a scan of every element linear in page size
+    instead of re-reading each container's whole text.
+    """
+    parts, size = [], 0
+    for piece in el.itertext():
+        size += len(piece)
+        if size > 3 * limit:  # whitespace-heavy markup gets slack before squashing
+            return None
+        parts.append(piece)
+    text = squash("".join(parts))
+    return text if len(text) <= limit else None
+
+
 def link_text_share(el: lxml_html.HtmlElement) -> float:
     """How much of an element's text sits inside links (0 for an empty element)."""
     total = len(squash(el.text_content()))
@@ -78,11 +95,12 @@ def drop_headed_blocks(tree: lxml_html.HtmlElement, is_heading: Matcher) -> int:
     link-dense siblings that follow it instead.
     """
     removed = 0
-    for el in list(tree.iter(*HEADING_TAGS)):
-        if detached(el):
+    # XPath (C) picks the short elements; Python only looks at those
+    for el in tree.xpath(_SHORT_ELEMENTS):
+        if el.tag not in HEADING_TAGS:
             continue
         text = squash(el.text_content())
-        if not text or len(text) > MAX_HEADING_CHARS or not is_heading(text):
+        if not text or not is_heading(text) or detached(el):
             continue
         block = _link_block(el, len(text))
         if block is not None:

@@ -22,6 +22,7 @@ from pipeline.clean.blocks import (
     drop_headed_lines,
     headline_like,
     link_text_share,
+    short_text,
     squash,
     words,
 )
@@ -76,7 +77,7 @@ _CLASS_TOKEN = re.compile(
     re.I,
 )
 _NEVER_DROP = {"html", "body", "main", "article", "head"}
-MAX_FURNITURE_WORDS = 60
+MAX_FURNITURE_CHARS = 400  # a share bar, caption or newsletter box is short (unless all links)
 MIN_REPEAT_WORDS = 8  # a shorter line may legitimately recur ("He said no.")
 
 
@@ -84,15 +85,13 @@ def prune_dom(tree: lxml_html.HtmlElement) -> None:
     """Drop generic furniture elements in place."""
     for el in tree.xpath("//figcaption"):
         el.drop_tree()
-    for el in list(tree.iter()):
-        if not isinstance(el.tag, str) or el.tag in _NEVER_DROP or detached(el):
-            continue
+    for el in tree.xpath("//body//*[@class or @id]"):
         names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
-        if not any(_CLASS_TOKEN.search(name) for name in names):
+        if el.tag in _NEVER_DROP or not any(_CLASS_TOKEN.search(name) for name in names) or detached(el):
             continue
-        if words(el.text_content()) <= MAX_FURNITURE_WORDS or link_text_share(el) >= 0.5:
+        if short_text(el, MAX_FURNITURE_CHARS) is not None or link_text_share(el) >= 0.5:
             el.drop_tree()
-    for p in list(tree.iter("p")):
+    for p in tree.xpath("//p[.//a]"):
         if not detached(p) and words(p.text_content()) >= 3 and link_text_share(p) >= 0.95:
             p.drop_tree()
     drop_headed_blocks(tree, is_heading)

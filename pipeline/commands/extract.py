@@ -22,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--min-pages", type=int, default=None, metavar="K",
         help="a paragraph on K distinct pages of a domain is its furniture (default 5)",
     )
-    parser.add_argument("--workers", type=int, default=None, help="cleaning processes (default: 2 for large runs)")
+    parser.add_argument("--workers", type=int, default=None, help="cleaning processes (default 1; a pool measured slower on 2 shared cores)")
     parser.set_defaults(func=run)
 
 

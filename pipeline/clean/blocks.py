@@ -141,14 +141,17 @@ def _link_block(heading: lxml_html.HtmlElement, heading_chars: int) -> lxml_html
 
 
 def _drop_with_listed_siblings(heading: lxml_html.HtmlElement) -> None:
+    """Drop the heading with the link-dense siblings after it; with none, leave both to the
+    paragraph pass (`drop_headed_lines`), which also sees headlines pasted as plain text."""
+    listed = []
     sibling = heading.getnext()
-    listed = 0
-    while sibling is not None and listed < MAX_LISTED_LINES:
+    while sibling is not None and len(listed) < MAX_LISTED_LINES:
         text = squash(sibling.text_content())
         if not text or link_text_share(sibling) < 0.7:
             break
-        following = sibling.getnext()
-        sibling.drop_tree()
-        sibling = following
-        listed += 1
-    heading.drop_tree()
+        listed.append(sibling)
+        sibling = sibling.getnext()
+    if listed:
+        for el in listed:
+            el.drop_tree()
+        heading.drop_tree()

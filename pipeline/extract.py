@@ -165,7 +165,7 @@ def extract_pending(
     pending_set = set(pending)
     reclean: set[int] = set()
     done: set[int] = set()
-    with _drafter(workers) as draft_all:
+    with _Drafter(workers) as draft_all:
         for batch in _chunks(pending, batch_size):
             new_furniture = _extract_batch(conn, batch, rules, domains, min_pages, draft_all, summary)
             summary.furniture_learned += sum(len(fps) for fps in new_furniture.values())
@@ -314,7 +314,7 @@ def draft_job(job: tuple[bytes, str, Boilerplate | None, str | None]) -> Draft:
         return Draft(Metadata(), refused=f"{FAILED}cleaner error: {type(exc).__name__}")
 
 
-class _drafter:
+class _Drafter:
     """Context manager yielding `draft_all(jobs) -> list[Draft]`, pooled when workers > 1."""
 
     def __init__(self, workers: int) -> None:

@@ -41,8 +41,9 @@ from pipeline.sources import Boilerplate, load_sources
 log = logging.getLogger(__name__)
 
 Conn = psycopg2.extensions.connection
-# bench/cleaning.py, 600 pages on this project's shared 2-core machine: in-process 90 pages/s,
-# 2-process spawn pool 60 pages/s. The pool did not pay, so it is opt-in (`workers=2`).
+# bench/cleaning.py, 600 pages on this project's 2 cores shared with other jobs: in-process
+# 90 and 71 pages/s, 2-process spawn pool 60 and 118 pages/s in two runs. Inconclusive while
+# the cores are shared, so the pool is opt-in (`workers=2`, `extract --workers 2`).
 DEFAULT_WORKERS = 1
 FAILED = "failed: "  # Draft.refused prefix: the cleaner broke (counted), not a bad page
 

@@ -9,8 +9,8 @@ switched off (the plain-scan baseline), the row count and the indexes the plan u
 
     python bench/queries.py [--articles 100000] [--keep]
 
-The scratch database `newscorpus_bench_queries` is dropped at the end unless --keep
-(a kept database is reused by the next run with the same --articles).
+The scratch database (`--database`, default `newscorpus_bench_queries`) is dropped at the
+end unless --keep (a kept database is reused by the next run with the same --articles).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def generate(conn, articles: int, seed: int = 42) -> None:
     weights = [1 / (rank + 1) for rank in range(len(vocab))]
     today = datetime.now(UTC).replace(hour=5, minute=0, second=0, microsecond=0)
     per_night = articles // NIGHTS
-    originals: list[tuple[str, str, datetime]] = []   # (url, source kind, published) of earlier originals
+    originals: list[tuple[str, str]] = []   # (url, source) of every original so far
     with conn:
         upsert(conn, "news.sources", ["name", "outlet", "kind"], SOURCES, conflict=["name"])
     for night_no in range(NIGHTS):
@@ -122,7 +122,7 @@ def _load_night(conn, cur, rng, vocab, weights, run_id, crawl, night_no, count, 
     pages, articles, plan = [], [], []
     for i in range(count):
         is_copy = originals and rng.random() < 0.45
-        name, _, kind = rng.choice([s for s in SOURCES if s[2] != "wire"] if is_copy else SOURCES)
+        name, _, _ = rng.choice([s for s in SOURCES if s[2] != "wire"] if is_copy else SOURCES)
         url = f"https://{name}.example/news/{night_no}/{i}/"
         published = crawl - timedelta(minutes=rng.randint(30, 24 * 60))
         text = _text(rng, vocab, weights)
@@ -143,16 +143,15 @@ def _load_night(conn, cur, rng, vocab, weights, run_id, crawl, night_no, count, 
         pages.append((run_id, name, f"https://{name}.example/broken/{night_no}/{i}/",
                       f"https://{name}.example/broken/{night_no}/{i}/", rng.choice([403, 429, 500, 0]),
                       None, None, None, None, "failed", crawl + timedelta(minutes=5), None))
-    if night_no:  # re-fetched pages with a new version of an earlier article
-        cur.execute("select canonical_url, source from news.articles order by random() limit %s", (count // 30,))
-        for url, name in cur.fetchall():
-            body = f"<html>updated {night_no} {url}</html>".encode()
-            pages.append((run_id, name, url, url, 200, "text/html", zlib.compress(body, 1),
-                          hashlib.sha256(body).digest(), len(body), None, crawl + timedelta(minutes=30), crawl))
+    updated = rng.sample(originals, min(len(originals), count // 30))  # a new version of earlier articles
+    for url, name in updated:
+        body = f"<html>updated {night_no} {url}</html>".encode()
+        pages.append((run_id, name, url, url, 200, "text/html", zlib.compress(body, 1),
+                      hashlib.sha256(body).digest(), len(body), None, crawl + timedelta(minutes=30), crawl))
     upsert(conn, "news.pages", ["run_id", "source", "url", "final_url", "status", "content_type", "body_zlib",
                                 "body_hash", "body_bytes", "error", "fetched_at", "lastmod"], pages, conflict=None)
     cur.execute("select url, page_id from news.pages where run_id = %s and body_hash is not null", (run_id,))
-    page_of = dict(cur.fetchall())
+    page_of = dict(cur.fetchall())  # a re-fetched URL appears once: its new page
     for row in articles:
         row[2] = page_of[row[0]]
     upsert(conn, "news.articles", ["canonical_url", "source", "page_id", "title", "byline", "published_at",
@@ -160,8 +159,8 @@ def _load_night(conn, cur, rng, vocab, weights, run_id, crawl, night_no, count, 
            articles, conflict=["canonical_url"])
     cur.execute(  # updated articles point at their newest page
         "update news.articles as a set page_id = p.page_id from news.pages as p"
-        " where p.run_id = %s and p.url = a.canonical_url and p.page_id <> a.page_id"
-        " and p.body_hash is not null", (run_id,))
+        " where a.canonical_url = any(%s) and p.run_id = %s and p.url = a.canonical_url"
+        " and p.body_hash is not null", ([url for url, _ in updated], run_id))
     urls = [u for u, _, _ in plan] + [o for _, o, _ in plan if o]
     cur.execute("select canonical_url, article_id from news.articles where canonical_url = any(%s)", (urls,))
     article_id = dict(cur.fetchall())
@@ -189,7 +188,7 @@ def _load_night(conn, cur, rng, vocab, weights, run_id, crawl, night_no, count, 
         where p.run_id = %s
         group by p.run_id, p.source
     """, (run_id,))
-    originals.extend((u, "", datetime.min) for u, o, _ in plan if o is None)
+    originals.extend((url, url.split("//", 1)[1].split(".", 1)[0]) for url, o, _ in plan if o is None)
 
 
 # ---------------------------------------------------------------- measuring
@@ -257,12 +256,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the scratch database")
+    parser.add_argument("--database", default=SCRATCH_DB, help=f"scratch database name (default {SCRATCH_DB})")
     args = parser.parse_args()
     server = db.database_url()
-    url = scratch_url(server, SCRATCH_DB)
+    url = scratch_url(server, args.database)
     conn = None
     try:
-        conn = _open_scratch(server, url, args.articles)
+        conn = _open_scratch(server, url, args.database, args.articles)
         target = example_url(conn)
         results = []
         for heading, sql in cookbook().items():
@@ -279,10 +279,10 @@ def main() -> None:
         if conn is not None:
             conn.close()
         if not args.keep:
-            _admin(server, f"drop database if exists {SCRATCH_DB}")
+            _admin(server, f"drop database if exists {args.database}")
 
 
-def _open_scratch(server: str, url: str, articles: int):
+def _open_scratch(server: str, url: str, name: str, articles: int):
     """The scratch database, generated now unless a kept one already holds `articles`."""
     try:
         conn = psycopg2.connect(url)
@@ -294,8 +294,8 @@ def _open_scratch(server: str, url: str, articles: int):
         conn.close()
     except psycopg2.OperationalError:
         pass
-    _admin(server, f"drop database if exists {SCRATCH_DB}")
-    _admin(server, f"create database {SCRATCH_DB}")
+    _admin(server, f"drop database if exists {name}")
+    _admin(server, f"create database {name}")
     conn = psycopg2.connect(url)
     migrate(conn)
     started = time.perf_counter()

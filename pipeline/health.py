@@ -43,14 +43,44 @@ where night in (%(night)s, %(night)s - 1)
 """
 
 FURNITURE_QUERY = """
-select a.source, f.marker, count(*) as articles
+select a.source, marker, count(*) as articles
 from news.pages as p
 join news.articles as a on a.page_id = p.page_id and a.is_article
-join news.furniture_markers as f on strpos(a.text, f.marker) > 0
+join news.article_furniture as cached
+    on cached.article_id = a.article_id and cached.text_hash = a.text_hash
+cross join unnest(cached.markers) as marker
 where (p.fetched_at at time zone 'UTC')::date = %(night)s
-group by a.source, f.marker
-order by a.source, f.marker
+group by a.source, marker
+order by a.source, marker
 """
+
+# Incremental: only articles never checked or whose text changed since.
+REFRESH_SQL = """
+insert into news.article_furniture as cached (article_id, text_hash, markers, checked_at)
+select
+    a.article_id,
+    a.text_hash,
+    array(select f.marker from news.furniture_markers as f
+          where strpos(a.text, f.marker) > 0 order by f.marker),
+    now()
+from news.articles as a
+left join news.article_furniture as known on known.article_id = a.article_id
+where known.article_id is null or known.text_hash <> a.text_hash
+on conflict (article_id) do update
+    set text_hash = excluded.text_hash, markers = excluded.markers, checked_at = excluded.checked_at
+"""
+
+
+def refresh(conn: psycopg2.extensions.connection) -> int:
+    """Bring the furniture cache (news.article_furniture) up to date; returns rows checked.
+
+    Call after extraction/dedup (the nightly job does, through `quality_problems`). Only new
+    or changed texts are read, so a night costs what its new articles cost. Without it
+    `news.source_health` is still right, just slower: it reads uncached texts itself.
+    """
+    with conn, conn.cursor() as cur:
+        cur.execute(REFRESH_SQL)
+        return cur.rowcount
 
 
 def source_health(
@@ -77,6 +107,8 @@ def quality_problems(
         run_id: a crawl run (its UTC start date is the night judged), a `date` (that night),
             or None (the latest night with any fetch).
 
+    Refreshes the furniture cache first (`refresh`), so the nightly check keeps it current.
+
     Problems reported, per source:
       - it had articles the night before and has none this night;
       - every fetch failed this night;
@@ -85,6 +117,7 @@ def quality_problems(
     night = _night_of(conn, run_id)
     if night is None:
         return []
+    refresh(conn)
     with conn, conn.cursor() as cur:
         cur.execute(NIGHTS_QUERY, {"night": night})
         rows = cur.fetchall()

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from pipeline.cli import main
-from pipeline.health import quality_problems
+from pipeline.health import quality_problems, refresh
 from pipeline.load import upsert
 
 NOW = datetime.now(UTC)
@@ -84,7 +84,11 @@ def _health(conn, source: str, night) -> dict:
         return dict(zip([c.name for c in cur.description], row)) if row else {}
 
 
-def test_source_health_matches_the_hand_count(conn, crafted) -> None:
+@pytest.mark.parametrize("cached", [False, True], ids=["texts read live", "furniture cache refreshed"])
+def test_source_health_matches_the_hand_count(conn, crafted, cached: bool) -> None:
+    if cached:
+        assert refresh(conn) == 1 + len(ALPHA_ARTICLES)
+        assert refresh(conn) == 0  # incremental: nothing changed
     alpha = _health(conn, "alpha", NIGHT)
     assert alpha == {
         "source": "alpha", "night": NIGHT,
@@ -117,11 +121,19 @@ def test_quality_problems_name_each_problem(conn, crafted) -> None:
     assert quality_problems(conn, NIGHT - timedelta(days=1)) == []
 
 
-def test_furniture_markers_are_one_shared_table(conn) -> None:
+def test_furniture_markers_are_one_shared_table(conn, crafted) -> None:
     with conn, conn.cursor() as cur:
         cur.execute("select marker from news.furniture_markers")
         markers = {row[0] for row in cur.fetchall()}
     assert {"Most read in ", "Read More on ", "Source: Read Full Article", "Sign up to our newsletter"} <= markers
+    refresh(conn)
+    with conn, conn.cursor() as cur:  # a new marker empties the cache: the view reads texts again
+        cur.execute("insert into news.furniture_markers (marker) values ('a plain story')")
+        cur.execute("select count(*) from news.article_furniture")
+        assert cur.fetchone()[0] == 0
+    assert _health(conn, "alpha", NIGHT)["furniture_articles"] == 3
+    refresh(conn)
+    assert _health(conn, "alpha", NIGHT)["furniture_articles"] == 3
 
 
 def test_quality_problems_of_an_empty_database(conn) -> None:

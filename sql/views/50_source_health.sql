@@ -2,7 +2,8 @@
 -- One grouped scan of that night's pages with their articles, so a filter on `night` (a
 -- grouping column) is pushed down to pages_night_idx: the last 7 nights read 7 nights.
 -- Shares are over pages_fetched (blocked) or articles (the rest); the counts next to them
--- let operators check the arithmetic. Furniture markers live in news.furniture_markers.
+-- let operators check the arithmetic. Furniture markers live in news.furniture_markers; what
+-- each article holds is cached in news.article_furniture (see 45_article_furniture.sql).
 create or replace view news.source_health as
 with page_articles as (
     select
@@ -18,17 +19,19 @@ with page_articles as (
         a.published_at,
         (m.article_id is not null
          and c.canonical_article_id is distinct from a.article_id)  as is_copy,
-        furniture.found                                             as has_furniture
+        case
+            when cached.article_id is not null then cardinality(cached.markers) > 0
+            when a.article_id is not null then exists (  -- by id: keeps text out of the sort
+                select from news.articles as uncached
+                join news.furniture_markers as f on strpos(uncached.text, f.marker) > 0
+                where uncached.article_id = a.article_id)
+        end                                                         as has_furniture
     from news.pages as p
     left join news.articles as a on a.page_id = p.page_id and a.is_article
     left join news.cluster_members as m on m.article_id = a.article_id
     left join news.clusters as c on c.cluster_id = m.cluster_id
-    left join lateral (
-        select true as found
-        from news.furniture_markers as f
-        where strpos(a.text, f.marker) > 0
-        limit 1
-    ) as furniture on a.article_id is not null
+    left join news.article_furniture as cached
+        on cached.article_id = a.article_id and cached.text_hash = a.text_hash
 ),
 nightly as (
     select

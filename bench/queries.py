@@ -36,6 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from pipeline import db  # noqa: E402
+from pipeline.health import refresh  # noqa: E402
 from pipeline.load import upsert  # noqa: E402
 from pipeline.migrate import migrate  # noqa: E402
 
@@ -114,8 +115,11 @@ def generate(conn, articles: int, seed: int = 42) -> None:
         if sys.stderr.isatty() or (night_no + 1) % 10 == 0:
             print(f"\rgenerating: night {night_no + 1}/{NIGHTS}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    with conn, conn.cursor() as cur:
-        cur.execute("analyze")
+    refresh(conn)  # what the nightly job does after dedup: the furniture cache
+    conn.autocommit = True  # vacuum refuses to run in a transaction
+    with conn.cursor() as cur:
+        cur.execute("vacuum analyze")
+    conn.autocommit = False
 
 
 def _load_night(conn, cur, rng, vocab, weights, run_id, crawl, night_no, count, originals) -> None:

@@ -55,7 +55,10 @@ def demo_database_url() -> str:
     return urlunsplit(parts._replace(path="/" + DEMO_DATABASE))
 
 
-def run_demo(stories: int, out=sys.stdout) -> int:  # noqa: ANN001 - text stream
+DEMO_PORT = 8765  # fixed, so a second demo sees the same URLs and crawls incrementally
+
+
+def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noqa: ANN001 - text stream
     from tabulate import tabulate
 
     from pipeline.runner import run_nightly
@@ -64,7 +67,7 @@ def run_demo(stories: int, out=sys.stdout) -> int:  # noqa: ANN001 - text stream
     started = time.perf_counter()
     os.environ[db.DATABASE_URL_ENV] = demo_database_url()
     with tempfile.TemporaryDirectory(prefix="newscorpus-demo-") as tmp:
-        with running_sample_web(Path(tmp), stories=stories) as web:
+        with running_sample_web(Path(tmp), stories=stories, port=port) as web:
             print(f"sample web: {len(web.base_urls)} outlets on 127.0.1.x:{web.port}", file=out)
             result = run_nightly(web.sources_path, trigger="demo")
     with db.connection() as conn, conn.cursor() as cur:

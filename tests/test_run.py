@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 
@@ -52,8 +53,15 @@ def _summary_counts(stdout: str) -> dict[str, int]:
     }
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.1.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_demo_runs_the_whole_pipeline_and_is_repeatable(database_url: str) -> None:
-    first = _newscorpus("demo", "--stories", "10")
+    port = str(_free_port())  # the same port twice: the second demo sees the same URLs
+    first = _newscorpus("demo", "--stories", "10", "--port", port)
     assert first.returncode == 0, first.stderr[-3000:]
     counts = _summary_counts(first.stdout)
     assert counts["articles"] > 10 and counts["stories"] >= 10 and counts["copies_linked"] > 0
@@ -61,6 +69,6 @@ def test_demo_runs_the_whole_pipeline_and_is_repeatable(database_url: str) -> No
     for stage in ("crawl", "extract", "dedup"):
         assert re.search(rf"^{stage}\s+\d+\.\d$", first.stdout, re.M), first.stdout
 
-    second = _newscorpus("demo", "--stories", "10")
+    second = _newscorpus("demo", "--stories", "10", "--port", port)
     assert second.returncode == 0, second.stderr[-3000:]
     assert _summary_counts(second.stdout) == counts

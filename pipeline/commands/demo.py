@@ -15,10 +15,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--stories", type=int, default=40, help="sample web size (default 40)")
+    parser.add_argument(
+        "--port", type=int, default=8765,
+        help="sample web port (default 8765; keep it fixed so a re-run is incremental)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from pipeline.demo import run_demo
 
-    return run_demo(args.stories)
+    return run_demo(args.stories, port=args.port)

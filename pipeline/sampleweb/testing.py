@@ -62,12 +62,12 @@ class SampleWebHandle:
 
 @contextlib.contextmanager
 def running_sample_web(tmpdir, stories: int = 40, seed: int = 7, day: int = 1, slow_seconds: float = 6,
-                       host_prefix: str = "127.0.1", startup_timeout: float = 120):
+                       host_prefix: str = "127.0.1", startup_timeout: float = 120, port: int = 0):
     out = Path(tmpdir)
     out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "pipeline.sampleweb", "serve", "--out", str(out), "--stories", str(stories),
            "--seed", str(seed), "--day", str(day), "--slow-seconds", str(slow_seconds),
-           "--host-prefix", host_prefix]
+           "--host-prefix", host_prefix, "--port", str(port)]
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(REPO_ROOT), env=env,

@@ -135,9 +135,9 @@ def _chunks(
 def _atomically(path: Path, writer: Callable[..., int], chunks: Iterator[list[tuple]]) -> int:
     """Write to PATH.partial, rename to PATH only when complete."""
     partial = path.with_name(path.name + ".partial")
+    binary = writer is _write_parquet
     try:
-        with open(partial, "w" if writer is not _write_parquet else "wb",
-                  **({"encoding": "utf-8", "newline": ""} if writer is not _write_parquet else {})) as fh:
+        with (open(partial, "wb") if binary else open(partial, "w", encoding="utf-8", newline="")) as fh:
             count = writer(chunks, fh)
         os.replace(partial, path)
         return count

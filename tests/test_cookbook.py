@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import psycopg2
 import pytest

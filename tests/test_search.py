@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import psycopg2
 import pytest
 
 from pipeline.cli import main

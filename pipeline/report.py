@@ -11,6 +11,7 @@ from typing import Any
 import psycopg2.extensions
 
 # articles first seen / changed during the run, per source, copied into crawl_run_sources
+# (duplicates_found is written by the dedup stage, which knows what it linked)
 ARTICLE_COUNTS_SQL = """
 with run as (
     select run_id, started_at, coalesce(finished_at, now()) as ended_at
@@ -21,20 +22,15 @@ article_changes as (
         a.source,
         count(*) filter (where a.first_seen_at >= run.started_at)                   as articles_new,
         count(*) filter (where a.first_seen_at < run.started_at
-                           and a.updated_at >= run.started_at)                      as articles_updated,
-        count(*) filter (where a.first_seen_at >= run.started_at and m.article_id is not null
-                           and c.canonical_article_id <> a.article_id)              as duplicates_found
+                           and a.updated_at >= run.started_at)                      as articles_updated
     from news.articles as a
     cross join run
-    left join news.cluster_members as m on m.article_id = a.article_id
-    left join news.clusters as c on c.cluster_id = m.cluster_id
     where a.updated_at >= run.started_at and a.updated_at <= run.ended_at
     group by a.source
 )
 update news.crawl_run_sources as rs
 set articles_new = ac.articles_new,
-    articles_updated = ac.articles_updated,
-    duplicates_found = ac.duplicates_found
+    articles_updated = ac.articles_updated
 from article_changes as ac
 where rs.run_id = %(run_id)s and rs.source = ac.source
 """

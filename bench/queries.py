@@ -26,7 +26,6 @@ import time
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import psycopg2.errors
@@ -59,21 +58,6 @@ def cookbook(readme: Path = REPO_ROOT / "README.md") -> dict[str, str]:
     section = text.split("<!-- querying:start -->", 1)[1].split("<!-- querying:end -->", 1)[0]
     found = re.findall(r"^#### (.+?)\n+```sql\n(.*?)```", section, flags=re.M | re.S)
     return {heading.strip(): sql.strip() for heading, sql in found}
-
-
-def scratch_url(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def _admin(url: str, statement: str) -> None:
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
 
 
 # ---------------------------------------------------------------- synthetic corpus
@@ -263,7 +247,7 @@ def main() -> None:
     parser.add_argument("--database", default=SCRATCH_DB, help=f"scratch database name (default {SCRATCH_DB})")
     args = parser.parse_args()
     server = db.database_url()
-    url = scratch_url(server, args.database)
+    url = db.with_database(server, args.database)
     conn = None
     try:
         conn = _open_scratch(server, url, args.database, args.articles)
@@ -283,7 +267,7 @@ def main() -> None:
         if conn is not None:
             conn.close()
         if not args.keep:
-            _admin(server, f"drop database if exists {args.database}")
+            db.run_admin(server, f"drop database if exists {args.database}")
 
 
 def _open_scratch(server: str, url: str, name: str, articles: int):
@@ -298,8 +282,8 @@ def _open_scratch(server: str, url: str, name: str, articles: int):
         conn.close()
     except psycopg2.OperationalError:
         pass
-    _admin(server, f"drop database if exists {name}")
-    _admin(server, f"create database {name}")
+    db.run_admin(server, f"drop database if exists {name}")
+    db.run_admin(server, f"create database {name}")
     conn = psycopg2.connect(url)
     migrate(conn)
     started = time.perf_counter()

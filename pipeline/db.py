@@ -62,6 +62,24 @@ def connection(url: str | None = None) -> Iterator[psycopg2.extensions.connectio
 READER_ROLE = "news_reader"
 
 
+def with_database(url: str, name: str) -> str:
+    """The same server and credentials, another database."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+def run_admin(url: str, statement: str) -> None:
+    """One statement outside a transaction (CREATE/DROP DATABASE refuse to run inside one)."""
+    conn = connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
 def reader_url(url: str | None = None) -> str:
     """The same database as the `news_reader` role (read the contract views, nothing else).
 

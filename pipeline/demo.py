@@ -13,10 +13,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
-import psycopg2
-
 from pipeline import db
 
 DEMO_DATABASE = "newscorpus_demo"
@@ -42,17 +38,12 @@ def demo_database_url() -> str:
     if os.environ.get(db.DATABASE_URL_ENV):
         return os.environ[db.DATABASE_URL_ENV]
     admin_url = db.database_url()
-    conn = db.connect(admin_url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("select 1 from pg_database where datname = %s", (DEMO_DATABASE,))
-            if cur.fetchone() is None:
-                cur.execute(f"create database {DEMO_DATABASE}")
-    finally:
-        conn.close()
-    parts = urlsplit(admin_url)
-    return urlunsplit(parts._replace(path="/" + DEMO_DATABASE))
+    with db.connection(admin_url) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", (DEMO_DATABASE,))
+        missing = cur.fetchone() is None
+    if missing:
+        db.run_admin(admin_url, f"create database {DEMO_DATABASE}")
+    return db.with_database(admin_url, DEMO_DATABASE)
 
 
 DEMO_PORT = 8765  # fixed, so a second demo sees the same URLs and crawls incrementally
@@ -68,7 +59,9 @@ def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noq
     os.environ[db.DATABASE_URL_ENV] = demo_database_url()
     with tempfile.TemporaryDirectory(prefix="newscorpus-demo-") as tmp:
         with running_sample_web(Path(tmp), stories=stories, port=port) as web:
-            print(f"sample web: {len(web.base_urls)} outlets on 127.0.1.x:{web.port}", file=out)
+            print(f"sample web: {len(web.base_urls)} outlets on 127.0.1.x:{web.port}; it includes "
+                  "deliberate faults (404, 500, timeouts, redirect loops, binary and oversized pages), "
+                  "so the crawl logs some errors", file=out, flush=True)
             result = run_nightly(web.sources_path, trigger="demo")
     with db.connection() as conn, conn.cursor() as cur:
         cur.execute(TOTALS_QUERY)

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.plugins.database",
     "tests.plugins.sampleweb",
     "tests.plugins.airflow",
+    "tests.plugins.answer_key",
 ]

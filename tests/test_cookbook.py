@@ -15,7 +15,7 @@ import pytest
 from pipeline.db import reader_url
 from pipeline.paths import REPO_ROOT
 
-from .test_views_fixtures import LoadedKey, key_database, sample_key  # noqa: F401 - fixtures
+from tests.plugins.answer_key import LoadedKey
 
 EXAMPLE_URL = "'https://www.thesun.co.uk/news/31234567/example-story/'"
 REQUIRED = (

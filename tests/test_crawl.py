@@ -8,7 +8,6 @@ and crawl() being called repeatedly in one process with a caller-owned run.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -23,10 +22,9 @@ import yaml
 
 from pipeline import paths
 from pipeline.crawl import CrawlSummary, crawl
-from pipeline.db import DATABASE_URL_ENV
 from pipeline.runs import finish_run, start_run
 from pipeline.sources import load_sources
-from tests.plugins.database import TEMPLATE_DB, _new_database
+from tests.plugins.database import exported_database
 
 
 def _query(url: str, sql: str, args: tuple = ()) -> list[tuple]:
@@ -54,19 +52,11 @@ class Day1:
 
 @pytest.fixture(scope="module")
 def day1(sample_web, pg_server_url: str, template_database_url: str) -> Iterator[Day1]:
-    url = _new_database(pg_server_url, TEMPLATE_DB)
-    previous = os.environ.get(DATABASE_URL_ENV)
-    os.environ[DATABASE_URL_ENV] = url
-    sample_web.set_day(1)
-    sample_web.reset_faults()
-    try:
+    with exported_database(pg_server_url) as url:
+        sample_web.set_day(1)
+        sample_web.reset_faults()
         summary = crawl(sample_web.sources_path, trigger="test")
         yield Day1(url, summary, sample_web.state()["hits"])
-    finally:
-        if previous is None:
-            os.environ.pop(DATABASE_URL_ENV, None)
-        else:
-            os.environ[DATABASE_URL_ENV] = previous
 
 
 def _fault(sample_web, name: str) -> dict:
@@ -163,7 +153,6 @@ def test_run_counts_match_the_stored_pages(day1: Day1) -> None:
 def test_recrawl_fetches_nothing_new_then_day2_stores_new_versions(day1: Day1, sample_web_day) -> None:
     """Runs after the checks above (module order): it adds runs to the day-1 database."""
     web = sample_web_day
-    os.environ[DATABASE_URL_ENV] = day1.url
     before = _query(day1.url, "select count(*) from news.pages")[0][0]
     again = crawl(web.sources_path, trigger="test")
     assert again.status == "succeeded"

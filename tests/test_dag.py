@@ -7,7 +7,6 @@ import socket
 from pathlib import Path
 
 import psycopg2
-import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]

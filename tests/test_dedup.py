@@ -210,11 +210,9 @@ def test_no_chaining_through_a_roundup(conn) -> None:
 
 
 def test_source_link_counts_only_with_overlapping_text(conn) -> None:
-    with conn, conn.cursor() as cur:  # the extract stage's column (migration 003), if not there yet
-        cur.execute("alter table news.articles add column if not exists source_link text")
     story, other = _story(3, 400), _story(4, 400)
     half = " ".join(story.split()[:240])  # 60% of the story, then 400 words of its own: J ~0.3, containment ~0.6
-    ids = _load_texts(conn, [
+    _load_texts(conn, [
         ("https://tab.example/story", "tab", "tabloid", "2026-11-20T08:00:00Z", story),
         ("https://tab.example/other", "tab", "tabloid", "2026-11-20T08:30:00Z", other),
         ("https://agg.example/1", "agg", "aggregator", "2026-11-20T09:00:00Z", half + " " + _story(5, 400)),

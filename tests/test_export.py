@@ -14,7 +14,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.export import COLUMNS, export
 
-from .test_views_fixtures import LoadedKey, key_conn, key_database, sample_key  # noqa: F401 - fixtures
+from tests.plugins.answer_key import LoadedKey
 
 HOSTILE = "x'; drop table news.articles; --"
 

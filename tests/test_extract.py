@@ -8,7 +8,6 @@ every key paragraph, no furniture); a rerun changes nothing; the wrong-charset p
 from __future__ import annotations
 
 import collections
-import os
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,9 +16,8 @@ import psycopg2
 import pytest
 
 from pipeline.crawl import crawl
-from pipeline.db import DATABASE_URL_ENV
 from pipeline.extract import extract_pending
-from tests.plugins.database import TEMPLATE_DB, _new_database
+from tests.plugins.database import exported_database
 
 FURNITURE = ("Most read in", "Read More on", "Source: Read Full Article", "Sign up to our newsletter", "Credit:")
 
@@ -67,22 +65,16 @@ class Crawled:
 
 @pytest.fixture(scope="module")
 def crawled(sample_web, pg_server_url: str, template_database_url: str) -> Iterator[Crawled]:
-    url = _new_database(pg_server_url, TEMPLATE_DB)
-    previous = os.environ.get(DATABASE_URL_ENV)
-    os.environ[DATABASE_URL_ENV] = url
-    sample_web.set_day(1)
-    sample_web.reset_faults()
-    try:
-        crawl(sample_web.sources_path, trigger="test")
-        state = Crawled(url, sample_web.sources_path)
-        state.first = state.extract()
-        yield state
-    finally:
+    with exported_database(pg_server_url) as url:
         sample_web.set_day(1)
-        if previous is None:
-            os.environ.pop(DATABASE_URL_ENV, None)
-        else:
-            os.environ[DATABASE_URL_ENV] = previous
+        sample_web.reset_faults()
+        try:
+            crawl(sample_web.sources_path, trigger="test")
+            state = Crawled(url, sample_web.sources_path)
+            state.first = state.extract()
+            yield state
+        finally:
+            sample_web.set_day(1)
 
 
 def test_articles_match_the_key(crawled: Crawled, sample_web) -> None:

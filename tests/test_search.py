@@ -10,7 +10,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.search import search
 
-from .test_views_fixtures import LoadedKey, key_conn, key_database, sample_key  # noqa: F401 - fixtures
+from tests.plugins.answer_key import LoadedKey
 
 PHRASE = '"injury crisis"'
 HOSTILE = "x'; drop table news.articles; --"

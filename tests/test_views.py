@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.db import reader_url
 
-from .test_views_fixtures import LoadedKey, key_conn, key_database, sample_key  # noqa: F401 - fixtures
+from tests.plugins.answer_key import LoadedKey
 
 CONTRACT_COLUMNS = {
     "corpus": ["cluster_id", "article_id", "url", "source", "outlet", "kind", "title", "byline",

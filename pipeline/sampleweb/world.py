@@ -120,7 +120,7 @@ class World:
 
     def _plan(self) -> None:
         seed, n = self.seed, self.n
-        late_done = False
+
         for idx in range(n):
             r = T.rng_for(seed, idx, "plan")
             day = 2 if (r.random() < 0.25 and idx > 3) else 1

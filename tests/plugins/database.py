@@ -9,31 +9,15 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
+from contextlib import contextmanager
 
 import psycopg2
 import pytest
 
-from pipeline.db import DATABASE_URL_ENV
+from pipeline.db import DATABASE_URL_ENV, run_admin, with_database
 
 TEMPLATE_DB = "newscorpus_template"
 _counter = itertools.count()
-
-
-def with_database(url: str, name: str) -> str:
-    """The same server URL pointing at another database."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def _admin(url: str, statement: str) -> None:
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +36,7 @@ def template_database_url(pg_server_url: str) -> str:
     """A database with every migration applied, cloned by `database_url`."""
     from pipeline.migrate import migrate
 
-    _admin(pg_server_url, f"create database {TEMPLATE_DB}")
+    run_admin(pg_server_url, f"create database {TEMPLATE_DB}")
     url = with_database(pg_server_url, TEMPLATE_DB)
     conn = psycopg2.connect(url)
     try:
@@ -62,10 +46,23 @@ def template_database_url(pg_server_url: str) -> str:
     return url
 
 
-def _new_database(pg_server_url: str, template: str) -> str:
+def new_database(pg_server_url: str, template: str = TEMPLATE_DB) -> str:
+    """A new database cloned from `template` (the migrated template by default)."""
     name = f"t{os.getpid()}_{next(_counter)}"
-    _admin(pg_server_url, f"create database {name} template {template}")
+    run_admin(pg_server_url, f"create database {name} template {template}")
     return with_database(pg_server_url, name)
+
+
+@contextmanager
+def exported_database(pg_server_url: str) -> Iterator[str]:
+    """A new migrated database exported as NEWSCORPUS_DATABASE_URL for the block.
+
+    For module-scoped fixtures, which cannot use the function-scoped `monkeypatch`.
+    """
+    url = new_database(pg_server_url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(DATABASE_URL_ENV, url)
+        yield url
 
 
 @pytest.fixture
@@ -73,7 +70,7 @@ def database_url(
     pg_server_url: str, template_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> str:
     """A migrated database for this test; also exported as NEWSCORPUS_DATABASE_URL."""
-    url = _new_database(pg_server_url, TEMPLATE_DB)
+    url = new_database(pg_server_url)
     monkeypatch.setenv(DATABASE_URL_ENV, url)
     return url
 
@@ -81,7 +78,7 @@ def database_url(
 @pytest.fixture
 def fresh_database_url(pg_server_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """An empty database (no schema yet); also exported as NEWSCORPUS_DATABASE_URL."""
-    url = _new_database(pg_server_url, "template0")
+    url = new_database(pg_server_url, "template0")
     monkeypatch.setenv(DATABASE_URL_ENV, url)
     return url
 

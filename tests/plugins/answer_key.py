@@ -6,7 +6,7 @@ through `pipeline.load.upsert`; clusters and members are built from the key's st
 The key's clock is shifted so its second night is *today* (UTC): queries written with
 `now()` (this week, last 7 nights) see the data whatever day the tests run.
 
-Also a pytest module (no tests of its own): the fixtures are imported by the test modules.
+A pytest plugin (tests/conftest.py): the fixtures are available to every test module.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pipeline.sampleweb.cli import base_urls_for
 from pipeline.sampleweb.key import AnswerKey, KeyArticle, load_key, write_key
 from pipeline.sampleweb.site import Site
 from pipeline.sampleweb.world import CRAWL, World
-from tests.plugins.database import TEMPLATE_DB, _new_database
+from tests.plugins.database import new_database
 
 STORIES, SEED = 40, 7
 
@@ -176,7 +176,7 @@ def sample_key(tmp_path_factory: pytest.TempPathFactory) -> AnswerKey:
 @pytest.fixture(scope="session")
 def key_database(pg_server_url: str, template_database_url: str, sample_key: AnswerKey) -> Iterator[LoadedKey]:
     """One database loaded from the key, shared read-only by the tests of a session."""
-    url = _new_database(pg_server_url, TEMPLATE_DB)
+    url = new_database(pg_server_url)
     conn = psycopg2.connect(url)
     try:
         loaded = load_answer_key(conn, sample_key, key_shift())

@@ -84,8 +84,11 @@ def news_nightly() -> None:
         max_active_tis_per_dag=2,
     )
     def crawl_source(source: str, run: dict) -> dict:
+        from airflow.sdk import get_current_context
+
         from pipeline import nightly
 
+        get_current_context()["source"] = source  # read by map_index_template for the UI
         return nightly.crawl_sources(run["run_id"], sources_path=_configure(), only=[source])
 
     @task(doc_md="Clean every page not yet extracted into an article.", trigger_rule="all_done")

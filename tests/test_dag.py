@@ -90,6 +90,9 @@ def test_dag_run_crawls_cleans_dedups_and_one_dead_source_fails_alone(
         counts_after_first = _corpus_counts(database_url)
         second = dag.test(variable_file_path=str(variables))
 
+    labels = {ti.rendered_map_index for ti in first.get_task_instances() if ti.task_id == "crawl_source"}
+    assert labels == set(web.base_urls) | {"dead-outlet"}  # the UI names each mapped crawl
+
     states = _states(first)
     crawl_states = {i: s for (task, i), s in states.items() if task == "crawl_source"}
     assert sorted(crawl_states.values()).count("failed") == 1, crawl_states

@@ -1,42 +1,67 @@
-"""Retry-After: when a server says how long to back off (429/503), slow its slot down.
+"""Back off from a struggling host: exponential delay on 429/5xx, Retry-After honoured.
 
-Scrapy's RetryMiddleware re-schedules at once; this raises the download slot's delay to
-the announced value (bounded by RETRY_AFTER_MAX_SECONDS) before the retry goes out, which
-is the cheap way to honour the header without blocking the reactor.
+Scrapy's RetryMiddleware re-schedules a failed request at once. Before the retry goes out,
+this raises the host's download-slot delay to `RETRY_BACKOFF_BASE_SECONDS * 2**retries`
+(or to the server's Retry-After, when it names one), bounded by RETRY_AFTER_MAX_SECONDS,
+and puts the slot's own delay back after the next successful response. The delay lives on
+the slot, so the whole host slows down, not one request, and the reactor never blocks.
 """
 
 from __future__ import annotations
 
 import logging
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 log = logging.getLogger(__name__)
 
+BACKOFF_STATUSES = frozenset({429, 500, 502, 503, 504, 522, 524})
 
-class RetryAfterMiddleware:
-    def __init__(self, crawler, max_seconds: float):  # noqa: ANN001
+
+def backoff_seconds(retries: int, base: float, cap: float, retry_after: float | None) -> float:
+    """How long the host's slot waits before its next request."""
+    wanted = retry_after if retry_after is not None else base * 2 ** retries
+    return min(max(wanted, 0.0), cap)
+
+
+class BackoffMiddleware:
+    def __init__(self, crawler, base_seconds: float, max_seconds: float):  # noqa: ANN001
         self.crawler = crawler
+        self.base_seconds = base_seconds
         self.max_seconds = max_seconds
+        self.normal_delay: dict[str, float] = {}  # slot key -> its delay before backing off
 
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
-        return cls(crawler, crawler.settings.getfloat("RETRY_AFTER_MAX_SECONDS", 120))
+        settings = crawler.settings
+        return cls(
+            crawler,
+            settings.getfloat("RETRY_BACKOFF_BASE_SECONDS", 1.0),
+            settings.getfloat("RETRY_AFTER_MAX_SECONDS", 120),
+        )
 
     def process_response(self, request, response):  # noqa: ANN001, ANN201
-        if response.status in (429, 503) and b"Retry-After" in response.headers:
-            seconds = _seconds(response.headers.get(b"Retry-After").decode("latin-1"))
-            if seconds is not None:
-                self._slow_down(request, min(seconds, self.max_seconds))
+        key, slot = self._slot(request)
+        if slot is None:
+            return response
+        if response.status in BACKOFF_STATUSES:
+            header = response.headers.get(b"Retry-After")
+            retry_after = _seconds(header.decode("latin-1")) if header else None
+            seconds = backoff_seconds(
+                request.meta.get("retry_times", 0), self.base_seconds, self.max_seconds, retry_after
+            )
+            if seconds > slot.delay:
+                self.normal_delay.setdefault(key, slot.delay)
+                log.info("%s answered %s: backing off %.1fs", key, response.status, seconds)
+                slot.delay = seconds
+        elif 200 <= response.status < 400 and key in self.normal_delay:
+            slot.delay = self.normal_delay.pop(key)
         return response
 
-    def _slow_down(self, request, seconds: float) -> None:  # noqa: ANN001
+    def _slot(self, request):  # noqa: ANN001, ANN202
         downloader = self.crawler.engine.downloader
         key = request.meta.get("download_slot") or downloader.get_slot_key(request)
-        slot = downloader.slots.get(key)
-        if slot is not None and seconds > slot.delay:
-            log.info("%s asks to wait %.0fs (Retry-After)", key, seconds)
-            slot.delay = seconds
+        return key, downloader.slots.get(key)
 
 
 def _seconds(value: str) -> float | None:

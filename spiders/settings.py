@@ -33,7 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_ENABLED": True,
     "RETRY_TIMES": 2,
     "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
-    "RETRY_AFTER_MAX_SECONDS": 120,  # honour Retry-After on 429/503 up to this long
+    "RETRY_BACKOFF_BASE_SECONDS": 1.0,  # 429/5xx: the host waits 1 s, 2 s, 4 s … before retrying
+    "RETRY_AFTER_MAX_SECONDS": 120,  # longest back-off, Retry-After included
     "DOWNLOAD_TIMEOUT": 30,
     "DNS_TIMEOUT": 10,
     "REDIRECT_MAX_TIMES": 5,
@@ -45,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
     # a page callback yields one item, so 100 tasks per response were most of the crawl's CPU
     "CONCURRENT_ITEMS": 8,
     "ITEM_PIPELINES": {"spiders.pipelines.PageStore": 300},
-    "DOWNLOADER_MIDDLEWARES": {"spiders.middlewares.RetryAfterMiddleware": 560},
+    "DOWNLOADER_MIDDLEWARES": {"spiders.middlewares.BackoffMiddleware": 560},
     "LOG_LEVEL": "WARNING",
     "NEWSCORPUS_BATCH_SIZE": 200,
     "NEWSCORPUS_FLUSH_SECONDS": 5.0,
@@ -63,6 +64,7 @@ OVERRIDABLE: dict[str, type | tuple[type, ...]] = {
     "AUTOTHROTTLE_TARGET_CONCURRENCY": (int, float),
     "RETRY_TIMES": int,
     "RETRY_HTTP_CODES": list,
+    "RETRY_BACKOFF_BASE_SECONDS": (int, float),
     "RETRY_AFTER_MAX_SECONDS": (int, float),
     "DOWNLOAD_TIMEOUT": (int, float),
     "DNS_TIMEOUT": (int, float),

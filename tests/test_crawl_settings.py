@@ -8,7 +8,7 @@ from email.utils import format_datetime
 import pytest
 
 from spiders import settings
-from spiders.middlewares import _seconds
+from spiders.middlewares import _seconds, backoff_seconds
 
 
 def test_defaults_are_polite_and_hardened() -> None:
@@ -50,3 +50,10 @@ def test_retry_after_values() -> None:
     later = datetime.now(timezone.utc) + timedelta(seconds=90)
     assert 60 < _seconds(format_datetime(later, usegmt=True)) <= 90
     assert _seconds("whenever") is None
+
+
+def test_backoff_doubles_per_retry_and_is_capped() -> None:
+    assert [backoff_seconds(n, 1.0, 120, None) for n in range(4)] == [1.0, 2.0, 4.0, 8.0]
+    assert backoff_seconds(10, 1.0, 120, None) == 120
+    assert backoff_seconds(0, 1.0, 120, 30.0) == 30.0  # the server's Retry-After wins
+    assert backoff_seconds(0, 1.0, 120, 3600.0) == 120

@@ -1,0 +1,49 @@
+"""The embedded PostgreSQL: started on demand under NEWSCORPUS_HOME, reused, stopped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _newscorpus(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "NEWSCORPUS_DATABASE_URL"}
+    env["NEWSCORPUS_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], env=env, capture_output=True, text=True, timeout=180
+    )
+
+
+def test_two_commands_at_once_share_one_server_which_later_commands_reuse(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "NEWSCORPUS_DATABASE_URL"}
+    env["NEWSCORPUS_HOME"] = str(home)
+    starts = [
+        subprocess.Popen([sys.executable, "-m", "pipeline", "db", "start"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [proc.communicate(timeout=180) for proc in starts]
+    try:
+        assert [proc.returncode for proc in starts] == [0, 0], outputs
+        urls = {out.strip() for out, _ in outputs}
+        assert len(urls) == 1 and str(home / "pgdata") in urls.pop()
+        postmaster = (home / "pgdata" / "postmaster.pid").read_text().splitlines()[0]
+
+        assert _newscorpus(home, "migrate").returncode == 0
+        assert _newscorpus(home, "stats").returncode == 0
+        # the same postmaster served every command
+        assert (home / "pgdata" / "postmaster.pid").read_text().splitlines()[0] == postmaster
+    finally:
+        stop = _newscorpus(home, "db", "stop")
+    assert stop.returncode == 0 and stop.stdout.strip() == "stopped"
+    assert _newscorpus(home, "db", "stop").stdout.strip() == "not running"
+
+
+def test_db_start_refuses_when_an_external_database_is_configured(tmp_path: Path) -> None:
+    env = dict(os.environ, NEWSCORPUS_HOME=str(tmp_path), NEWSCORPUS_DATABASE_URL="postgresql://x@127.0.0.1:1/x")
+    result = subprocess.run([sys.executable, "-m", "pipeline", "db", "start"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "does not manage that server" in result.stderr

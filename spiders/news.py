@@ -38,12 +38,14 @@ BINARY_MAGIC = {
 
 
 class Known:
-    """What earlier crawls stored for a URL: when, what lastmod was announced, and whether it worked."""
+    """What earlier crawls stored for a URL: first and latest stored fetch, the lastmod then
+    announced, and whether the latest fetch worked."""
 
-    __slots__ = ("fetched_at", "lastmod", "ok")
+    __slots__ = ("first_fetched_at", "fetched_at", "lastmod", "ok")
 
-    def __init__(self, fetched_at: datetime, lastmod: datetime | None, ok: bool):
-        self.fetched_at, self.lastmod, self.ok = fetched_at, lastmod, ok
+    def __init__(self, first_fetched_at: datetime, fetched_at: datetime, lastmod: datetime | None, ok: bool):
+        self.first_fetched_at, self.fetched_at = first_fetched_at, fetched_at
+        self.lastmod, self.ok = lastmod, ok
 
 
 class NewsSpider(scrapy.Spider):
@@ -96,7 +98,8 @@ class NewsSpider(scrapy.Spider):
         with db.connection(self.database_url) as conn, conn.cursor() as cur:
             cur.execute(
                 """
-                select distinct on (p.url) p.url, p.fetched_at, p.lastmod,
+                select distinct on (p.url) p.url,
+                       min(p.fetched_at) over (partition by p.url), p.fetched_at, p.lastmod,
                        (p.status between 200 and 299 or p.status between 400 and 499 and p.status <> 429)
                 from news.pages as p
                 where p.source = any(%s)
@@ -105,7 +108,7 @@ class NewsSpider(scrapy.Spider):
                 """,
                 (names, self.allowed_domains),
             )
-            return {url: Known(at, lastmod, ok) for url, at, lastmod, ok in cur}
+            return {url: Known(first, at, lastmod, ok) for url, first, at, lastmod, ok in cur}
 
     def _document_request(self, source: Source, url: str) -> scrapy.Request:
         self.pending_documents[source.name] += 1
@@ -210,13 +213,18 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _worth_refetching(self, known: Known, lastmod: datetime | None) -> bool:
-        """Changed since the stored fetch, or a transient failure old enough to try again."""
+        """Changed since the stored fetch, a transient failure old enough to try again, or a
+        young article due a revisit (many RSS feeds keep an updated story's pubDate, so a
+        story's first day or two of edits would otherwise never be seen)."""
         if lastmod is not None and lastmod > (known.lastmod or known.fetched_at):
             return True
+        now = datetime.now(timezone.utc)
         if not known.ok:
             hours = self.settings.getfloat("NEWSCORPUS_RETRY_FAILED_AFTER_HOURS", 6.0)
-            return known.fetched_at < datetime.now(timezone.utc) - timedelta(hours=hours)
-        return False
+            return known.fetched_at < now - timedelta(hours=hours)
+        young = known.first_fetched_at > now - timedelta(hours=self.settings.getfloat("NEWSCORPUS_REVISIT_WITHIN_HOURS", 48.0))
+        due = known.fetched_at <= now - timedelta(hours=self.settings.getfloat("NEWSCORPUS_REVISIT_EVERY_HOURS", 12.0))
+        return young and due
 
     # ---- article pages ---------------------------------------------------------------------
     def parse_page(self, response: Response) -> Iterator[PageItem]:

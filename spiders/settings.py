@@ -51,6 +51,10 @@ DEFAULTS: dict[str, Any] = {
     "NEWSCORPUS_BATCH_SIZE": 200,
     "NEWSCORPUS_FLUSH_SECONDS": 5.0,
     "NEWSCORPUS_RETRY_FAILED_AFTER_HOURS": 6.0,
+    # revisit an article first stored in the last 48 h when its latest version is 12 h old:
+    # catches updates that feeds do not re-date (a nightly run revisits each story once or twice)
+    "NEWSCORPUS_REVISIT_WITHIN_HOURS": 48.0,
+    "NEWSCORPUS_REVISIT_EVERY_HOURS": 12.0,
 }
 
 # what a sources file may change, with a check per key
@@ -75,6 +79,8 @@ OVERRIDABLE: dict[str, type | tuple[type, ...]] = {
     "NEWSCORPUS_BATCH_SIZE": int,
     "NEWSCORPUS_FLUSH_SECONDS": (int, float),
     "NEWSCORPUS_RETRY_FAILED_AFTER_HOURS": (int, float),
+    "NEWSCORPUS_REVISIT_WITHIN_HOURS": (int, float),
+    "NEWSCORPUS_REVISIT_EVERY_HOURS": (int, float),
 }
 
 

@@ -267,3 +267,22 @@ def test_max_pages_bounds_a_run(sample_web, database_url: str) -> None:
     summary = crawl(sample_web.sources_path, only=["daily-beacon", "daily-courier"], max_pages=3, trigger="test")
     assert sum(c.pages_fetched for c in summary.sources.values()) == 3
     assert _query(database_url, "select count(*) from news.pages")[0][0] == 3
+
+
+def test_revisit_catches_an_update_its_feed_does_not_redate(
+    database_url: str, sample_web_factory, tmp_path: Path
+) -> None:
+    web = sample_web_factory(stories=40)
+    doc = yaml.safe_load(Path(web.sources_path).read_text())
+    doc["settings"]["NEWSCORPUS_REVISIT_EVERY_HOURS"] = 0  # due at once: the test's "next night"
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump(doc))
+    crawl(sources, trigger="test")
+    web.set_day(2)
+    day2 = crawl(sources, trigger="test")
+    assert day2.status == "succeeded"
+    updated = {a.url for a in web.key.articles if a.day == 1 and a.day2 and a.fault is None}
+    versions = dict(_query(database_url, "select url, count(*) from news.pages where body_hash is not null group by url"))
+    assert updated and {u: versions.get(u) for u in updated} == {u: 2 for u in updated}
+    unchanged = {a.url for a in web.key.articles if a.day == 1 and not a.day2 and a.fault is None}
+    assert all(versions.get(u, 1) == 1 for u in unchanged)  # revisited, same body: stored once

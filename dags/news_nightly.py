@@ -67,12 +67,16 @@ def news_nightly() -> None:
         _configure()
         return nightly.migrate_database()
 
-    @task(doc_md="Validate the sources file and open this night's crawl run row.")
+    @task(doc_md="Validate the sources file and open (or, on a re-run, reopen) this night's crawl run row.")
     def start_run() -> dict:
+        from airflow.sdk import get_current_context
+
         from pipeline import nightly
 
-        sources_path = _configure()
-        return {"run_id": nightly.start_run("airflow"), "sources": nightly.source_names(sources_path)}
+        sources = nightly.source_names(_configure())  # a bad file fails here, before any row
+        context = get_current_context()
+        run_key = f"airflow:{context['dag'].dag_id}:{context['run_id']}"
+        return {"run_id": nightly.start_run("airflow", run_key), "sources": sources}
 
     @task
     def source_list(run: dict) -> list[str]:
@@ -122,7 +126,7 @@ def news_nightly() -> None:
         doc_md="Store and log the night's report; closes the crawl run row.",
         trigger_rule="all_done",
     )
-    def report(run: dict, **context) -> dict:
+    def report(run: dict) -> dict:
         from pipeline import nightly
         from pipeline.report import format_report
 

@@ -36,11 +36,11 @@ def source_names(sources_path: str | Path | None = None) -> list[str]:
     return [source.name for source in load_sources(sources_path).sources]
 
 
-def start_run(trigger: str) -> int:
+def start_run(trigger: str, run_key: str | None = None) -> int:
     from pipeline.runs import start_run as start
 
     with db.connection() as conn:
-        return start(conn, trigger)
+        return start(conn, trigger, run_key)
 
 
 def crawl_sources(

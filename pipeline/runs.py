@@ -15,10 +15,21 @@ import psycopg2.extensions
 FINISHED = ("succeeded", "failed", "interrupted")
 
 
-def start_run(conn: psycopg2.extensions.connection, trigger: str) -> int:
-    """Open a run (status 'running'); returns its run_id. `trigger`: cli | airflow | demo | test."""
+def start_run(conn: psycopg2.extensions.connection, trigger: str, run_key: str | None = None) -> int:
+    """Open a run (status 'running'); returns its run_id. `trigger`: cli | airflow | demo | test.
+
+    With a `run_key` (the orchestrator's id for this run), starting the same run again reopens
+    its row: a retried or cleared Airflow run keeps one run row and adds to its counts.
+    """
     with conn, conn.cursor() as cur:
-        cur.execute("insert into news.crawl_runs (trigger) values (%s) returning run_id", (trigger,))
+        cur.execute(
+            """
+            insert into news.crawl_runs (trigger, run_key) values (%s, %s)
+            on conflict (run_key) do update set status = 'running', finished_at = null, error = null
+            returning run_id
+            """,
+            (trigger, run_key),
+        )
         return int(cur.fetchone()[0])
 
 

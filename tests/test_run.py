@@ -72,3 +72,17 @@ def test_demo_runs_the_whole_pipeline_and_is_repeatable(database_url: str) -> No
     second = _newscorpus("demo", "--stories", "10", "--port", port)
     assert second.returncode == 0, second.stderr[-3000:]
     assert _summary_counts(second.stdout) == counts
+
+
+def test_a_rerun_with_the_same_run_key_reopens_its_row(conn) -> None:
+    from pipeline.runs import finish_run, start_run
+
+    first = start_run(conn, "airflow", run_key="airflow:news_nightly:manual__1")
+    finish_run(conn, first, "failed", error="boom")
+    again = start_run(conn, "airflow", run_key="airflow:news_nightly:manual__1")
+    other = start_run(conn, "airflow", run_key="airflow:news_nightly:manual__2")
+    keyless = {start_run(conn, "cli"), start_run(conn, "cli")}
+    assert again == first and other != first and len(keyless) == 2
+    with conn.cursor() as cur:
+        cur.execute("select status, finished_at, error from news.crawl_runs where run_id = %s", (first,))
+        assert cur.fetchone() == ("running", None, None)

@@ -205,3 +205,24 @@ def test_clean_cli_missing_file_is_exit_2(tmp_path: Path, capsys: pytest.Capture
     assert main(["clean", str(tmp_path / "nope.html")]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "nope.html" in err
+
+
+def test_generic_layer_drops_embedded_posts_author_bios_and_login_walls() -> None:
+    body = (f"<p>{PARAS[0]}</p>"
+            "<blockquote class='twitter-tweet'><p>Queues on the ring road already, avoid if you can "
+            "pic.twitter.com/abc123</p>&mdash; Local Traffic (@localtraffic) <a href='https://x.com/1'>May 1, 2026</a>"
+            "</blockquote>"
+            f"<p>{PARAS[1]}</p>"
+            "<div class='app-access-wall'><h2>Enjoying our latest content? Log in or create an account to continue</h2>"
+            "<ul><li>Access the most recent journalism from our award-winning team</li></ul></div>"
+            f"<p>{PARAS[2]}</p>"
+            "<div class='article-end__author-bio'><p>Jo Bloggs is the transport correspondent of The Tab. She has "
+            "covered roads, rail and rivers for twenty years, and written two books about the county's bridges, "
+            "ferries and the people who keep them running through every winter flood and summer heatwave. "
+            "Before joining The Tab she reported on local government for a weekly paper, chaired the county press "
+            "club and taught shorthand at the college; she lives by the estuary with two dogs and far too many maps "
+            "of roads that were never built.</p></div>")  # a bio longer than a share bar
+    cleaned = clean_html(_page(body), "https://tab.example/news/1/story/", None)
+    assert cleaned.paragraphs == PARAS
+    for furniture in ("@localtraffic", "pic.twitter.com", "Log in or create an account", "transport correspondent"):
+        assert furniture not in cleaned.text

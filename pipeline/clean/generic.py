@@ -76,8 +76,17 @@ _CLASS_TOKEN = re.compile(
     r"|sponsored|by|byline|author)(?:[-_]|$)",
     re.I,
 )
+# boxes that are furniture however long their prose runs (an author's bio, a quoted tweet,
+# a log-in wall), so they get a higher length cap than the share bars above
+_BOX_TOKEN = re.compile(
+    r"(?:^|[-_])(?:twitter-tweet|instagram-media|tiktok-embed|bluesky-embed|threads-embed"
+    r"|author-*_*(?:bio|biography|description|info\w*)|about-?the-?author|bio|biography"
+    r"|access-?wall|reg-?wall|registration-?wall)(?:[-_]|$)",
+    re.I,
+)
 _NEVER_DROP = {"html", "body", "main", "article", "head"}
 MAX_FURNITURE_CHARS = 400  # a share bar, caption or newsletter box is short (unless all links)
+MAX_BOX_CHARS = 1500  # a bio or an embedded post; never a whole article body
 MIN_REPEAT_WORDS = 8  # a shorter line may legitimately recur ("He said no.")
 
 
@@ -87,9 +96,13 @@ def prune_dom(tree: lxml_html.HtmlElement) -> None:
         el.drop_tree()
     for el in tree.xpath("//body//*[@class or @id]"):
         names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
-        if el.tag in _NEVER_DROP or not any(_CLASS_TOKEN.search(name) for name in names) or detached(el):
+        if el.tag in _NEVER_DROP or detached(el):
             continue
-        if short_text(el, MAX_FURNITURE_CHARS) is not None or link_text_share(el) >= 0.5:
+        if any(_BOX_TOKEN.search(name) for name in names) and short_text(el, MAX_BOX_CHARS) is not None:
+            el.drop_tree()
+        elif not any(_CLASS_TOKEN.search(name) for name in names):
+            continue
+        elif short_text(el, MAX_FURNITURE_CHARS) is not None or link_text_share(el) >= 0.5:
             el.drop_tree()
     for p in tree.xpath("//p[.//a]"):
         if not detached(p) and words(p.text_content()) >= 3 and link_text_share(p) >= 0.95:

@@ -226,3 +226,14 @@ def test_generic_layer_drops_embedded_posts_author_bios_and_login_walls() -> Non
     assert cleaned.paragraphs == PARAS
     for furniture in ("@localtraffic", "pic.twitter.com", "Log in or create an account", "transport correspondent"):
         assert furniture not in cleaned.text
+
+
+def test_generic_layer_drops_teaser_cards_for_other_stories() -> None:
+    card = ("<div class='collections__card'><a href='/news/2/other/'><img src='/i.jpg' alt=''></a>"
+            "<div class='collections__card-content'><h2 class='title'><a href='/news/2/other/'>"
+            "Ferry fares to rise again this spring</a></h2><p class='dek'>Operators blame fuel costs for "
+            "the third rise in a year.</p><p><a href='/authors/jo/'>Jo Bloggs</a></p></div></div>")
+    body = f"<p>{PARAS[0]}</p><p>{PARAS[1]}</p>{card}{card.replace('Ferry fares', 'Bus lanes')}<p>{PARAS[2]}</p>"
+    cleaned = clean_html(_page(body), "https://tab.example/news/1/story/", None)
+    assert cleaned.paragraphs == PARAS
+    assert "Ferry fares" not in cleaned.text and "fuel costs" not in cleaned.text

@@ -84,6 +84,9 @@ _BOX_TOKEN = re.compile(
     r"|access-?wall|reg-?wall|registration-?wall)(?:[-_]|$)",
     re.I,
 )
+# a teaser card for another story: its headline is a link away (image, headline, dek, author)
+_CARD_TOKEN = re.compile(r"(?:^|[-_])(?:card|teaser|story-?card)(?:[-_]|$)", re.I)
+MAX_CARD_CHARS = 600
 _NEVER_DROP = {"html", "body", "main", "article", "head"}
 MAX_FURNITURE_CHARS = 400  # a share bar, caption or newsletter box is short (unless all links)
 MAX_BOX_CHARS = 1500  # a bio or an embedded post; never a whole article body
@@ -99,6 +102,9 @@ def prune_dom(tree: lxml_html.HtmlElement) -> None:
         if el.tag in _NEVER_DROP or detached(el):
             continue
         if any(_BOX_TOKEN.search(name) for name in names) and short_text(el, MAX_BOX_CHARS) is not None:
+            el.drop_tree()
+        elif (any(_CARD_TOKEN.search(name) for name in names) and el.xpath("(.//h2|.//h3|.//h4)//a[@href]")
+              and short_text(el, MAX_CARD_CHARS) is not None):
             el.drop_tree()
         elif not any(_CLASS_TOKEN.search(name) for name in names):
             continue

@@ -237,3 +237,20 @@ def test_generic_layer_drops_teaser_cards_for_other_stories() -> None:
     cleaned = clean_html(_page(body), "https://tab.example/news/1/story/", None)
     assert cleaned.paragraphs == PARAS
     assert "Ferry fares" not in cleaned.text and "fuel costs" not in cleaned.text
+
+
+def test_generic_layer_drops_browser_notice_image_caption_live_prompt_and_copyright() -> None:
+    body = ("<p>Follow along with the latest updates below.</p>"
+            f"<p>{PARAS[0]}</p>"
+            "<p><img src='/bridge.jpg' alt=''><br><em>The bridge on Monday (R)</em></p>"
+            "<div class='site-notice'><p>Thank you for visiting. You are using a browser version with limited support "
+            "for CSS. To obtain the best experience, we recommend you use a more up to date browser.</p></div>"
+            f"<p>{PARAS[1]}</p><p>{PARAS[2]}</p>"
+            "<p>Copyright © 2026 The Tab Media, LLC.</p>")
+    cleaned = clean_html(_page(body), "https://tab.example/news/1/story/", None)
+    assert cleaned.paragraphs == PARAS
+    # prose that merely mentions browsers, copyright or updates stays
+    prose = ("Officials said the council's website now works in every browser, and that updates would follow "
+             "as soon as the engineers had finished their inspection of the supports.")
+    kept = clean_html(_page(f"<p>{PARAS[0]}</p><p>{prose}</p><p>{PARAS[1]}</p>"), "https://tab.example/news/1/story/", None)
+    assert prose in kept.paragraphs

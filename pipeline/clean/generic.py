@@ -65,6 +65,9 @@ FURNITURE_LINES = [
         r"|join thought-provoking conversations).{0,200}$",
         r"^follow (?:us|[\w.@' ]{1,40}) on (?:twitter|facebook|instagram|x|google news|tiktok|threads)\b.{0,200}$",
         r"^this is a breaking news? story.{0,80}$",
+        r"^(?:follow along with|follow|keep up with|stay up to date with) (?:all )?(?:the|our) latest"
+        r" (?:updates|developments|news)(?: below| here| live)?\.?$",
+        r"^(?:copyright\s*)?(?:©|\(c\))\s*(?:copyright\s*)?\d{4}(?:\s*[-–]\s*\d{4})?\b.{0,100}$",
         r"^advertisement$",
         r"^\d[\d,.]*$",
     )
@@ -87,6 +90,13 @@ _BOX_TOKEN = re.compile(
 # a teaser card for another story: its headline is a link away (image, headline, dek, author)
 _CARD_TOKEN = re.compile(r"(?:^|[-_])(?:card|teaser|story-?card)(?:[-_]|$)", re.I)
 MAX_CARD_CHARS = 600
+# "You are using a browser version with limited support…", "Please upgrade your browser"
+_BROWSER_NOTICE = re.compile(
+    r"(?:you are using|your browser|(?:upgrade|update) (?:your|to a (?:newer|modern|more up.to.date)) browser)"
+    r".{0,120}(?:limited support|not (?:fully )?supported|unsupported|outdated|out of date|no longer supported"
+    r"|upgrade|up to date browser|newer browser)",
+    re.I,
+)
 _NEVER_DROP = {"html", "body", "main", "article", "head"}
 MAX_FURNITURE_CHARS = 400  # a share bar, caption or newsletter box is short (unless all links)
 MAX_BOX_CHARS = 1500  # a bio or an embedded post; never a whole article body
@@ -109,6 +119,13 @@ def prune_dom(tree: lxml_html.HtmlElement) -> None:
         elif not any(_CLASS_TOKEN.search(name) for name in names):
             continue
         elif short_text(el, MAX_FURNITURE_CHARS) is not None or link_text_share(el) >= 0.5:
+            el.drop_tree()
+    for p in tree.xpath("//p[.//img]"):  # WordPress caption: image, line break, emphasised line
+        if not detached(p) and short_text(p, 200) and _all_emphasised(p):
+            p.drop_tree()
+    for el in tree.xpath("//body//*[self::p or self::div][contains(., 'browser')]"):
+        text = short_text(el, MAX_FURNITURE_CHARS)
+        if text and not detached(el) and _BROWSER_NOTICE.search(text):
             el.drop_tree()
     for p in tree.xpath("//p[.//a]"):
         if not detached(p) and words(p.text_content()) >= 3 and link_text_share(p) >= 0.95:

@@ -13,7 +13,7 @@ import numpy as np
 import psycopg2.extensions
 
 from pipeline.dedup.fingerprint import SCHEME_TAG, Fingerprints
-from pipeline.dedup.shingles import shingle_hashes
+from pipeline.dedup import shingles as sh
 from pipeline.dedup.signatures import NUM_PERM, from_bytes, to_bytes
 from pipeline.load import upsert
 
@@ -83,16 +83,16 @@ def forget(conn: Conn, ids: list[int], keep_fingerprints: bool = False) -> set[i
 
 
 def store(conn: Conn, fps: Fingerprints, text_hashes: dict[int, bytes]) -> None:
-    """Write a batch's fingerprints (upsert) and bucket rows."""
+    """Write a batch's fingerprints (upsert, with their shingle sets) and bucket rows."""
     rows = [
         (article_id, text_hashes[article_id], NUM_PERM, to_bytes(fps.body[i]),
-         int(fps.shingles[i].size), SCHEME_TAG)
+         int(fps.shingles[i].size), SCHEME_TAG, sh.to_bytes(fps.shingles[i]))
         for i, article_id in enumerate(fps.article_ids)
     ]
     upsert(
         conn,
         "news.fingerprints",
-        ["article_id", "text_hash", "num_perm", "signature", "shingle_count", "scheme"],
+        ["article_id", "text_hash", "num_perm", "signature", "shingle_count", "scheme", "shingles"],
         rows,
         conflict=["article_id"],
     )
@@ -155,15 +155,30 @@ def link_pairs(conn: Conn, ids: list[int]) -> dict[tuple[int, int], str]:
 
 
 def stored_fingerprints(conn: Conn, ids: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """article_id -> (body signature, shingle hashes from the current text) of stored articles."""
+    """article_id -> (body signature, shingle hashes of the current text) of stored articles.
+
+    The shingle set stored with the fingerprint (migration 007) when it was taken from the
+    article's current text under the current scheme; the text is read and shingled only when
+    it was not (a fingerprint from before 007 or of another scheme, or a text changed since
+    that this run has not re-fingerprinted yet).
+    """
     with conn.cursor() as cur:
         cur.execute(
             """
-            select f.article_id, f.signature, a.text
+            select f.article_id, f.signature,
+                   case when fresh then f.shingles end,
+                   case when f.shingles is null or not fresh then a.text end
             from news.fingerprints as f
             join news.articles as a on a.article_id = f.article_id
+            cross join lateral (select f.text_hash = a.text_hash and f.scheme = %s as fresh) as x
             where f.article_id = any(%s)
             """,
-            (list(ids),),
+            (SCHEME_TAG, list(ids)),
         )
-        return {row[0]: (from_bytes(row[1]), shingle_hashes(row[2])) for row in cur.fetchall()}
+        return {
+            article_id: (
+                from_bytes(signature),
+                sh.from_bytes(shingles) if shingles is not None else sh.shingle_hashes(text),
+            )
+            for article_id, signature, shingles, text in cur.fetchall()
+        }

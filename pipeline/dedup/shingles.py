@@ -31,17 +31,40 @@ def shingle_strings(text: str, k: int = SHINGLE_WORDS) -> list[str]:
 
 
 def shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
-    """Sorted distinct uint32 xxh32 hashes of the text's k-word shingles (the set MinHash sees)."""
-    shingles = shingle_strings(text, k)
-    hashes = np.fromiter((_xxh32(s.encode()) for s in shingles), dtype=np.uint32, count=len(shingles))
-    return np.unique(hashes)
+    """Sorted distinct uint32 xxh32 hashes of the text's k-word shingles (the set MinHash sees).
+
+    Same values as hashing each of `shingle_strings(text, k)`, built without a Python-level
+    loop: zip of k shifted token lists -> " ".join -> encode -> xxh32, all through `map`.
+    """
+    tokens = words(text)
+    n = len(tokens) - k + 1
+    if n <= 1:
+        return np.array([_xxh32(" ".join(tokens).encode())] if tokens else [], dtype=np.uint32)
+    grams = map(" ".join, zip(*[tokens[i:] for i in range(k)]))
+    hashes = np.fromiter(map(_xxh32, map(str.encode, grams)), dtype=np.uint32, count=n)
+    hashes.sort()
+    return hashes[np.concatenate(([True], hashes[1:] != hashes[:-1]))]
+
+
+def to_bytes(hashes: np.ndarray) -> bytes:
+    """Storage form of a shingle set (news.fingerprints.shingles): little-endian uint32 values."""
+    return hashes.astype("<u4", copy=False).tobytes()
+
+
+def from_bytes(data: bytes | memoryview) -> np.ndarray:
+    return np.frombuffer(data, dtype="<u4").astype(np.uint32)
 
 
 def containment(small: np.ndarray, large: np.ndarray) -> float:
     """Exact share of `small`'s shingles found in `large` (both sorted distinct hash arrays)."""
     if small.size == 0:
         return 0.0
-    return float(np.isin(small, large, assume_unique=True).sum()) / small.size
+    if large.size == 0:
+        return 0.0
+    # both sorted: a binary search per element, no concatenate-and-sort as np.isin does
+    pos = np.searchsorted(large, small)
+    pos[pos == large.size] = 0
+    return float(np.count_nonzero(large[pos] == small)) / small.size
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

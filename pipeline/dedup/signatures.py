@@ -23,6 +23,7 @@ news.fingerprints.signature; seed and scheme are fixed here and recorded in `SCH
 from __future__ import annotations
 
 import re
+from functools import cache
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,14 +39,35 @@ LEAD_MAX_WORDS = 50
 _PARAGRAPHS = re.compile(r"\s*\n\s*")
 
 
+@cache
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters (a, b) for SEED, as uint32 rows."""
+    a, b = MinHash(num_perm=num_perm, seed=SEED, scheme=MINHASH_SCHEME).permutations
+    return a.astype(np.uint32)[np.newaxis, :], b.astype(np.uint32)[np.newaxis, :]
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, the pre-mix datasketch's affine32 scheme applies."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
 def signatures(shingle_sets: Sequence[np.ndarray], num_perm: int = NUM_PERM) -> np.ndarray:
-    """One row of num_perm uint32 MinHash values per shingle set (empty set: all 2**32-1)."""
-    out = np.empty((len(shingle_sets), num_perm), dtype=np.uint32)
-    generator = MinHash.generator(
-        shingle_sets, num_perm=num_perm, seed=SEED, hashfunc=int, scheme=MINHASH_SCHEME
-    )
-    for row, minhash in enumerate(generator):
-        out[row] = minhash.hashvalues
+    """One row of num_perm uint32 MinHash values per shingle set (empty set: all 2**32-1).
+
+    Exactly datasketch's `MinHash(num_perm, seed=SEED, hashfunc=int, scheme="affine32")`
+    after `update_batch(shingles)` (tests/test_dedup_speed.py compares them), computed on
+    the uint32 arrays directly instead of through datasketch's per-value `hashfunc` calls.
+    """
+    a, b = _permutations(num_perm)
+    out = np.full((len(shingle_sets), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    for row, shingles in enumerate(shingle_sets):
+        if len(shingles):
+            hv = _fmix32(np.asarray(shingles, dtype=np.uint32))[:, np.newaxis]
+            (hv * a + b).min(axis=0, out=out[row])
     return out
 
 
@@ -65,9 +87,14 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def lead_text(text: str) -> str:
     """The opening of an article: what an aggregator's truncated copy always keeps."""
+    text = text.strip()
     words: list[str] = []
-    for paragraph in _PARAGRAPHS.split(text.strip()):
-        words.extend(paragraph.split())
+    start = 0
+    # paragraph by paragraph as _PARAGRAPHS.split would cut them, without splitting the rest
+    for separator in _PARAGRAPHS.finditer(text):
+        words.extend(text[start : separator.start()].split())
         if len(words) >= LEAD_MIN_WORDS:
-            break
+            return " ".join(words[:LEAD_MAX_WORDS])
+        start = separator.end()
+    words.extend(text[start:].split())
     return " ".join(words[:LEAD_MAX_WORDS])

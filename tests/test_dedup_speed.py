@@ -111,3 +111,14 @@ def test_stored_shingles_read_back_or_recomputed(conn, tmp_path) -> None:
     assert np.array_equal(again[article_ids[0]][1], stored[article_ids[0]][1])
     assert np.array_equal(again[article_ids[1]][1],
                           sh.shingle_hashes("a changed text of nine words for this test"))
+
+
+def test_parallel_fingerprints_equal_serial(texts) -> None:
+    from pipeline.dedup.fingerprint import PARALLEL_MIN_CHUNK, fingerprint_batch
+
+    articles = list(enumerate((texts * (1 + 2 * PARALLEL_MIN_CHUNK // len(texts)))[: 2 * PARALLEL_MIN_CHUNK + 7]))
+    serial, parallel = fingerprint_batch(articles, workers=1), fingerprint_batch(articles, workers=2)
+    assert parallel.article_ids == serial.article_ids
+    assert np.array_equal(parallel.body, serial.body) and np.array_equal(parallel.lead, serial.lead)
+    assert all(np.array_equal(a, b) for a, b in zip(parallel.shingles, serial.shingles))
+    assert parallel.buckets() == serial.buckets()

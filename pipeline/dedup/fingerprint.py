@@ -7,7 +7,10 @@ needs for exact containment.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +25,11 @@ from pipeline.dedup.signatures import (
     lead_text,
     signatures,
 )
+
+# fingerprint_batch forks workers only for chunks of at least this many articles (a fork and
+# the texts' round trip cost ~10 ms), and at most MAX_WORKERS of them
+PARALLEL_MIN_CHUNK = 100
+MAX_WORKERS = 4
 
 # Everything that changes signatures or buckets; a stored fingerprint with another tag is stale.
 SCHEME_TAG = (
@@ -49,8 +57,31 @@ class Fingerprints:
         return rows
 
 
-def fingerprint_batch(articles: Sequence[tuple[int, str]]) -> Fingerprints:
-    """Shingle, sign and band a batch of (article_id, text)."""
+def fingerprint_batch(articles: Sequence[tuple[int, str]], workers: int | None = None) -> Fingerprints:
+    """Shingle, sign and band a batch of (article_id, text).
+
+    Shingling is pure-Python string work (regex, joins, xxh32 per shingle), so a large batch is
+    cut into contiguous chunks fingerprinted by `workers` forked processes (default: the CPUs,
+    at most MAX_WORKERS); the rows come back in input order, identical to a serial run.
+    """
+    if workers is None:
+        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+    workers = min(workers, len(articles) // PARALLEL_MIN_CHUNK)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return _fingerprint_serial(articles)
+    size = -(-len(articles) // workers)
+    chunks = [list(articles[i : i + size]) for i in range(0, len(articles), size)]
+    with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
+        parts = list(pool.map(_fingerprint_serial, chunks))
+    return Fingerprints(
+        article_ids=[i for part in parts for i in part.article_ids],
+        shingles=[x for part in parts for x in part.shingles],
+        body=np.concatenate([part.body for part in parts]),
+        lead=np.concatenate([part.lead for part in parts]),
+    )
+
+
+def _fingerprint_serial(articles: Sequence[tuple[int, str]]) -> Fingerprints:
     shingles = [shingle_hashes(text) for _, text in articles]
     leads = [shingle_hashes(lead_text(text)) for _, text in articles]
     return Fingerprints(

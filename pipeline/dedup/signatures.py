@@ -1,10 +1,10 @@
 """MinHash signatures of an article: one over the whole text, one over its lead.
 
 Both are datasketch MinHashes in the "affine32" scheme (datasketch 2.0's default: bijective
-32-bit permutations, values stored as uint32), computed in bulk with `MinHash.generator`
-(one initialised template copied per document, `update_batch` per document) over shingle
-hashes that were already xxh32-hashed once (`hashfunc=int` just hands them through; the
-scheme's fmix pre-mix spreads them). bench/dedup.py compares this with the plain
+32-bit permutations, values stored as uint32) over shingle hashes that were already
+xxh32-hashed once (as `hashfunc=int`: the scheme's fmix pre-mix spreads them). `signatures`
+computes them in numpy with datasketch's own permutation parameters, bit-identical to
+`MinHash.generator` + `update_batch` (tests/test_dedup_speed.py) without its per-value calls. bench/dedup.py compares this with the plain
 per-shingle `MinHash.update(s.encode())` loop (SHA1).
 
 - body: NUM_PERM = 128 permutations over the whole text. Standard error of the Jaccard

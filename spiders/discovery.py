@@ -158,7 +158,7 @@ def _sitemap_entries(root: etree._Element, name: str) -> list[Entry]:
             loc = element.text.strip()  # <sitemap>URL</sitemap> without <loc>, seen in the wild
         if not loc:
             continue
-        dates = [_date(_text(element, n)) for n in ("lastmod", "publication_date")]
+        dates = [parse_date(_text(element, n)) for n in ("lastmod", "publication_date")]
         entries.append(Entry(loc, _newest(dates)))
     return entries
 
@@ -173,7 +173,7 @@ def _rss_entry(item: etree._Element) -> Entry | None:
                 link = text
     if not link:
         return None
-    dates = [_date(_text(item, n)) for n in ("pubdate", "date", "updated", "modified")]
+    dates = [parse_date(_text(item, n)) for n in ("pubdate", "date", "updated", "modified")]
     return Entry(link, _newest(dates))
 
 
@@ -184,7 +184,7 @@ def _atom_entry(entry: etree._Element) -> Entry | None:
         chosen = next((l for l in links if l.get("href")), None)
     if chosen is None:
         return None
-    dates = [_date(_text(entry, n)) for n in ("updated", "published")]
+    dates = [parse_date(_text(entry, n)) for n in ("updated", "published")]
     return Entry(chosen.get("href").strip(), _newest(dates))
 
 
@@ -199,7 +199,7 @@ def _parse_json_feed(body: bytes) -> Document:
     for item in items if isinstance(items, list) else []:
         url = item.get("url") or item.get("external_url") if isinstance(item, dict) else None
         if isinstance(url, str) and url.startswith(("http://", "https://")):
-            dates = [_date(item.get(k)) for k in ("date_modified", "date_published")]
+            dates = [parse_date(item.get(k)) for k in ("date_modified", "date_published")]
             entries.append(Entry(url, _newest(dates)))
     return Document("jsonfeed", entries=entries)
 
@@ -218,7 +218,7 @@ def _newest(dates: list[datetime | None]) -> datetime | None:
     return max(known) if known else None
 
 
-def _date(value: str | None) -> datetime | None:
+def parse_date(value: str | None) -> datetime | None:
     """W3C datetime (sitemaps, Atom) or RFC 822 (RSS); naive times are taken as UTC."""
     if not value:
         return None

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+
+from spiders.discovery import parse_date
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,9 @@ class BackoffMiddleware:
 
 
 def _seconds(value: str) -> float | None:
+    """Retry-After is either delay-seconds or an HTTP date."""
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    when = parse_date(value)
+    return None if when is None else max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

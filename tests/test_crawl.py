@@ -24,17 +24,7 @@ from pipeline import paths
 from pipeline.crawl import CrawlSummary, crawl
 from pipeline.runs import finish_run, start_run
 from pipeline.sources import load_sources
-from tests.plugins.database import exported_database
-
-
-def _query(url: str, sql: str, args: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchall()
-    finally:
-        conn.close()
+from tests.plugins.database import exported_database, query as _query
 
 
 class Day1:

@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.crawl import crawl
 from pipeline.extract import extract_pending
-from tests.plugins.database import exported_database
+from tests.plugins.database import exported_database, query
 
 FURNITURE = ("Most read in", "Read More on", "Source: Read Full Article", "Sign up to our newsletter", "Credit:")
 
@@ -40,13 +40,7 @@ class Crawled:
         return psycopg2.connect(self.url)
 
     def query(self, sql: str, args: tuple = ()) -> list[tuple]:
-        conn = self.connect()
-        try:
-            with conn, conn.cursor() as cur:
-                cur.execute(sql, args)
-                return cur.fetchall()
-        finally:
-            conn.close()
+        return query(self.url, sql, args)
 
     def extract(self, **kw):  # noqa: ANN003
         conn = self.connect()

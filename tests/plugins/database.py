@@ -53,6 +53,17 @@ def new_database(pg_server_url: str, template: str = TEMPLATE_DB) -> str:
     return with_database(pg_server_url, name)
 
 
+def query(url: str, sql: str, args: tuple = ()) -> list[tuple]:
+    """All rows of one query on a fresh connection (for tests reading what a stage stored)."""
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
 @contextmanager
 def exported_database(pg_server_url: str) -> Iterator[str]:
     """A new migrated database exported as NEWSCORPUS_DATABASE_URL for the block.

@@ -1,6 +1,5 @@
--- Support objects for the researcher views, added after migration 005 had landed: kept
--- here, idempotent (`if not exists` / `or replace`), re-applied on every migrate, so a
--- database that already applied 005 gets them too.
+-- 008: support objects for the researcher views (schema, so a numbered migration rather
+-- than a repeatable view file): a covering index and a per-article furniture cache.
 
 -- A narrow covering index: syndication and story queries join originals and copies by
 -- article_id for their source and date only; an index-only scan avoids reading the wide

@@ -98,3 +98,16 @@ def test_not_a_feed_is_an_error() -> None:
 )
 def test_urls_are_normalised(raw: str, expected: str) -> None:
     assert urls.normalise(raw) == expected
+
+
+def test_an_out_of_range_date_loses_only_that_date() -> None:
+    xml = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           b"<url><loc>http://a.example/1</loc><lastmod>0001-01-01T00:00:00+01:00</lastmod></url>"
+           b"<url><loc>http://a.example/2</loc><lastmod>9999-12-31T23:00:00-05:00</lastmod></url>"
+           b"<url><loc>http://a.example/3</loc><lastmod>2026-11-22</lastmod></url></urlset>")
+    entries = discovery.parse(xml).entries
+    assert [e.url for e in entries] == ["http://a.example/1", "http://a.example/2", "http://a.example/3"]
+    assert entries[0].lastmod is None and entries[1].lastmod is None
+    assert entries[2].lastmod.isoformat() == "2026-11-22T00:00:00+00:00"
+    rss = b"<rss><channel><item><link>http://a.example/4</link><pubDate>Fri, 31 Dec 9999 23:00:00 -0500</pubDate></item></channel></rss>"
+    assert [(e.url, e.lastmod) for e in discovery.parse(rss).entries] == [("http://a.example/4", None)]

@@ -44,6 +44,19 @@ def _configure() -> str | None:
     return Variable.get(SOURCES_VARIABLE, default=None)
 
 
+def _failed_tasks() -> list[str]:
+    """This DAG run's failed tasks, as problems for the run row (the report runs regardless)."""
+    from airflow.sdk import get_current_context
+
+    context = get_current_context()
+    states = context["ti"].get_task_states(dag_id=context["dag"].dag_id, run_ids=[context["run_id"]])
+    failed = sorted(
+        task for task, state in states.get(context["run_id"], {}).items()
+        if state in ("failed", "upstream_failed")
+    )
+    return [f"failed tasks: {', '.join(failed)}"] if failed else []
+
+
 @dag(
     dag_id="news_nightly",
     schedule=NIGHTLY_AT,
@@ -131,7 +144,7 @@ def news_nightly() -> None:
         from pipeline.report import format_report
 
         _configure()
-        problems = nightly.quality_problems(run["run_id"])
+        problems = nightly.quality_problems(run["run_id"]) + _failed_tasks()
         result = nightly.finish_run(run["run_id"], failed=bool(problems), error="; ".join(problems) or None)
         print(format_report(result))
         return result

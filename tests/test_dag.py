@@ -109,11 +109,14 @@ def test_dag_run_crawls_cleans_dedups_and_one_dead_source_fails_alone(
         with conn.cursor() as cur:
             cur.execute("select status, report from news.crawl_runs order by run_id")
             runs = cur.fetchall()
+            cur.execute("select error from news.crawl_runs order by run_id")
+            errors = [row[0] for row in cur.fetchall()]
             cur.execute("select distinct source from news.crawl_report")
             reported = {row[0] for row in cur.fetchall()}
     finally:
         conn.close()
-    assert len(runs) == 2 and all(status != "running" for status, _ in runs)
+    assert len(runs) == 2 and all(status == "failed" for status, _ in runs)  # the dead outlet
+    assert all("crawl_source" in error for error in errors), errors
     assert runs[0][1]["run_id"] and runs[0][1]["sources"]
     assert set(web.base_urls) <= reported
     assert _states(second)[("report", -1)] == "success"

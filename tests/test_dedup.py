@@ -244,3 +244,24 @@ def test_duplicates_found_per_run_and_cli(conn, key, capsys) -> None:
         (found,) = cur.fetchone()
     stories = {a.story_id for a in day1(key)}
     assert found == len(day1(key)) - len(stories)  # every article but one per story is a copy
+
+
+def test_tie_on_publication_goes_to_the_first_fetched_even_after_it_is_edited(conn) -> None:
+    story = _story(7, 400)
+    ids = _load_texts(conn, [
+        ("https://first.example/1", "first", "tabloid", "2026-11-20T08:00:00Z", story),
+        ("https://second.example/1", "second", "tabloid", "2026-11-20T08:00:00Z", story),
+    ])
+    first, second = ids["https://first.example/1"], ids["https://second.example/1"]
+    with conn, conn.cursor() as cur:  # fetched in this order on two nights
+        cur.execute("update news.articles set first_seen_at = now() - interval '2 days' where article_id = %s", (first,))
+        cur.execute("update news.articles set first_seen_at = now() - interval '1 day' where article_id = %s", (second,))
+        # the first article's page is fetched again later (an edit): its current page is the newest
+        cur.execute("update news.pages set fetched_at = now() where page_id = "
+                    "(select page_id from news.articles where article_id = %s)", (first,))
+    dedup(conn)
+    stored = stored_clusters(conn)
+    assert stored[first][0] == stored[second][0]
+    with conn.cursor() as cur:
+        cur.execute("select canonical_article_id from news.clusters where cluster_id = %s", (stored[first][0],))
+        assert cur.fetchone() == (first,)

@@ -75,10 +75,10 @@ def original_order(conn: Conn, ids: Iterable[int]) -> list[int]:
             select a.article_id
             from news.articles as a
             join news.sources as s on s.name = a.source
-            join news.pages as p on p.page_id = a.page_id
             join news.fingerprints as f on f.article_id = a.article_id
             where a.article_id = any(%s) and a.is_article
-            order by a.published_at nulls last, s.kind = 'aggregator', p.fetched_at, a.article_id
+            -- "earliest fetched" is the article's first fetch: an edit must not demote an original
+            order by a.published_at nulls last, s.kind = 'aggregator', a.first_seen_at, a.article_id
             """,
             (list(ids),),
         )

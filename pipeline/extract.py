@@ -72,7 +72,7 @@ order by p.fetched_at, p.page_id
 
 # current article rows for a set of keys, with the fetch time of the page they hold
 CURRENT_SQL = """
-select a.canonical_url, p.fetched_at, p.page_id
+select a.canonical_url, p.fetched_at, p.page_id, a.is_article
 from news.articles as a
 join news.pages as p on p.page_id = a.page_id
 where a.canonical_url = any(%s)
@@ -227,11 +227,15 @@ def _store(
     domains: dict[str, list[str]],
     summary: ExtractSummary,
 ) -> None:
-    """Upsert the batch's articles (latest fetch wins) and record every page as extracted."""
+    """Upsert the batch's articles (latest fetch wins) and record every page as extracted.
+
+    A page with no paragraphs (refused by the cleaner, or nothing extracted) never replaces
+    an article that is a good one (is_article); it is recorded as 'superseded'.
+    """
     keyed = [(page, article, *_key(page, article, domains.get(page.source, []))) for page, article in cleaned]
     with conn.cursor() as cur:
         cur.execute(CURRENT_SQL, (list({key for _, _, key, _ in keyed}),))
-        current = {key: (fetched_at, page_id) for key, fetched_at, page_id in cur.fetchall()}
+        current = {key: (fetched_at, page_id, good) for key, fetched_at, page_id, good in cur.fetchall()}
     rows_by_source: dict[str, list[tuple]] = defaultdict(list)
     new_keys: dict[str, set[str]] = defaultdict(set)
     extractions = []
@@ -240,10 +244,12 @@ def _store(
         if not article.is_article:
             summary.add(page.source, not_articles=1)
         held = current.get(key)
-        if held is not None and held > (page.fetched_at, page.page_id):
+        # a newer fetch the cleaner refused or got nothing from (junk bytes, an error page,
+        # a cleaner failure) does not replace a good article: the story stays in the corpus
+        if held is not None and (held[:2] > (page.fetched_at, page.page_id) or (held[2] and not article.paragraphs)):
             extractions.append((page.page_id, EXTRACTOR_VERSION, "superseded", key))
             continue
-        current[key] = (page.fetched_at, page.page_id)
+        current[key] = (page.fetched_at, page.page_id, article.is_article)
         if held is None:
             new_keys[page.source].add(key)
         rows_by_source[page.source].append(_article_row(page, article, key, canonical_link))

@@ -1,0 +1,117 @@
+"""Versions of one article over a real database: which fetch holds news.articles.
+
+A later fetch the cleaner refuses or that yields no paragraphs must not replace a good
+article; two extracts at once (Airflow task and CLI) must not put an older version back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+import pipeline.extract as extract_module
+from pipeline.extract import extract_pending
+from tests.test_extract_learned import store_pages
+
+URL = "https://tab.example/news/1/bridge/"
+WHEN = datetime(2026, 11, 23, 5, tzinfo=UTC)
+
+
+def article_page(title: str, sentence: str) -> bytes:
+    paragraphs = "".join(f"<p>Paragraph {i}: {sentence}</p>" for i in range(8))
+    return (f"<html lang='en'><head><title>{title}</title><meta property='og:type' content='article'>"
+            f"<meta property='article:published_time' content='2026-11-22T09:00:00Z'></head>"
+            f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>").encode()
+
+
+GOOD = article_page("Bridge shut", "the council confirmed the bridge would stay shut for several weeks.")
+NEWER = article_page("Bridge reopens", "the council now says the bridge will reopen to traffic on Monday.")
+
+
+def add_source(conn) -> None:  # noqa: ANN001
+    with conn, conn.cursor() as cur:
+        cur.execute("insert into news.sources (name, outlet, kind, domains) values "
+                    "('tab', 'The Tab', 'tabloid', '{tab.example}')")
+
+
+def article(conn) -> tuple:  # noqa: ANN001
+    """(page_id, title, is_article, word_count) of the article at URL."""
+    with conn, conn.cursor() as cur:
+        cur.execute("select page_id, title, is_article, word_count from news.articles where canonical_url = %s",
+                    (URL,))
+        return cur.fetchone()
+
+
+def page_id(conn, fetched_at: datetime) -> int:  # noqa: ANN001
+    with conn, conn.cursor() as cur:
+        cur.execute("select page_id from news.pages where url = %s and fetched_at = %s", (URL, fetched_at))
+        return cur.fetchone()[0]
+
+
+def outcome(conn, page: int) -> tuple:  # noqa: ANN001
+    with conn, conn.cursor() as cur:
+        cur.execute("select outcome, canonical_url from news.page_extractions where page_id = %s", (page,))
+        return cur.fetchone()
+
+
+@pytest.mark.parametrize("junk", ["binary", "blank", "cleaner_error", "no_paragraphs"])
+def test_a_bad_later_fetch_keeps_the_good_article(conn, monkeypatch: pytest.MonkeyPatch, junk: str) -> None:
+    add_source(conn)
+    store_pages(conn, [("tab", URL, GOOD, WHEN)])
+    extract_pending(conn)
+    good = article(conn)
+    assert good[2] is True and good[3] > 50
+
+    body = {
+        "binary": b"\x00\x01\x02\xff\xfe" * 400,
+        "blank": b"   ",
+        "cleaner_error": b"<html><body><p>BOOM</p></body></html>",
+        "no_paragraphs": b"<html><head><title>Bridge shut</title></head><body><nav></nav></body></html>",
+    }[junk]
+    if junk == "cleaner_error":
+        real = extract_module.extract_draft
+
+        def breaks(html, *args):  # noqa: ANN001, ANN002, ANN202
+            if b"BOOM" in html:
+                raise RuntimeError("cleaner broke")
+            return real(html, *args)
+
+        monkeypatch.setattr(extract_module, "extract_draft", breaks)
+    store_pages(conn, [("tab", URL, body, WHEN + timedelta(hours=1))])
+    summary = extract_pending(conn)
+    assert summary.pages_seen == 1 and summary.articles_updated == 0
+    assert summary.failed == (1 if junk == "cleaner_error" else 0)
+    assert article(conn) == good
+    junk_page = page_id(conn, WHEN + timedelta(hours=1))
+    assert outcome(conn, junk_page) == ("superseded", URL)
+    with conn, conn.cursor() as cur:
+        cur.execute("select count(*) from news.all_articles where url = %s", (URL,))
+        assert cur.fetchone() == (1,)
+
+    # the whole history again gives the same answer
+    extract_pending(conn, reextract=True)
+    assert article(conn) == good
+    # and a newer good fetch still replaces the article
+    store_pages(conn, [("tab", URL, NEWER, WHEN + timedelta(hours=2))])
+    assert extract_pending(conn).articles_updated == 1
+    assert article(conn)[1:3] == ("Bridge reopens", True)
+
+
+def test_a_bad_fetch_in_the_same_batch_keeps_the_good_article(conn) -> None:
+    add_source(conn)
+    store_pages(conn, [("tab", URL, GOOD, WHEN), ("tab", URL, b"\x00\xff" * 500, WHEN + timedelta(hours=1))])
+    summary = extract_pending(conn)
+    assert summary.articles_new == 1
+    assert article(conn)[1:3] == ("Bridge shut", True)
+
+
+def test_a_bad_page_with_no_good_version_is_still_stored_as_not_article(conn) -> None:
+    add_source(conn)
+    store_pages(conn, [("tab", URL, b"\x00\xff" * 500, WHEN)])
+    store_pages(conn, [("tab", URL, b"   ", WHEN + timedelta(hours=1))])
+    summary = extract_pending(conn)
+    assert (summary.articles_new, summary.not_articles) == (1, 2)
+    held = article(conn)
+    assert held[2:] == (False, 0)
+    assert outcome(conn, held[0]) == ("not_article", URL)

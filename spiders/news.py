@@ -74,6 +74,9 @@ class NewsSpider(scrapy.Spider):
         self.skipped_known: set[str] = set()
         self.lastmods: dict[str, datetime] = {}
         self.pending_documents: dict[str, int] = {s.name: 0 for s in self.sources}
+        # (source, feed or sitemap URL) already requested this crawl: a sitemap index listing
+        # itself (A→A, A→B→A) would otherwise be fetched forever (document requests skip the dupefilter)
+        self.requested_documents: set[tuple[str, str]] = set()
 
     # ---- start ---------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -85,7 +88,9 @@ class NewsSpider(scrapy.Spider):
                 sum(1 for u in self.known if source.owns(urls.host(u))),
             )
             for url in [*source.feeds, *source.sitemaps]:
-                yield self._document_request(source, url)
+                request = self._document_request(source, url)
+                if request is not None:
+                    yield request
 
     def _load_known(self) -> dict[str, Known]:
         """url → last stored fetch, for the selected sources, read once."""
@@ -110,7 +115,11 @@ class NewsSpider(scrapy.Spider):
             )
             return {url: Known(first, at, lastmod, ok) for url, first, at, lastmod, ok in cur}
 
-    def _document_request(self, source: Source, url: str) -> scrapy.Request:
+    def _document_request(self, source: Source, url: str) -> scrapy.Request | None:
+        """A request for a feed or sitemap, or None when this crawl already asked for it."""
+        if (source.name, url) in self.requested_documents:
+            return None
+        self.requested_documents.add((source.name, url))
         self.pending_documents[source.name] += 1
         return scrapy.Request(
             url,
@@ -135,7 +144,11 @@ class NewsSpider(scrapy.Spider):
         ledger.documents_ok += 1
         for child in document.sitemaps:
             if source.owns(urls.host(child.url)):
-                yield self._document_request(source, child.url)
+                request = self._document_request(source, child.url)
+                if request is not None:
+                    yield request
+                else:
+                    self.logger.info("%s: %s lists %s, already requested: skipped", source.name, response.url, child.url)
         for entry in document.entries:
             request = self._announce(source, entry)
             if request is not None:

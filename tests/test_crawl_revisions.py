@@ -1,0 +1,116 @@
+"""Crawl edge cases on a tiny local server whose documents the test writes: sitemap indexes
+that list themselves, and a page that goes back to an earlier version. Real Scrapy over real
+HTTP (`crawl()` runs the spider in a child process), real PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import psycopg2
+import pytest
+import yaml
+
+from pipeline.crawl import crawl
+from pipeline.extract import extract_pending
+from tests.plugins.database import query as _query
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+MAX_HITS = 5  # a document asked for more often than this is answered 404, so a loop still ends
+
+
+class TinyWeb:
+    """path → (content type, body), every hit counted; settable while the server runs."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, tuple[str, bytes]] = {}
+        self.hits: dict[str, int] = {}
+        self.lock = threading.Lock()
+        web = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                with web.lock:
+                    web.hits[self.path] = web.hits.get(self.path, 0) + 1
+                    found = web.documents.get(self.path) if web.hits[self.path] <= MAX_HITS else None
+                if found is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                content_type, body = found
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def put(self, path: str, body: str, content_type: str = "application/xml") -> None:
+        with self.lock:
+            self.documents[path] = (content_type, body.encode("utf-8"))
+
+    def sources(self, tmp_path: Path, sitemaps: list[str]) -> Path:
+        doc = {
+            "settings": {"NEWSCORPUS_REVISIT_EVERY_HOURS": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
+                         "DOWNLOAD_TIMEOUT": 10, "RETRY_TIMES": 0, "NEWSCORPUS_FLUSH_SECONDS": 0.5},
+            "sources": [{"name": "tiny-times", "outlet": "Tiny Times", "kind": "wire", "domains": ["127.0.0.1"],
+                         "sitemaps": [self.base + s for s in sitemaps], "article_url": r"/news/\d+\.html$"}],
+        }
+        path = tmp_path / "tiny-sources.yaml"
+        path.write_text(yaml.safe_dump(doc))
+        return path
+
+
+@pytest.fixture
+def tiny_web() -> Iterator[TinyWeb]:
+    web = TinyWeb()
+    thread = threading.Thread(target=web.server.serve_forever, daemon=True)
+    thread.start()
+    yield web
+    web.server.shutdown()
+    web.server.server_close()
+
+
+def _index(web: TinyWeb, *paths: str) -> str:
+    items = "".join(f"<sitemap><loc>{web.base}{p}</loc></sitemap>" for p in paths)
+    return f'<?xml version="1.0"?><sitemapindex xmlns="{SITEMAP_NS}">{items}</sitemapindex>'
+
+
+def _urlset(web: TinyWeb, *paths: str) -> str:
+    items = "".join(f"<url><loc>{web.base}{p}</loc></url>" for p in paths)
+    return f'<?xml version="1.0"?><urlset xmlns="{SITEMAP_NS}">{items}</urlset>'
+
+
+def _article(title: str, words: str) -> str:
+    paragraphs = "".join(
+        f"<p>{words} This is paragraph {i} of the story about {title.lower()}, told at some length so that "
+        f"the extractor keeps it as article text and not as navigation or page furniture.</p>"
+        for i in range(1, 6)
+    )
+    return (f"<!doctype html><html lang='en'><head><title>{title}</title></head><body>"
+            f"<article><h1>{title}</h1>{paragraphs}</article></body></html>")
+
+
+def test_sitemap_index_listing_itself_is_read_once(database_url: str, tiny_web: TinyWeb, tmp_path: Path) -> None:
+    web = tiny_web
+    # A lists A, B and the real child; B lists A again (A→A and A→B→A)
+    web.put("/index.xml", _index(web, "/index.xml", "/index-b.xml", "/child.xml"))
+    web.put("/index-b.xml", _index(web, "/index.xml"))
+    web.put("/child.xml", _urlset(web, "/news/1.html", "/news/2.html"))
+    for n in (1, 2):
+        web.put(f"/news/{n}.html", _article(f"Story {n}", f"Words of story {n}."), "text/html; charset=utf-8")
+    summary = crawl(web.sources(tmp_path, ["/index.xml"]), trigger="test")
+    assert summary.status == "succeeded", summary.error
+    assert {p: web.hits.get(p) for p in ("/index.xml", "/index-b.xml", "/child.xml")} == {
+        "/index.xml": 1, "/index-b.xml": 1, "/child.xml": 1}
+    stored = _query(database_url, "select url from news.pages where body_hash is not null order by url")
+    assert [u for (u,) in stored] == [f"{web.base}/news/1.html", f"{web.base}/news/2.html"]
+    assert summary.sources["tiny-times"].documents_ok == 3

@@ -46,6 +46,9 @@ Conn = psycopg2.extensions.connection
 # the cores are shared, so the pool is opt-in (`workers=2`, `extract --workers 2`).
 DEFAULT_WORKERS = 1
 FAILED = "failed: "  # Draft.refused prefix: the cleaner broke (counted), not a bad page
+# serialises the write half of extract batches on one database (the Airflow task and a CLI
+# run at once): "which version is current?" must be read by the transaction that writes
+EXTRACT_LOCK_KEY = 0x65787472  # b"extr"
 
 ARTICLE_COLUMNS = [
     "canonical_url", "source", "page_id", "title", "byline", "published_at", "language",
@@ -194,7 +197,11 @@ def _extract_batch(
     draft_all,  # noqa: ANN001 - (jobs) -> list[Draft]
     summary: ExtractSummary,
 ) -> dict[str, set[int]]:
-    """One transaction: draft, learn, finish, upsert, record. Returns the furniture learned now."""
+    """One transaction: draft, learn, finish, upsert, record. Returns the furniture learned now.
+
+    Drafting runs unlocked; everything from learning to recording holds EXTRACT_LOCK_KEY, so
+    a concurrent extract never writes from a stale view of the current article versions.
+    """
     pages, jobs = [], []
     with conn.cursor() as cur:
         cur.execute(PAGES_SQL, (list(page_ids),))
@@ -203,6 +210,8 @@ def _extract_batch(
             jobs.append((bytes(body), final_url or url, rules.get(source), content_type))
     drafts = draft_all(jobs)
     with conn:
+        with conn.cursor() as cur:
+            cur.execute("select pg_advisory_xact_lock(%s)", (EXTRACT_LOCK_KEY,))
         learned_layer.record_blocks(
             conn, [(p.page_id, host_of(p.final_url) or "", learned_layer.fingerprints(d.paragraphs))
                    for p, d in zip(pages, drafts)]

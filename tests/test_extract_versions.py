@@ -6,8 +6,11 @@ article; two extracts at once (Airflow task and CLI) must not put an older versi
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
+import psycopg2
 import pytest
 
 import pipeline.extract as extract_module
@@ -115,3 +118,71 @@ def test_a_bad_page_with_no_good_version_is_still_stored_as_not_article(conn) ->
     held = article(conn)
     assert held[2:] == (False, 0)
     assert outcome(conn, held[0]) == ("not_article", URL)
+
+
+def test_a_concurrent_extract_never_puts_an_older_version_back(conn, database_url: str, monkeypatch) -> None:
+    """CLI `extract --reextract` of the old fetch races the nightly extract of a newer one.
+
+    The reextract reads "which version is current" and is held just before it writes the
+    article; meanwhile the nightly extract stores the newer version. Without serialising, the
+    held reextract then overwrites the newer article with the old one.
+    """
+    add_source(conn)
+    store_pages(conn, [("tab", URL, GOOD, WHEN)])
+    extract_pending(conn)
+    old_page = article(conn)[0]
+
+    reextract = psycopg2.connect(database_url)
+    nightly = psycopg2.connect(database_url)
+    nightly_pid = nightly.get_backend_pid()
+    watch = psycopg2.connect(database_url)  # the held reextract's view of the nightly session
+    watch.autocommit = True
+    nightly_done = threading.Event()
+    held = threading.Event()
+    real_upsert = extract_module.upsert
+
+    def nightly_finished_or_waiting() -> bool:
+        if nightly_done.is_set():
+            return True
+        with watch.cursor() as cur:
+            cur.execute("select wait_event_type = 'Lock' from pg_stat_activity where pid = %s", (nightly_pid,))
+            return bool(cur.fetchone()[0])
+
+    def slow_upsert(db, table, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if table == "news.articles" and threading.current_thread().name == "reextract":
+            held.set()
+            deadline = time.monotonic() + 30
+            while not nightly_finished_or_waiting() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return real_upsert(db, table, *args, **kw)
+
+    monkeypatch.setattr(extract_module, "upsert", slow_upsert)
+    errors: list[BaseException] = []
+
+    def run(connection, done: threading.Event | None = None, **kw) -> None:  # noqa: ANN001, ANN003
+        try:
+            extract_pending(connection, **kw)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            held.set()
+            if done is not None:
+                done.set()
+
+    first = threading.Thread(target=run, args=(reextract,), kwargs={"reextract": True}, name="reextract")
+    first.start()
+    assert held.wait(30)
+    store_pages(conn, [("tab", URL, NEWER, WHEN + timedelta(hours=1))])
+    second = threading.Thread(target=run, args=(nightly, nightly_done), name="nightly")
+    second.start()
+    first.join(60)
+    second.join(60)
+    reextract.close()
+    nightly.close()
+    watch.close()
+    assert not errors and not first.is_alive() and not second.is_alive()
+    new_page, title, is_article, _ = article(conn)
+    assert (title, is_article) == ("Bridge reopens", True)
+    assert new_page != old_page
+    assert outcome(conn, old_page) == ("article", URL)
+    assert outcome(conn, new_page) == ("article", URL)

@@ -2,7 +2,10 @@
 
 Pages go through `pipeline.load.upsert` (COPY + ON CONFLICT), a batch at a time: every
 NEWSCORPUS_BATCH_SIZE items, every NEWSCORPUS_FLUSH_SECONDS, and at close. A page whose
-(url, body hash) is already stored is not stored again; only its announced lastmod moves.
+(url, body hash) is already stored is not stored again; only its announced lastmod moves,
+unless that stored row is an older version than the URL's latest (the page went back to an
+earlier body, A → B → A): then the row becomes the latest again (fetched_at, run_id) and its
+extraction is forgotten so `extract` cleans it into the article again.
 Each flush also writes the run's per-source counters (news.crawl_run_sources) in the same
 transaction, so what the report says is always what is stored.
 """
@@ -104,6 +107,7 @@ class PageStore:
                     self._classify(batch, hashes)
                     upsert(self.conn, "news.pages", PAGE_COLUMNS, rows,
                            conflict=["url", "body_hash"], update=["lastmod"])
+                    self._revive(batch, hashes)
                 self._write_counts()
         except Exception as exc:
             self.error = f"storing {len(rows)} page(s) failed: {exc}"
@@ -111,6 +115,32 @@ class PageStore:
             raise
         if rows:
             log.debug("stored a batch of %d page(s)", len(rows))
+
+    def _revive(self, batch: list[PageItem], hashes: list[bytes | None]) -> None:
+        """A fetch whose body is an older stored version of its URL (not the latest one) makes
+        that row the latest again and drops its extraction; a re-fetch of the latest is a no-op."""
+        fetched = [(i.url, h, i.fetched_at) for i, h in zip(batch, hashes) if h is not None]
+        if not fetched:
+            return
+        with self.conn.cursor() as cur:
+            cur.execute(
+                """
+                with incoming as (
+                    select * from unnest(%s::text[], %s::bytea[], %s::timestamptz[]) as u(url, body_hash, fetched_at)
+                ), revived as (
+                    update news.pages as p
+                    set fetched_at = i.fetched_at, run_id = %s
+                    from incoming as i
+                    where p.url = i.url and p.body_hash = i.body_hash
+                      and exists (select from news.pages as q
+                                  where q.url = p.url and q.body_hash is not null and q.body_hash <> p.body_hash
+                                    and (q.fetched_at, q.page_id) > (p.fetched_at, p.page_id))
+                    returning p.page_id
+                )
+                delete from news.page_extractions as e using revived as r where e.page_id = r.page_id
+                """,
+                ([u for u, _, _ in fetched], [h for _, h, _ in fetched], [t for _, _, t in fetched], self.run_id),
+            )
 
     def _classify(self, batch: list[PageItem], hashes: list[bytes | None]) -> None:
         """Count each fetch as new, updated, unchanged or failed (one query per batch)."""
@@ -125,12 +155,14 @@ class PageStore:
                     )
                     select i.url, i.body_hash,
                            exists (select from news.pages as p where p.url = i.url and p.body_hash is not null),
-                           exists (select from news.pages as p where p.url = i.url and p.body_hash = i.body_hash)
+                           -- the URL's latest stored body (an older one coming back is an update)
+                           (select p.body_hash from news.pages as p where p.url = i.url and p.body_hash is not null
+                            order by p.fetched_at desc, p.page_id desc limit 1) is not distinct from i.body_hash
                     from incoming as i
                     """,
                     ([i.url for i, _ in stored], [h for _, h in stored]),
                 )
-                seen = {(url, bytes(h)): (url_seen, body_seen) for url, h, url_seen, body_seen in cur}
+                seen = {(url, bytes(h)): (url_seen, latest) for url, h, url_seen, latest in cur}
         for item, body_hash in zip(batch, hashes):
             # counted for the source that announced it: a crawl writes only its own sources' rows
             ledger = self.ledger.setdefault(item.announced_by or item.source, SourceLedger())
@@ -139,8 +171,8 @@ class PageStore:
             if body_hash is None:
                 ledger.pages_failed += 1
                 continue
-            url_seen, body_seen = seen.get((item.url, body_hash), (False, False))
-            if body_seen:
+            url_seen, latest = seen.get((item.url, body_hash), (False, False))
+            if latest:
                 ledger.pages_unchanged += 1
             elif url_seen:
                 ledger.pages_updated += 1

@@ -114,3 +114,57 @@ def test_sitemap_index_listing_itself_is_read_once(database_url: str, tiny_web: 
     stored = _query(database_url, "select url from news.pages where body_hash is not null order by url")
     assert [u for (u,) in stored] == [f"{web.base}/news/1.html", f"{web.base}/news/2.html"]
     assert summary.sources["tiny-times"].documents_ok == 3
+
+
+def _pages(database_url: str) -> list[tuple]:
+    return _query(database_url, "select page_id, body_hash, fetched_at, lastmod, run_id from news.pages order by page_id")
+
+
+def test_page_back_to_an_earlier_version_is_extracted_again(
+    database_url: str, tiny_web: TinyWeb, tmp_path: Path
+) -> None:
+    web = tiny_web
+    url = f"{web.base}/news/7.html"
+    web.put("/sitemap.xml", _urlset(web, "/news/7.html"))
+    sources = web.sources(tmp_path, ["/sitemap.xml"])
+    text_a = "Alpha version words about the harbour reopening."
+    text_b = "Bravo version words about the harbour closing."
+    conn = psycopg2.connect(database_url)
+    try:
+        counts = []
+
+        def crawl_and_extract(words: str) -> tuple[str, int]:
+            web.put("/news/7.html", _article("Harbour", words), "text/html; charset=utf-8")
+            web.hits.clear()
+            summary = crawl(sources, trigger="test")
+            assert summary.status == "succeeded", summary.error
+            c = summary.sources["tiny-times"]
+            counts.append((c.pages_new, c.pages_updated, c.pages_unchanged))
+            assert web.hits.get("/news/7.html") == 1  # fetched again on every crawl (revisit due at once)
+            extract_pending(conn, sources)
+            ((text, page_id),) = _query(database_url, "select text, page_id from news.articles")
+            return text, page_id
+
+        text, first_a = crawl_and_extract(text_a)
+        assert text_a in text
+        text, page_b = crawl_and_extract(text_b)
+        assert text_b in text and page_b != first_a
+        text, page_a = crawl_and_extract(text_a)  # back to A: stored once, the article is A again
+        assert text_a in text and text_b not in text
+        assert page_a == first_a
+        rows = _pages(database_url)
+        assert [r[0] for r in rows] == [first_a, page_b]
+        assert rows[0][2] > rows[1][2]  # the A row is the URL's latest version again
+        latest_run = _query(database_url, "select max(run_id) from news.crawl_runs")[0][0]
+        assert rows[0][4] == latest_run
+
+        # re-fetching the latest version unchanged is a no-op: nothing stored, nothing to extract again
+        text, page = crawl_and_extract(text_a)
+        assert (text_a in text, page) == (True, first_a)
+        assert _pages(database_url) == rows
+        assert counts == [(1, 0, 0), (0, 1, 0), (0, 1, 0), (0, 0, 1)]  # new, B, back to A, unchanged
+        assert _query(database_url, "select count(*) from news.pages as p left join news.page_extractions "
+                                    "as e using (page_id) where e.page_id is null") == [(0,)]
+    finally:
+        conn.close()
+    assert url == _query(database_url, "select url from news.pages limit 1")[0][0]

@@ -103,14 +103,9 @@ class SourceExtractCounts:
 
 
 @dataclass
-class ExtractSummary:
-    """What `extract_pending` did; `sources` holds the same counts per source name."""
+class ExtractSummary(SourceExtractCounts):
+    """What `extract_pending` did: the counts in total, and per source name in `sources`."""
 
-    pages_seen: int = 0
-    articles_new: int = 0
-    articles_updated: int = 0
-    not_articles: int = 0
-    failed: int = 0
     furniture_learned: int = 0
     recleaned: int = 0
     seconds: float = 0.0

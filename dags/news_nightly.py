@@ -121,7 +121,7 @@ def news_nightly() -> None:
         _configure()
         return nightly.deduplicate(run_id=run["run_id"])
 
-    @task(doc_md="Refresh materialized views and planner statistics.")
+    @task(doc_md="Refresh the furniture cache (news.article_furniture) and planner statistics.")
     def refresh() -> None:
         from pipeline import nightly
 

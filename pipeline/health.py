@@ -74,7 +74,7 @@ on conflict (article_id) do update
 def refresh(conn: psycopg2.extensions.connection) -> int:
     """Bring the furniture cache (news.article_furniture) up to date; returns rows checked.
 
-    Call after extraction/dedup (the nightly job does, through `quality_problems`). Only new
+    Call after extraction/dedup (the nightly refresh step does; `quality_problems` tops it up). Only new
     or changed texts are read, so a night costs what its new articles cost. Without it
     `news.source_health` is still right, just slower: it reads uncached texts itself.
     """

@@ -51,14 +51,12 @@ def crawl_sources(
     raise_on_failed_source: bool = True,
 ) -> dict[str, Any]:
     """Crawl some sources into an existing run; by default raises if any of them failed."""
-    from pipeline.crawl import crawl
+    from pipeline.crawl import crawl, raise_for_failures
 
     summary = crawl(sources_path=sources_path, only=only, max_pages=max_pages, run_id=run_id)
-    result = _plain(summary)
-    failed = result.get("failed_sources") or []
-    if failed and raise_on_failed_source:
-        raise NewscorpusError(f"crawl failed for {', '.join(failed)} (run {run_id})")
-    return result
+    if raise_on_failed_source:
+        raise_for_failures(summary)
+    return _plain(summary)
 
 
 def extract_pages(sources_path: str | Path | None = None) -> dict[str, Any]:
@@ -76,15 +74,14 @@ def deduplicate(run_id: int | None = None) -> dict[str, Any]:
 
 
 def refresh() -> None:
-    """Refresh derived tables and planner statistics after a night's loads."""
+    """Bring derived data up to date after a night's loads: the furniture cache the health
+    view reads, and the planner statistics of the tables that grew."""
+    from pipeline import health
+
     with db.connection() as conn:
+        health.refresh(conn)
         conn.autocommit = True
         with conn.cursor() as cur:
-            cur.execute(
-                "select schemaname, matviewname from pg_matviews where schemaname = 'news'"
-            )
-            for schema, name in cur.fetchall():
-                cur.execute(f'refresh materialized view "{schema}"."{name}"')
             cur.execute("analyze news.pages, news.articles, news.cluster_members, news.clusters")
 
 

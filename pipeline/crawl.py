@@ -50,6 +50,8 @@ class SourceCounts:
     robots_blocked: int = 0
     documents_ok: int = 0
     documents_failed: int = 0
+    refused: int = 0
+    limits_hit: int = 0
     errors: list[str] = field(default_factory=list)
 
 

@@ -21,10 +21,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
+import os
+import signal
+import threading
 import time
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +39,8 @@ from pipeline.clean import EXTRACTOR_VERSION, CleanedArticle, Draft, extract_dra
 from pipeline.clean import learned as learned_layer
 from pipeline.clean.metadata import Metadata
 from pipeline.clean.urls import host_of, normalise_url
+from pipeline import netguard
+from pipeline.errors import LoadError
 from pipeline.load import upsert
 from pipeline.sources import Boilerplate, load_sources
 
@@ -49,6 +55,9 @@ FAILED = "failed: "  # Draft.refused prefix: the cleaner broke (counted), not a 
 # serialises the write half of extract batches on one database (the Airflow task and a CLI
 # run at once): "which version is current?" must be read by the transaction that writes
 EXTRACT_LOCK_KEY = 0x65787472  # b"extr"
+# per-page cleaning time limit, seconds: a normal page takes 10-100 ms here (bench/cleaning.py);
+# a hostile one (80,000 attributes, 40,000 paragraphs) must not hold the batch for minutes
+PAGE_SECONDS = float(os.environ.get("NEWSCORPUS_PAGE_SECONDS", "20"))
 
 ARTICLE_COLUMNS = [
     "canonical_url", "source", "page_id", "title", "byline", "published_at", "language",
@@ -137,6 +146,7 @@ def extract_pending(
     batch_size: int = 500,
     min_pages: int = learned_layer.DEFAULT_MIN_PAGES,
     workers: int | None = None,
+    page_seconds: float | None = None,
 ) -> ExtractSummary:
     """Clean every stored page not yet extracted (all pages with `reextract`) into articles.
 
@@ -149,8 +159,11 @@ def extract_pending(
         min_pages: K, the number of distinct pages of a domain a paragraph must appear on
             to be learned as that domain's furniture.
         workers: processes drafting pages; 1 (in-process) by default, see DEFAULT_WORKERS.
+        page_seconds: per-page cleaning time limit (default PAGE_SECONDS, env
+            NEWSCORPUS_PAGE_SECONDS); a page over it is recorded as 'failed', the batch goes on.
     """
     started = time.monotonic()
+    page_seconds = PAGE_SECONDS if page_seconds is None else page_seconds
     summary = ExtractSummary()
     rules = {s.name: s.boilerplate for s in load_sources(sources_path).sources}
     domains = _source_domains(conn)
@@ -166,7 +179,7 @@ def extract_pending(
     done: set[int] = set()
     with _Drafter(workers) as draft_all:
         for batch in _chunks(pending, batch_size):
-            new_furniture = _extract_batch(conn, batch, rules, domains, min_pages, draft_all, summary)
+            new_furniture = _extract_batch(conn, batch, rules, domains, min_pages, draft_all, summary, page_seconds)
             summary.furniture_learned += sum(len(fps) for fps in new_furniture.values())
             # cleaned before this furniture was known: earlier batches and earlier runs
             reclean |= {p for p in _pages_with(conn, new_furniture) if p in done or p not in pending_set}
@@ -174,7 +187,7 @@ def extract_pending(
         summary.recleaned = len(reclean)
         for batch in _chunks(sorted(reclean), batch_size):
             counts = ExtractSummary()
-            _extract_batch(conn, batch, rules, domains, min_pages, draft_all, counts)
+            _extract_batch(conn, batch, rules, domains, min_pages, draft_all, counts, page_seconds)
             for name, per_source in counts.sources.items():
                 summary.add(name, articles_updated=per_source.articles_updated)
     summary.seconds = time.monotonic() - started
@@ -191,6 +204,7 @@ def _extract_batch(
     min_pages: int,
     draft_all,  # noqa: ANN001 - (jobs) -> list[Draft]
     summary: ExtractSummary,
+    page_seconds: float = 0,
 ) -> dict[str, set[int]]:
     """One transaction: draft, learn, finish, upsert, record. Returns the furniture learned now.
 
@@ -202,8 +216,59 @@ def _extract_batch(
         cur.execute(PAGES_SQL, (list(page_ids),))
         for page_id, source, url, final_url, canonical, status, content_type, body, fetched_at in cur:
             pages.append(_Page(page_id, source, url, final_url or url, canonical, status, fetched_at))
-            jobs.append((bytes(body), final_url or url, rules.get(source), content_type))
+            jobs.append((bytes(body), final_url or url, rules.get(source), content_type, page_seconds))
     drafts = draft_all(jobs)
+    return _write_split(conn, pages, drafts, domains, min_pages, summary)
+
+
+def _write_split(
+    conn: Conn,
+    pages: list[_Page],
+    drafts: list[Draft],
+    domains: dict[str, list[str]],
+    min_pages: int,
+    summary: ExtractSummary,
+) -> dict[str, set[int]]:
+    """Write a batch; when the database refuses a value in it, write each half on its own, so
+    one bad page is recorded as 'failed' with the reason and the rest load (log2(batch)
+    extra attempts per bad page). Errors that are not about the data (connection lost,
+    lock timeout) are raised: the batch stays pending for the next run."""
+    counts = ExtractSummary()
+    try:
+        new_furniture = _write(conn, pages, drafts, domains, min_pages, counts)
+    except LoadError as exc:
+        if not isinstance(exc.__cause__, (psycopg2.DataError, psycopg2.IntegrityError)):
+            raise
+        if len(pages) == 1:
+            _record_failed(conn, pages[0], str(exc), summary)
+            return {}
+        middle = len(pages) // 2
+        first = _write_split(conn, pages[:middle], drafts[:middle], domains, min_pages, summary)
+        second = _write_split(conn, pages[middle:], drafts[middle:], domains, min_pages, summary)
+        return {d: first.get(d, set()) | second.get(d, set()) for d in {*first, *second}}
+    for name, per_source in counts.sources.items():
+        summary.add(name, **{k: getattr(per_source, k) for k in SourceExtractCounts.__dataclass_fields__})
+    return new_furniture
+
+
+def _record_failed(conn: Conn, page: _Page, reason: str, summary: ExtractSummary) -> None:
+    """The page cannot be stored: recorded as extracted with outcome 'failed' and the reason,
+    so it is not retried by every later run (only by `extract --reextract`)."""
+    log.warning("page %d (%s) could not be stored: %s", page.page_id, page.url, reason)
+    with conn:
+        upsert(conn, "news.page_extractions", ["page_id", "extractor_version", "outcome", "error"],
+               [(page.page_id, EXTRACTOR_VERSION, "failed", reason[:1000])], ["page_id"])
+    summary.add(page.source, pages_seen=1, failed=1)
+
+
+def _write(
+    conn: Conn,
+    pages: list[_Page],
+    drafts: list[Draft],
+    domains: dict[str, list[str]],
+    min_pages: int,
+    summary: ExtractSummary,
+) -> dict[str, set[int]]:
     with conn:
         with conn.cursor() as cur:
             cur.execute("select pg_advisory_xact_lock(%s)", (EXTRACT_LOCK_KEY,))
@@ -221,7 +286,8 @@ def _extract_batch(
         for page, draft in zip(pages, drafts):
             if draft.refused and draft.refused.startswith(FAILED):
                 summary.add(page.source, failed=1)
-        _store(conn, cleaned, domains, summary)
+        refused = {p.page_id: d.refused for p, d in zip(pages, drafts) if d.refused and d.refused.startswith(FAILED)}
+        _store(conn, cleaned, domains, summary, refused)
     return new_furniture
 
 
@@ -230,6 +296,7 @@ def _store(
     cleaned: list[tuple[_Page, CleanedArticle]],
     domains: dict[str, list[str]],
     summary: ExtractSummary,
+    refused: dict[int, str],
 ) -> None:
     """Upsert the batch's articles (latest fetch wins) and record every page as extracted.
 
@@ -251,18 +318,22 @@ def _store(
         # a newer fetch the cleaner refused or got nothing from (junk bytes, an error page,
         # a cleaner failure) does not replace a good article: the story stays in the corpus
         if held is not None and (held[:2] > (page.fetched_at, page.page_id) or (held[2] and not article.paragraphs)):
-            extractions.append((page.page_id, EXTRACTOR_VERSION, "superseded", key))
+            extractions.append((page.page_id, EXTRACTOR_VERSION, "superseded", key, None))
             continue
         current[key] = (page.fetched_at, page.page_id, article.is_article)
         if held is None:
             new_keys[page.source].add(key)
         rows_by_source[page.source].append(_article_row(page, article, key, canonical_link))
-        extractions.append((page.page_id, EXTRACTOR_VERSION, "article" if article.is_article else "not_article", key))
+        if page.page_id in refused:  # the cleaner broke or ran out of time: flagged, batch goes on
+            extractions.append((page.page_id, EXTRACTOR_VERSION, "failed", key, refused[page.page_id][:1000]))
+        else:
+            extractions.append((page.page_id, EXTRACTOR_VERSION, "article" if article.is_article else "not_article",
+                                key, None))
     for source, rows in rows_by_source.items():
         changed = upsert(conn, "news.articles", ARTICLE_COLUMNS, rows, ["canonical_url"])
         new = len(new_keys[source])
         summary.add(source, articles_new=new, articles_updated=max(0, changed - new))
-    upsert(conn, "news.page_extractions", ["page_id", "extractor_version", "outcome", "canonical_url"],
+    upsert(conn, "news.page_extractions", ["page_id", "extractor_version", "outcome", "canonical_url", "error"],
            extractions, ["page_id"])
 
 
@@ -270,14 +341,9 @@ def _key(page: _Page, article: CleanedArticle, own_domains: list[str]) -> tuple[
     """(article key, foreign canonical link): a canonical keys the article only on its own source."""
     own_url = normalise_url(page.final_url)
     canonical = article.canonical_link or page.canonical_url
-    if canonical and _owned(host_of(canonical), own_domains):
+    if canonical and netguard.owns(own_domains, netguard.host(canonical)):
         return normalise_url(canonical), None
     return own_url, (canonical if canonical and canonical != own_url else None)
-
-
-def _owned(host: str | None, domains: list[str]) -> bool:
-    host = (host or "").split(":")[0]
-    return bool(host) and any(host == d or host.endswith("." + d) for d in (d.removeprefix("www.") for d in domains))
 
 
 def _article_row(page: _Page, article: CleanedArticle, key: str, canonical_link: str | None) -> tuple:
@@ -313,11 +379,50 @@ def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
 
 # --------------------------------------------------------------------------- drafting
 
-def draft_job(job: tuple[bytes, str, Boilerplate | None, str | None]) -> Draft:
-    """Draft one stored page (zlib body); a page that breaks the cleaner is refused, not fatal."""
-    body_zlib, url, rules, content_type = job
+class PageTimeLimit(BaseException):
+    """Raised inside a page's cleaning when its time is up. A BaseException so that the broad
+    `except Exception` blocks inside trafilatura and friends cannot swallow it."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise PageTimeLimit in the block after `seconds` of wall time (SIGALRM timer).
+
+    Only the main thread can take signals: elsewhere (a thread of a host application) the
+    block runs unbounded and a warning says so. Pool workers are processes, so they are bound.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        if seconds > 0:
+            log.warning("per-page time limit not enforced outside the main thread")
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:  # noqa: ARG001
+        raise PageTimeLimit()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return extract_draft(zlib.decompress(body_zlib), url, rules, content_type)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def draft_job(job: tuple) -> Draft:
+    """Draft one stored page (zlib body); a page that breaks the cleaner or runs past the
+    per-page time limit is refused ('failed: …'), not fatal.
+
+    job: (body_zlib, url, rules, content_type[, seconds]); seconds defaults to PAGE_SECONDS.
+    """
+    body_zlib, url, rules, content_type, *rest = job
+    seconds = rest[0] if rest else PAGE_SECONDS
+    try:
+        with time_limit(seconds):
+            return extract_draft(zlib.decompress(body_zlib), url, rules, content_type)
+    except PageTimeLimit:
+        log.warning("cleaning %s took more than %.1fs: flagged as failed", url, seconds)
+        return Draft(Metadata(), refused=f"{FAILED}extraction time limit of {seconds:g}s exceeded")
     except zlib.error:
         return Draft(Metadata(), refused=FAILED + "body is not valid zlib data")
     except Exception as exc:  # noqa: BLE001 - one bad page must not stop the night

@@ -30,8 +30,12 @@ from psycopg2 import sql
 from pipeline.errors import LoadError
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
-# COPY text format: backslash, tab, newline and carriage return must be escaped
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# COPY text format: backslash, tab, newline and carriage return must be escaped. NUL is
+# dropped: PostgreSQL text cannot hold it (`invalid byte sequence for encoding "UTF8": 0x00`),
+# and one page carrying it (a JSON-LD "headline": "Evil\u0000headline") once failed its
+# whole batch forever. Lone surrogates (U+D800–U+DFFF) cannot be encoded as UTF-8: dropped too.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": None})
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def upsert(
@@ -136,7 +140,7 @@ def _copy_value(value: Any) -> str:
     if value is None:
         return "\\N"
     if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
+        return _text(value)
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, (int, float)):
@@ -146,13 +150,30 @@ def _copy_value(value: Any) -> str:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return _array_literal(value).translate(_COPY_ESCAPES)
+        return _text(_array_literal(value))
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str).translate(_COPY_ESCAPES)
+        return _text(json.dumps(storable(value), ensure_ascii=False, default=str))
     raise TypeError(f"cannot load a {type(value).__name__} value")
 
 
-_FAST_FORMATS = {int: int.__repr__, str: lambda v: v.translate(_COPY_ESCAPES), type(None): _copy_value}
+def _text(value: str) -> str:
+    value = value.translate(_COPY_ESCAPES)
+    return value if value.isascii() else _UNSTORABLE.sub("", value)
+
+
+def storable(value: Any) -> Any:
+    """`value` with NUL and lone surrogates removed from every string inside it (dicts, lists):
+    what PostgreSQL text and jsonb can hold. Other values are returned unchanged."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(storable(v) for v in value)
+    return value
+
+
+_FAST_FORMATS = {int: int.__repr__, str: _text, type(None): _copy_value}
 
 
 def _array_literal(values: Sequence[Any]) -> str:

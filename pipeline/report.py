@@ -36,7 +36,8 @@ where rs.run_id = %(run_id)s and rs.source = ac.source
 """
 
 PER_SOURCE_SQL = """
-select source, pages_fetched, pages_failed, articles_new, articles_updated, duplicates_found
+select source, pages_fetched, pages_failed, articles_new, articles_updated, duplicates_found,
+       requests_refused
 from news.crawl_report where run_id = %(run_id)s order by source
 """
 

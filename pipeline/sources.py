@@ -8,7 +8,10 @@ e.g. the sample web's short timeouts.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +23,89 @@ from pipeline.errors import ConfigError
 
 Kind = Literal["tabloid", "wire", "broadsheet", "aggregator", "other"]
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+MAX_SOURCES_BYTES = 4 * 1024 * 1024  # a sources file is a few KB; /dev/zero is not one
+
+
+RULE_TIMEOUT_S = 0.05  # one search of a look-around rule (regex module) on one URL or paragraph
+
+
+class BoundedPattern:
+    """A rule RE2 cannot run (look-around, backreferences), matched by the `regex` module with
+    a per-search timeout: a search that runs out of time counts as no match and is logged."""
+
+    def __init__(self, pattern: str):
+        import regex
+
+        try:
+            self._compiled = regex.compile(pattern)
+        except regex.error as exc:
+            raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+        self.pattern = pattern
+
+    def search(self, text: str):  # noqa: ANN201 - a match or None
+        try:
+            return self._compiled.search(text, timeout=RULE_TIMEOUT_S)
+        except TimeoutError:
+            import logging
+
+            logging.getLogger(__name__).warning("rule %r gave up after %.2fs on %d characters",
+                                                self.pattern, RULE_TIMEOUT_S, len(text))
+            return None
+
+
+@lru_cache(maxsize=1024)
+def compile_rule(pattern: str):  # noqa: ANN201 - an re2 pattern or BoundedPattern (.search like re)
+    """A sources.yaml regex compiled with RE2, which runs in time linear in the input: no
+    pattern (`^(.+)+Z$`, `^(\\w+\\s?)*$`) can backtrack catastrophically on a hostile page.
+    The few rules needing what RE2 lacks (look-around such as `(?!sun-bingo)`, backreferences)
+    run under a per-search timeout instead (BoundedPattern). Raises ValueError when neither
+    engine accepts the pattern."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = 8 << 20
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error:
+        return BoundedPattern(pattern)
+
+
+def check_selector(css: str) -> None:
+    """Raise ValueError unless `css` is a CSS selector lxml can run (checked at load, so a typo
+    is refused before any crawl instead of silently emptying every page of the source)."""
+    from cssselect import SelectorError
+    from lxml.cssselect import CSSSelector
+
+    try:
+        CSSSelector(css, translator="html")
+    except (SelectorError, ValueError, TypeError) as exc:
+        raise ValueError(f"bad CSS selector {css!r}: {exc}") from None
+
+
+def read_bounded(path: Path | str, limit: int, what: str = "file") -> bytes:
+    """A file argument's bytes: a regular file of at most `limit` bytes, or ConfigError (one
+    line). Devices, FIFOs and directories are refused before reading (`/dev/zero` never ends)."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path}: not a regular file")
+        if info.st_size > limit:
+            raise ConfigError(f"{path}: {what} is {info.st_size} bytes, more than the {limit} allowed")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ConfigError(f"{path}: {what} is more than the {limit} bytes allowed")
+    return data
 
 
 class Boilerplate(BaseModel):
@@ -35,11 +121,15 @@ class Boilerplate(BaseModel):
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regex {pattern!r}: {exc}") from exc
+            compile_rule(pattern)
         return patterns
+
+    @field_validator("drop_selectors")
+    @classmethod
+    def _selectors(cls, selectors: list[str]) -> list[str]:
+        for css in selectors:
+            check_selector(css)
+        return selectors
 
 
 class Source(BaseModel):
@@ -69,10 +159,7 @@ class Source(BaseModel):
     @classmethod
     def _regex(cls, pattern: str | None) -> str | None:
         if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regex {pattern!r}: {exc}") from exc
+            compile_rule(pattern)
         return pattern
 
     @field_validator("domains")
@@ -81,9 +168,10 @@ class Source(BaseModel):
         return [d.lower().strip(".") for d in domains]
 
     def owns(self, host: str) -> bool:
-        """True for the source's hosts and their subdomains."""
-        host = host.lower().split(":")[0]
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        """True for the source's hosts and their subdomains (pipeline.netguard.owns, the one rule)."""
+        from pipeline import netguard
+
+        return netguard.owns(self.domains, host)
 
 
 class SourcesFile(BaseModel):
@@ -127,10 +215,11 @@ class SourcesFile(BaseModel):
 def load_sources(path: Path | str | None = None) -> SourcesFile:
     """Read and validate a sources file; any problem is a ConfigError naming file, source, field."""
     path = Path(path or paths.DEFAULT_SOURCES)
+    data = read_bounded(path, MAX_SOURCES_BYTES, "sources file")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read sources file ({exc.strerror})") from exc
+        raw = yaml.safe_load(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
     try:

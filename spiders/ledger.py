@@ -24,6 +24,8 @@ class SourceLedger:
     pages_updated: int = 0         # a new version of a known URL stored
     pages_unchanged: int = 0       # fetched again, same body: not stored twice
     bytes: int = 0
+    refused: int = 0               # requests the SSRF guard refused (reason in errors)
+    limits_hit: int = 0            # discovery documents skipped by a bound (depth, per-source count)
     errors: list[str] = field(default_factory=list)
 
     def error(self, message: str) -> None:

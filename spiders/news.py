@@ -8,7 +8,6 @@ stored and not announced as changed → a `PageItem` per fetch, failures include
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -19,14 +18,19 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from pipeline.sources import Source, load_sources
+from pipeline import netguard
+from pipeline.sources import Source, compile_rule, load_sources
 from spiders import discovery, urls
 from spiders.items import PageItem
 from spiders.ledger import SourceLedger
+from spiders.middlewares import RefusedAddress, RefusedRequest
 
 progress = logging.getLogger("newscorpus.crawl")
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# the crawler reads only <link rel=canonical> itself, from the page's head: parsing a whole
+# hostile page (80,000 attributes, 8 MB) inside the event loop stalled every other download
+HEAD_BYTES = 256 * 1024
 BINARY_MAGIC = {
     b"%PDF": "application/pdf",
     b"\xff\xd8\xff": "image/jpeg",
@@ -64,7 +68,7 @@ class NewsSpider(scrapy.Spider):
         names = [n for n in only.split(",") if n] if only else None
         self.sources: list[Source] = self.sources_file.select(names)
         self.allowed_domains = sorted({d for s in self.sources for d in s.domains})
-        self.patterns = {s.name: re.compile(s.article_url) if s.article_url else None for s in self.sources}
+        self.patterns = {s.name: compile_rule(s.article_url) if s.article_url else None for s in self.sources}
         self.ledger: dict[str, SourceLedger] = {s.name: SourceLedger() for s in self.sources}
         self.max_pages = int(max_pages) if max_pages not in (None, "", "None") else None
         self.database_url = database_url
@@ -77,6 +81,7 @@ class NewsSpider(scrapy.Spider):
         # (source, feed or sitemap URL) already requested this crawl: a sitemap index listing
         # itself (A→A, A→B→A) would otherwise be fetched forever (document requests skip the dupefilter)
         self.requested_documents: set[tuple[str, str]] = set()
+        self.documents_requested: dict[str, int] = {s.name: 0 for s in self.sources}
 
     # ---- start ---------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -85,10 +90,10 @@ class NewsSpider(scrapy.Spider):
             progress.info(
                 "%s: %d feed(s), %d sitemap(s), %d URL(s) stored before",
                 source.name, len(source.feeds), len(source.sitemaps),
-                sum(1 for u in self.known if source.owns(urls.host(u))),
+                sum(1 for u in self.known if source.owns(netguard.host(u))),
             )
             for url in [*source.feeds, *source.sitemaps]:
-                request = self._document_request(source, url)
+                request = self._document_request(source, url, depth=0)
                 if request is not None:
                     yield request
 
@@ -99,33 +104,54 @@ class NewsSpider(scrapy.Spider):
         from pipeline import db
 
         names = [s.name for s in self.sources]
-        # by host too: a page redirected onto another outlet is stored under that outlet
+        # by host too: a page redirected onto another outlet is stored under that outlet. The
+        # LIKE only narrows the scan; ownership is decided by netguard.owns, the one rule
+        likes = [f"%{d.removeprefix('www.')}%" for d in self.allowed_domains]
         with db.connection(self.database_url) as conn, conn.cursor() as cur:
             cur.execute(
                 """
                 select distinct on (p.url) p.url,
                        min(p.fetched_at) over (partition by p.url), p.fetched_at, p.lastmod,
-                       (p.status between 200 and 299 or p.status between 400 and 499 and p.status <> 429)
+                       (p.status between 200 and 299 or p.status between 400 and 499 and p.status <> 429),
+                       p.source = any(%s)
                 from news.pages as p
-                where p.source = any(%s)
-                   or lower(substring(p.url from '^https?://([^/:?#]+)')) = any(%s)
+                where p.source = any(%s) or p.url like any(%s)
                 order by p.url, p.fetched_at desc, p.page_id desc
                 """,
-                (names, self.allowed_domains),
+                (names, names, likes),
             )
-            return {url: Known(first, at, lastmod, ok) for url, first, at, lastmod, ok in cur}
+            return {
+                url: Known(first, at, lastmod, ok)
+                for url, first, at, lastmod, ok, mine in cur
+                if mine or netguard.owns(self.allowed_domains, netguard.host(url))
+            }
 
-    def _document_request(self, source: Source, url: str) -> scrapy.Request | None:
-        """A request for a feed or sitemap, or None when this crawl already asked for it."""
+    def _document_request(self, source: Source, url: str, depth: int) -> scrapy.Request | None:
+        """A request for a feed or sitemap, or None when this crawl already asked for it, it is
+        not the source's (refused, recorded), or a discovery bound is reached (recorded)."""
         if (source.name, url) in self.requested_documents:
             return None
         self.requested_documents.add((source.name, url))
+        try:
+            url = netguard.check(url, source.domains, self._allowed_networks()).url
+        except netguard.Refused as exc:
+            self.note_refused(source.name, url, str(exc))
+            return None
+        max_depth = self.settings.getint("NEWSCORPUS_MAX_SITEMAP_DEPTH", 4)
+        if depth >= max_depth:
+            self._limit_hit(source, f"{url}: sitemap depth limit {max_depth} reached (NEWSCORPUS_MAX_SITEMAP_DEPTH)")
+            return None
+        most = self.settings.getint("NEWSCORPUS_MAX_DOCUMENTS_PER_SOURCE", 1000)
+        if self.documents_requested[source.name] >= most:
+            self._limit_hit(source, f"{url}: {most} discovery documents requested (NEWSCORPUS_MAX_DOCUMENTS_PER_SOURCE)")
+            return None
+        self.documents_requested[source.name] += 1
         self.pending_documents[source.name] += 1
         return scrapy.Request(
             url,
             callback=self.parse_document,
             errback=self.document_failed,
-            meta={"source": source.name, "document": True},
+            meta={"source": source.name, "document": True, "depth": depth},
             priority=10,  # discovery first, so --max-pages sees every source's announcements early
             dont_filter=True,
         )
@@ -142,9 +168,10 @@ class NewsSpider(scrapy.Spider):
         if document.warning:  # malformed but partly readable: reported, what was read is used
             self._document_error(source, response.url, document.warning, done=False)
         ledger.documents_ok += 1
+        depth = response.meta.get("depth", 0) + 1
         for child in document.sitemaps:
-            if source.owns(urls.host(child.url)):
-                request = self._document_request(source, child.url)
+            if source.owns(netguard.host(child.url)):
+                request = self._document_request(source, child.url, depth)
                 if request is not None:
                     yield request
                 else:
@@ -158,11 +185,31 @@ class NewsSpider(scrapy.Spider):
     def document_failed(self, failure: Failure) -> None:
         request = failure.request
         source = self.sources_file.by_name(request.meta["source"])
+        if failure.check(RefusedAddress) is not None:
+            self.note_refused(source.name, request.url, str(failure.value).removeprefix("refused: "))
         if _robots(failure):
             self.ledger[source.name].robots_blocked += 1
             self._document_error(source, request.url, "forbidden by robots.txt")
         else:
             self._document_error(source, request.url, _describe(failure))
+
+    def _allowed_networks(self) -> list[str]:
+        return list(self.settings.getlist("NEWSCORPUS_ALLOW_NETWORKS") or [])
+
+    def note_refused(self, source_name: str | None, url: str, reason: str) -> None:
+        """The SSRF guard refused a URL (announced, listed or a redirect hop): counted, reason kept."""
+        ledger = self.ledger.get(source_name or "")
+        if ledger is not None:
+            ledger.refused += 1
+            ledger.error(f"{url[:300]}: refused: {reason}")
+        self.logger.warning("%s: %s refused: %s", source_name or "-", url[:300], reason)
+
+    def _limit_hit(self, source: Source, message: str) -> None:
+        ledger = self.ledger[source.name]
+        ledger.limits_hit += 1
+        if ledger.limits_hit <= 3:
+            ledger.error(message)
+            self.logger.warning("%s: %s", source.name, message)
 
     def _document_error(self, source: Source, url: str, message: str, done: bool = True) -> None:
         ledger = self.ledger[source.name]
@@ -187,10 +234,19 @@ class NewsSpider(scrapy.Spider):
         ledger = self.ledger[source.name]
         url = urls.normalise(entry.url)
         pattern = self.patterns[source.name]
-        if not url.startswith(("http://", "https://")) or not source.owns(urls.host(url)) or (
-            pattern is not None and not pattern.search(url)
-        ):
+        try:
+            target = netguard.parse(url)
+        except netguard.Refused:
             ledger.urls_not_article += 1
+            return None
+        url = target.url
+        if not source.owns(target.host) or (pattern is not None and not pattern.search(url)):
+            ledger.urls_not_article += 1
+            return None
+        literal = netguard.ip_literal(target.host)
+        reason = netguard.non_public(literal, self._allowed_networks()) if literal is not None else None
+        if reason:
+            self.note_refused(source.name, url, f"address {literal} is {reason}")
             return None
         if entry.lastmod is not None and (url not in self.lastmods or entry.lastmod > self.lastmods[url]):
             self.lastmods[url] = entry.lastmod
@@ -221,7 +277,8 @@ class NewsSpider(scrapy.Spider):
             errback=self.page_failed,
             meta={"source": source.name, "url": url, "known": known is not None},
             # de-duplicated above; the dupefilter would silently drop redirect loops and
-            # redirects onto a URL fetched for another source instead of reporting them
+            # redirects onto a URL fetched for another source instead of reporting them. It
+            # bypasses nothing else: GuardMiddleware checks every request and redirect hop
             dont_filter=True,
         )
 
@@ -251,9 +308,9 @@ class NewsSpider(scrapy.Spider):
         else:
             item.body = response.body
             if isinstance(response, TextResponse):
-                href = response.xpath('//link[@rel="canonical"]/@href').get()
-                if href and href.strip():
-                    item.canonical_url = urls.normalise(response.urljoin(href.strip()))
+                href = _canonical_href(response)
+                if href:
+                    item.canonical_url = urls.normalise(response.urljoin(href))
         item.source = self._owner(response.url, item.source)
         yield item
 
@@ -262,6 +319,8 @@ class NewsSpider(scrapy.Spider):
         if _robots(failure):
             self.ledger[request.meta["source"]].robots_blocked += 1
             return
+        if failure.check(RefusedAddress) is not None:
+            self.note_refused(request.meta["source"], request.url, str(failure.value).removeprefix("refused: "))
         response = getattr(failure.value, "response", None)
         item = self._item(
             request,
@@ -288,17 +347,34 @@ class NewsSpider(scrapy.Spider):
 
     def _owner(self, final_url: str, announced_by: str) -> str:
         """A redirect to another configured outlet's host: the page is that outlet's."""
-        owner = self.sources_file.for_host(urls.host(final_url))
+        owner = self.sources_file.for_host(netguard.host(final_url))
         return owner.name if owner is not None else announced_by
 
 
+def _canonical_href(response: TextResponse) -> str | None:
+    """<link rel=canonical href> from the page's head only (at most HEAD_BYTES parsed)."""
+    body = response.body[:HEAD_BYTES]
+    end = body.lower().find(b"</head")
+    if end >= 0:
+        body = body[:end]
+    try:
+        selector = scrapy.Selector(text=body.decode(response.encoding or "utf-8", "replace"), type="html")
+        href = selector.xpath('//link[@rel="canonical"]/@href').get()
+    except (ValueError, LookupError):
+        return None
+    return href.strip() if href and href.strip() else None
+
+
 def _robots(failure: Failure) -> bool:
-    return failure.check(IgnoreRequest) is not None and "robots.txt" in str(failure.value)
+    return (failure.check(IgnoreRequest) is not None and failure.check(RefusedRequest) is None
+            and "robots.txt" in str(failure.value))
 
 
 def _describe(failure: Failure) -> str:
     """One line saying why a fetch failed."""
     value = failure.value
+    if isinstance(value, (RefusedRequest, RefusedAddress)):
+        return str(value)[:500]
     if isinstance(value, HttpError) and value.response is not None:
         return f"HTTP {value.response.status}"
     text = str(value).strip().splitlines()[0] if str(value).strip() else ""

@@ -29,7 +29,7 @@ PAGE_COLUMNS = [
     "run_id", "source", "url", "final_url", "canonical_url", "status", "content_type",
     "body_zlib", "body_hash", "body_bytes", "lastmod", "error", "fetched_at",
 ]
-COUNT_COLUMNS = ["pages_fetched", "pages_failed", "pages_new", "pages_updated", "bytes"]
+COUNT_COLUMNS = ["pages_fetched", "pages_failed", "pages_new", "pages_updated", "bytes", "requests_refused"]
 ZLIB_LEVEL = 6
 
 
@@ -186,7 +186,8 @@ class PageStore:
         rows = []
         for source, ledger in self.ledger.items():
             base = self.baseline.get(source, (0,) * len(COUNT_COLUMNS))
-            mine = (ledger.pages_fetched, ledger.pages_failed, ledger.pages_new, ledger.pages_updated, ledger.bytes)
+            mine = (ledger.pages_fetched, ledger.pages_failed, ledger.pages_new, ledger.pages_updated, ledger.bytes,
+                    ledger.refused)
             rows.append((self.run_id, source, *(b + m for b, m in zip(base, mine))))
         upsert(self.conn, "news.crawl_run_sources", ["run_id", "source", *COUNT_COLUMNS], rows,
                conflict=["run_id", "source"])

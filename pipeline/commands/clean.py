@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+MAX_HTML_BYTES = 32 * 1024 * 1024  # the crawler's largest allowed download (spiders.settings)
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -25,20 +27,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
-    from urllib.parse import urlsplit
 
     from pipeline.clean import clean_html
     from pipeline.errors import ConfigError
     from pipeline.sources import load_sources
 
+    from pipeline import netguard
+    from pipeline.sources import read_bounded
+
     path = Path(args.file)
-    try:
-        body = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    body = read_bounded(path, MAX_HTML_BYTES, "HTML file")
     rules = None
     if args.url:
-        source = load_sources(args.sources).for_host(urlsplit(args.url).hostname or "")
+        try:
+            host = netguard.parse(args.url).host
+        except netguard.Refused as exc:
+            raise ConfigError(f"--url {args.url!r}: {exc}") from None
+        source = load_sources(args.sources).for_host(host)
         rules = source.boilerplate if source else None
     elif args.sources:
         load_sources(args.sources)  # still refuse a malformed file

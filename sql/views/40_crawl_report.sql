@@ -10,6 +10,7 @@ select
     rs.pages_failed,
     rs.articles_new,
     rs.articles_updated,
-    rs.duplicates_found
+    rs.duplicates_found,
+    rs.requests_refused   -- SSRF guard refusals (pipeline/netguard.py), added by 010
 from news.crawl_runs as r
 join news.crawl_run_sources as rs on rs.run_id = r.run_id;

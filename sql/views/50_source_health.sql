@@ -11,6 +11,7 @@ with page_articles as (
         (p.fetched_at at time zone 'UTC')::date                     as night,
         p.page_id,
         p.status,
+        p.error like 'refused: %'                                   as refused,
         p.body_hash is not null                                     as has_body,
         p.fetched_at,
         p.lastmod,
@@ -50,7 +51,8 @@ nightly as (
         count(article_id) filter (where published_at > now())                    as published_in_future,
         count(article_id) filter (where published_at - lastmod > interval '2 days'
                                      or lastmod - published_at > interval '2 days')
-                                                                                 as far_from_lastmod
+                                                                                 as far_from_lastmod,
+        count(distinct page_id) filter (where refused)                           as pages_refused
     from page_articles
     group by source, night
 )
@@ -71,5 +73,6 @@ select
     furniture_articles,
     published_after_fetched,
     published_in_future,
-    far_from_lastmod
+    far_from_lastmod,
+    pages_refused    -- page fetches the SSRF guard refused (reason in news.pages.error)
 from nightly;

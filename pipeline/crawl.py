@@ -117,11 +117,19 @@ def crawl(
     selected = sources_file.select(only)
     database_url = db.database_url()
     own_run = run_id is None
-    with db.connection(database_url) as conn:
-        with conn:
-            upsert_sources(conn, sources_file.sources)
+    owner = db.connect(database_url)  # holds an own run's owner lock until it is closed
+    try:
+        with owner:
+            upsert_sources(owner, sources_file.sources)
         if own_run:
-            run_id = start_run(conn, trigger)
+            run_id = start_run(owner, trigger, hold=True)
+        return _crawl_run(sources_path, selected, max_pages, run_id, database_url, verbose, own_run, owner)
+    finally:
+        owner.close()
+
+
+def _crawl_run(sources_path: Path, selected: list, max_pages: int | None, run_id: int, database_url: str,
+               verbose: bool, own_run: bool, owner: Any) -> CrawlSummary:
     started = time.monotonic()
     status, error, result, signum = "failed", None, {}, None
     try:
@@ -136,8 +144,7 @@ def crawl(
         summary = _summary(run_id, status, error, result, [s.name for s in selected],
                            time.monotonic() - started)
         if own_run:
-            with db.connection(database_url) as conn:
-                finish_run(conn, run_id, summary.status, summary.error, summary.as_report())
+            finish_run(owner, run_id, summary.status, summary.error, summary.as_report())
     if signum is not None:
         _redeliver(signum[0], signum[1], summary)
     return summary
@@ -169,7 +176,8 @@ def _run_child(
     verbose: bool,
 ) -> tuple[str, str | None, dict, tuple[int, Any] | None]:
     """Run the Scrapy child to the end; returns (status, error, result JSON, signal received)."""
-    with tempfile.TemporaryDirectory(prefix="newscorpus-crawl-") as tmp:
+    _remove_stale_work_dirs()
+    with tempfile.TemporaryDirectory(prefix=f"crawl-{os.getpid()}-", dir=_work_root()) as tmp:
         result_path = Path(tmp) / "result.json"
         command = [
             sys.executable, "-m", "spiders.run", "--sources", str(sources_path),
@@ -181,7 +189,12 @@ def _run_child(
             command.append("--verbose")
         env = {**os.environ, db.DATABASE_URL_ENV: database_url}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.REPO_ROOT), env.get("PYTHONPATH")]))
-        child = subprocess.Popen(command, env=env, cwd=paths.REPO_ROOT, start_new_session=True)
+        # own session: a Ctrl-C in the terminal reaches only this process, which forwards one
+        # SIGTERM (Scrapy stops gracefully on the first signal, uncleanly on a second). The
+        # child dies with this process (PR_SET_PDEATHSIG), so killing the run's process group
+        # or this process alone never leaves a crawl running under a dead run
+        child = subprocess.Popen(command, env=env, cwd=paths.REPO_ROOT, start_new_session=True,
+                                 preexec_fn=_die_with_parent(os.getpid()))
         received = _wait_forwarding_signals(child)
         result = json.loads(result_path.read_text()) if result_path.exists() else {}
     reason = result.get("finish_reason")
@@ -192,6 +205,52 @@ def _run_child(
     if result.get("storage_error"):
         return "failed", result["storage_error"], result, None
     return "succeeded", None, result, None
+
+
+def _work_root() -> Path:
+    root = paths.home() / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _remove_stale_work_dirs() -> None:
+    """Crawl work folders (`<home>/tmp/crawl-<pid>-*`) whose process is gone (killed before its
+    TemporaryDirectory cleanup ran) are removed by the next crawl."""
+    import shutil
+
+    for folder in _work_root().glob("crawl-*-*"):
+        try:
+            pid = int(folder.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _die_with_parent(parent: int):  # noqa: ANN202 - a preexec_fn
+    """Linux: the child gets SIGKILL when the process that started it dies; elsewhere no-op."""
+    def arm() -> None:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return arm
 
 
 def _wait_forwarding_signals(child: subprocess.Popen) -> tuple[int, Any] | None:

@@ -6,17 +6,45 @@ does not stop the others; the run is marked failed and the exit code says so.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline import nightly
+from pipeline import db, nightly
 from pipeline.runlock import exclusive_run
+from pipeline.runs import finish_run as close_run
+from pipeline.runs import start_run as open_run
 
 T = TypeVar("T")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop the stage in progress (its transaction rolls back), close the run
+    as 'interrupted'. A KeyboardInterrupt so the CLI prints one line, exit 130."""
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises Terminated in the main thread for the block (crawl forwards it to its
+    child itself); outside the main thread nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: Any) -> None:  # noqa: ARG001
+        raise Terminated(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass
@@ -42,7 +70,7 @@ def run_nightly(
     out=sys.stderr,  # noqa: ANN001 - a text stream for progress lines
 ) -> RunResult:
     """migrate → crawl → extract → dedup → refresh → quality checks → report."""
-    with exclusive_run():
+    with exclusive_run(), _sigterm_interrupts():
         timings: dict[str, float] = {}
 
         def stage(name: str, work: Callable[[], T]) -> T:
@@ -55,7 +83,10 @@ def run_nightly(
 
         stage("migrate", nightly.migrate_database)
         nightly.source_names(sources_path)  # a bad sources file stops here, before the run row
-        run_id = nightly.start_run(trigger)
+        # the owner connection holds the run's owner lock: if this process dies, the next run
+        # closes the row as 'interrupted' (pipeline.runs.close_abandoned)
+        owner = db.connect()
+        run_id = open_run(owner, trigger, hold=True)
         result = RunResult(run_id=run_id, stage_seconds=timings)
         try:
             result.crawl = stage("crawl", lambda: nightly.crawl_sources(
@@ -68,8 +99,21 @@ def run_nightly(
             if failed_sources:
                 result.problems.append(f"crawl failed for {', '.join(failed_sources)}")
         except BaseException as exc:
-            nightly.finish_run(run_id, failed=True, error=f"{type(exc).__name__}: {exc}")
+            from pipeline.crawl import CrawlInterrupted
+
+            interrupted = isinstance(exc, (KeyboardInterrupt, CrawlInterrupted))
+            try:
+                if interrupted:
+                    with db.connection() as conn:
+                        close_run(conn, run_id, "interrupted", f"interrupted ({type(exc).__name__}: {exc})")
+                else:
+                    nightly.finish_run(run_id, failed=True, error=f"{type(exc).__name__}: {exc}")
+            finally:
+                owner.close()
             raise
-        result.report = stage("report", lambda: nightly.finish_run(
-            run_id, failed=result.failed, error="; ".join(result.problems) or None))
+        try:
+            result.report = stage("report", lambda: nightly.finish_run(
+                run_id, failed=result.failed, error="; ".join(result.problems) or None))
+        finally:
+            owner.close()
         return result

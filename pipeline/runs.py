@@ -3,6 +3,13 @@
 The CLI's `crawl`, `newscorpus run` and the Airflow DAG open a run with `start_run`, let one
 or more crawls add their per-source counts to it (news.crawl_run_sources), and close it with
 `finish_run` — also when the work ended by an exception or a signal.
+
+A run row is owned by the connection that opened it: `start_run(..., hold=True)` takes a
+session advisory lock (OWNER_LOCK_CLASS, run_id) on that connection, and the caller keeps the
+connection open for the run's life. When the process dies (SIGKILL, a crash, a lost machine)
+PostgreSQL drops the lock with the session, and the next `start_run` closes the row as
+'interrupted' (`close_abandoned`; an un-held row, e.g. opened by an older version, after a day). Orchestrated runs (with a run_key: Airflow) pass between
+task processes and hold no owner lock; they are reopened by their own retries instead.
 """
 
 from __future__ import annotations
@@ -13,14 +20,51 @@ from typing import Any
 import psycopg2.extensions
 
 FINISHED = ("succeeded", "failed", "interrupted")
+OWNER_LOCK_CLASS = 0x6E63  # first key of the two-key advisory lock held by a run's owner
+ABANDONED = "interrupted: the process running it ended without closing it"
 
 
-def start_run(conn: psycopg2.extensions.connection, trigger: str, run_key: str | None = None) -> int:
+def close_abandoned(conn: psycopg2.extensions.connection) -> list[int]:
+    """Close as 'interrupted' every run left 'running' whose owner session is gone."""
+    closed = []
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select run_id from news.crawl_runs
+            where status = 'running' and run_key is null
+              and (owner_locked or started_at < now() - interval '1 day')
+            order by run_id
+            for update skip locked
+            """
+        )
+        for (run_id,) in cur.fetchall():
+            cur.execute("select pg_try_advisory_xact_lock(%s, %s)", (OWNER_LOCK_CLASS, run_id))
+            if not cur.fetchone()[0]:
+                continue  # its owner is alive
+            cur.execute(
+                """
+                update news.crawl_runs
+                set status = 'interrupted', error = %s, finished_at = greatest(clock_timestamp(), started_at)
+                where run_id = %s and status = 'running'
+                """,
+                (ABANDONED, run_id),
+            )
+            closed.append(run_id)
+    return closed
+
+
+def start_run(
+    conn: psycopg2.extensions.connection, trigger: str, run_key: str | None = None, hold: bool = False
+) -> int:
     """Open a run (status 'running'); returns its run_id. `trigger`: cli | airflow | demo | test.
+
+    Runs abandoned by dead processes are closed first. With `hold`, `conn` takes the run's
+    owner lock (before the row is visible), so keep `conn` open until `finish_run`.
 
     With a `run_key` (the orchestrator's id for this run), starting the same run again reopens
     its row: a retried or cleared Airflow run keeps one run row and adds to its counts.
     """
+    close_abandoned(conn)
     with conn, conn.cursor() as cur:
         cur.execute(
             """
@@ -30,7 +74,11 @@ def start_run(conn: psycopg2.extensions.connection, trigger: str, run_key: str |
             """,
             (trigger, run_key),
         )
-        return int(cur.fetchone()[0])
+        run_id = int(cur.fetchone()[0])
+        if hold:
+            cur.execute("select pg_advisory_lock(%s, %s)", (OWNER_LOCK_CLASS, run_id))
+            cur.execute("update news.crawl_runs set owner_locked = true where run_id = %s", (run_id,))
+        return run_id
 
 
 def finish_run(

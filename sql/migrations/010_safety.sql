@@ -54,3 +54,7 @@ begin
     end loop;
 end
 $$;
+
+-- 4. A run row is owned by the session that opened it (pipeline/runs.py holds an advisory
+--    lock for it); when that session is gone the next run closes the row as 'interrupted'.
+alter table news.crawl_runs add column if not exists owner_locked boolean not null default false;

@@ -136,6 +136,7 @@ class NewsSpider(scrapy.Spider):
             url = netguard.check(url, source.domains, self._allowed_networks()).url
         except netguard.Refused as exc:
             self.note_refused(source.name, url, str(exc))
+            self.ledger[source.name].documents_failed += 1
             return None
         max_depth = self.settings.getint("NEWSCORPUS_MAX_SITEMAP_DEPTH", 4)
         if depth >= max_depth:
@@ -185,8 +186,8 @@ class NewsSpider(scrapy.Spider):
     def document_failed(self, failure: Failure) -> None:
         request = failure.request
         source = self.sources_file.by_name(request.meta["source"])
-        if failure.check(RefusedAddress) is not None:
-            self.note_refused(source.name, request.url, str(failure.value).removeprefix("refused: "))
+        if _resolver_refused(failure):
+            self.note_refused(source.name, request.url, _resolver_refused(failure))
         if _robots(failure):
             self.ledger[source.name].robots_blocked += 1
             self._document_error(source, request.url, "forbidden by robots.txt")
@@ -319,8 +320,8 @@ class NewsSpider(scrapy.Spider):
         if _robots(failure):
             self.ledger[request.meta["source"]].robots_blocked += 1
             return
-        if failure.check(RefusedAddress) is not None:
-            self.note_refused(request.meta["source"], request.url, str(failure.value).removeprefix("refused: "))
+        if _resolver_refused(failure):
+            self.note_refused(request.meta["source"], request.url, _resolver_refused(failure))
         response = getattr(failure.value, "response", None)
         item = self._item(
             request,
@@ -365,6 +366,13 @@ def _canonical_href(response: TextResponse) -> str | None:
     return href.strip() if href and href.strip() else None
 
 
+def _resolver_refused(failure: Failure) -> str:
+    """The guard's reason when the resolver refused the name's address (Scrapy re-wraps the
+    resolver's RefusedAddress as CannotResolveHostError, so the message is what survives)."""
+    text = str(failure.value)
+    return text[text.index("refused: ") + len("refused: "):][:300] if "refused: " in text else ""
+
+
 def _robots(failure: Failure) -> bool:
     return (failure.check(IgnoreRequest) is not None and failure.check(RefusedRequest) is None
             and "robots.txt" in str(failure.value))
@@ -375,6 +383,8 @@ def _describe(failure: Failure) -> str:
     value = failure.value
     if isinstance(value, (RefusedRequest, RefusedAddress)):
         return str(value)[:500]
+    if _resolver_refused(failure):
+        return "refused: " + _resolver_refused(failure)
     if isinstance(value, HttpError) and value.response is not None:
         return f"HTTP {value.response.status}"
     text = str(value).strip().splitlines()[0] if str(value).strip() else ""

@@ -60,7 +60,8 @@ class TinyWeb:
     def sources(self, tmp_path: Path, sitemaps: list[str]) -> Path:
         doc = {
             "settings": {"NEWSCORPUS_REVISIT_EVERY_HOURS": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0,
-                         "DOWNLOAD_TIMEOUT": 10, "RETRY_TIMES": 0, "NEWSCORPUS_FLUSH_SECONDS": 0.5},
+                         "DOWNLOAD_TIMEOUT": 10, "RETRY_TIMES": 0, "NEWSCORPUS_FLUSH_SECONDS": 0.5,
+                         "NEWSCORPUS_ALLOW_NETWORKS": ["127.0.0.1/32"]},
             "sources": [{"name": "tiny-times", "outlet": "Tiny Times", "kind": "wire", "domains": ["127.0.0.1"],
                          "sitemaps": [self.base + s for s in sitemaps], "article_url": r"/news/\d+\.html$"}],
         }

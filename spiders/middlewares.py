@@ -138,6 +138,16 @@ class GuardMiddleware:
         return None
 
 
+# name → why its address was refused, filled by GuardedResolver: Twisted's endpoint turns any
+# resolver error into "no results for hostname lookup", so the spider reads the reason here
+REFUSED_NAMES: dict[str, str] = {}
+
+
+def refused_name(host: str) -> str:
+    """The resolver's refusal reason for `host`, '' when it refused nothing for it."""
+    return REFUSED_NAMES.get(host.lower().rstrip("."), "")
+
+
 class GuardedResolver(CachingThreadedResolver):
     """Scrapy's caching resolver, refusing names whose address is not public: the address
     checked is the address connected to (Twisted connects to what getHostByName returns)."""
@@ -159,5 +169,8 @@ class GuardedResolver(CachingThreadedResolver):
 
         reason = netguard.non_public(address, self.networks)
         if reason:
-            raise RefusedAddress(f"refused: {name} resolves to {address} ({reason})")
+            message = f"{name} resolves to {address} ({reason})"
+            if len(REFUSED_NAMES) < 10000:
+                REFUSED_NAMES[name.lower().rstrip(".")] = message
+            raise RefusedAddress(f"refused: {message}")
         return address

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -23,7 +23,7 @@ from pipeline.sources import Source, compile_rule, load_sources
 from spiders import discovery, urls
 from spiders.items import PageItem
 from spiders.ledger import SourceLedger
-from spiders.middlewares import RefusedAddress, RefusedRequest
+from spiders.middlewares import RefusedAddress, RefusedRequest, refused_name
 
 progress = logging.getLogger("newscorpus.crawl")
 
@@ -367,10 +367,12 @@ def _canonical_href(response: TextResponse) -> str | None:
 
 
 def _resolver_refused(failure: Failure) -> str:
-    """The guard's reason when the resolver refused the name's address (Scrapy re-wraps the
-    resolver's RefusedAddress as CannotResolveHostError, so the message is what survives)."""
-    text = str(failure.value)
-    return text[text.index("refused: ") + len("refused: "):][:300] if "refused: " in text else ""
+    """The guard's reason when the resolver refused the request's host address."""
+    from twisted.internet.error import DNSLookupError
+
+    if failure.check(DNSLookupError, CannotResolveHostError) is None:
+        return ""
+    return refused_name(netguard.host(failure.request.url))
 
 
 def _robots(failure: Failure) -> bool:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import psycopg2.errors
 import psycopg2.extensions
 
 from pipeline.clean import EXTRACTOR_VERSION, CleanedArticle, Draft, extract_draft, finish
@@ -177,7 +178,7 @@ def extract_pending(
     pending_set = set(pending)
     reclean: set[int] = set()
     done: set[int] = set()
-    with _Drafter(workers) as draft_all:
+    with _Drafter(workers, page_seconds) as draft_all:
         for batch in _chunks(pending, batch_size):
             new_furniture = _extract_batch(conn, batch, rules, domains, min_pages, draft_all, summary, page_seconds)
             summary.furniture_learned += sum(len(fps) for fps in new_furniture.values())
@@ -237,7 +238,8 @@ def _write_split(
     try:
         new_furniture = _write(conn, pages, drafts, domains, min_pages, counts)
     except LoadError as exc:
-        if not isinstance(exc.__cause__, (psycopg2.DataError, psycopg2.IntegrityError)):
+        if not isinstance(exc.__cause__, (psycopg2.DataError, psycopg2.IntegrityError,
+                                          psycopg2.errors.ProgramLimitExceeded)):
             raise
         if len(pages) == 1:
             _record_failed(conn, pages[0], str(exc), summary)
@@ -431,13 +433,23 @@ def draft_job(job: tuple) -> Draft:
 
 
 class _Drafter:
-    """Context manager yielding `draft_all(jobs) -> list[Draft]`, pooled when workers > 1."""
+    """Context manager yielding `draft_all(jobs) -> list[Draft]`.
 
-    def __init__(self, workers: int) -> None:
+    With a per-page time limit (the default) pages are drafted in `_BoundedPool` worker
+    processes that are killed when a page runs over: a hostile page can stall inside one C
+    call (libxml2 on 80,000 attributes: 260 s in a single call), which no signal interrupts.
+    `page_seconds <= 0`: no limit, drafting in-process (workers == 1) or in a plain pool.
+    """
+
+    def __init__(self, workers: int, page_seconds: float = 0) -> None:
         self.workers = workers
+        self.page_seconds = page_seconds
         self.pool = None
 
     def __enter__(self):  # noqa: ANN204
+        if self.page_seconds > 0:
+            self.pool = _BoundedPool(self.workers, self.page_seconds)
+            return self.pool.map
         if self.workers > 1:
             # spawn: forking a process that holds a database connection (or Airflow's
             # threads) is unsafe; the workers import only the cleaner
@@ -446,6 +458,116 @@ class _Drafter:
         return lambda jobs: [draft_job(job) for job in jobs]
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
+        if isinstance(self.pool, _BoundedPool):
+            self.pool.close()
+        elif self.pool is not None:
             self.pool.terminate() if exc[0] else self.pool.close()
             self.pool.join()
+
+
+WORKER_START_SECONDS = 120  # a spawned worker imports the cleaner (2-3 s here) before its first page
+PAGE_MEMORY_MB = int(os.environ.get("NEWSCORPUS_PAGE_MEMORY_MB", "2048"))  # address space of a worker
+
+
+def _serve(conn) -> None:  # noqa: ANN001 - multiprocessing Connection
+    """A drafting worker: jobs in, drafts out, until the pipe closes. It dies with its parent,
+    ignores Ctrl-C (the parent decides) and has its address space bounded (MemoryError is a
+    refused page, not a swapping machine)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    try:
+        import resource
+
+        limit = PAGE_MEMORY_MB * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass
+    import pipeline.clean  # noqa: F401 - warm up before saying ready
+
+    conn.send("ready")
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        body_zlib, url, rules, content_type, *_ = job
+        conn.send(draft_job((body_zlib, url, rules, content_type, 0)))
+
+
+class _BoundedPool:
+    """`size` spawned drafting workers; a page not drafted within `seconds` gets its worker
+    killed (and replaced) and is returned as a 'failed: … time limit' draft."""
+
+    def __init__(self, size: int, seconds: float) -> None:
+        self.size = max(1, size)
+        self.seconds = seconds
+        self.context = multiprocessing.get_context("spawn")
+        self.workers: list[tuple] = []
+
+    def _start(self) -> tuple:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_serve, args=(child,), daemon=True, name="newscorpus-draft")
+        process.start()
+        child.close()
+        if not parent.poll(WORKER_START_SECONDS) or parent.recv() != "ready":
+            process.kill()
+            raise RuntimeError("a drafting worker did not start")
+        return process, parent
+
+    def _stop(self, worker: tuple) -> None:
+        process, conn = worker
+        conn.close()
+        process.kill()
+        process.join()
+
+    def map(self, jobs: list[tuple]) -> list[Draft]:
+        from multiprocessing.connection import wait
+
+        results: list[Draft | None] = [None] * len(jobs)
+        todo = list(range(len(jobs)))[::-1]
+        while len(self.workers) < min(self.size, len(jobs)):
+            self.workers.append(self._start())
+        idle = list(self.workers)
+        busy: dict[int, tuple[tuple, int, float]] = {}  # id(conn) -> (worker, job index, deadline)
+        while todo or busy:
+            while todo and idle:
+                worker = idle.pop()
+                index = todo.pop()
+                worker[1].send(jobs[index])
+                busy[id(worker[1])] = (worker, index, time.monotonic() + self.seconds)
+            earliest = min(deadline for _, _, deadline in busy.values())
+            ready = wait([w[1] for w, _, _ in busy.values()], timeout=max(0.0, earliest - time.monotonic()))
+            for conn in ready:
+                worker, index, _ = busy.pop(id(conn))
+                try:
+                    results[index] = conn.recv()
+                    idle.append(worker)
+                except (EOFError, OSError):
+                    results[index] = Draft(Metadata(), refused=f"{FAILED}the drafting worker died")
+                    idle.append(self._replace(worker))
+            now = time.monotonic()
+            for key, (worker, index, deadline) in list(busy.items()):
+                if deadline <= now:
+                    del busy[key]
+                    log.warning("cleaning %s took more than %.1fs: worker killed, page flagged", jobs[index][1],
+                                self.seconds)
+                    results[index] = Draft(Metadata(), refused=f"{FAILED}extraction time limit of "
+                                                              f"{self.seconds:g}s exceeded")
+                    idle.append(self._replace(worker))
+        return results  # type: ignore[return-value]
+
+    def _replace(self, worker: tuple) -> tuple:
+        self._stop(worker)
+        fresh = self._start()
+        self.workers[self.workers.index(worker)] = fresh
+        return fresh
+
+    def close(self) -> None:
+        for worker in self.workers:
+            self._stop(worker)
+        self.workers = []

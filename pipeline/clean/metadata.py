@@ -126,9 +126,10 @@ def _json_ld_article(tree: lxml_html.HtmlElement) -> dict | None:
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text_content() or "null", strict=False)
-        except ValueError:
+            found = _objects(data)
+        except (ValueError, RecursionError):  # broken, or nested deeper than the stack (hostile)
             continue
-        candidates.extend(_objects(data))
+        candidates.extend(found)
     typed = [c for c in candidates if _first_type(c)]
     # prefer a real news type over a generic WebPage
     typed.sort(key=lambda c: _first_type(c) == "webpage")

@@ -3,12 +3,27 @@
 The server runs from `<home>/pgdata` and outlives the command that started it, so later
 commands reuse it instead of paying start-up again. A file lock serialises start-up so two
 commands started together never launch two postmasters on one data directory.
+
+Reachable by the running user only: the server listens on no TCP address, only on a Unix
+socket in a private folder — the data directory itself (mode 0700, made by initdb) when the
+socket path fits the ~107-byte limit, else a short `<tmp>/newscorpus-<uid>-<hash>` folder
+created 0700 and owned by the server's user (pgserver's own fallback was a 0777 folder under
+/tmp/runtime-<uid> when run as root, with `trust` authentication: any local user became
+superuser). Other users cannot reach the socket, so `trust` never applies to them. No parent
+folder's mode is ever changed: pgserver loosens every parent of the data directory (0700 →
+0755) when started by root; here a parent its system user cannot traverse is reported instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import stat
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock
@@ -33,7 +48,7 @@ def start(pgdata: Path | None = None) -> str:
     pgserver = _import_pgserver()
     pgdata = pgdata or pgdata_dir()
     try:
-        with _lock():
+        with _lock(), _private_paths():
             server = pgserver.get_server(pgdata, cleanup_mode=None)
             return server.get_uri()
     except (subprocess.SubprocessError, OSError, AssertionError) as exc:
@@ -41,6 +56,107 @@ def start(pgdata: Path | None = None) -> str:
         raise DatabaseUnavailable(
             f"cannot start the embedded PostgreSQL in {pgdata} ({exc}); see {log_file}"
         ) from exc
+
+
+class _PrivatePath(type(Path())):  # type: ignore[misc] - the concrete Path class
+    """A socket folder pgserver may not open up: chmod calls that would give group or others
+    any access (its `socket_dir.chmod(0o777)` as root) are ignored."""
+
+    def chmod(self, mode: int, *, follow_symlinks: bool = True) -> None:
+        if mode & 0o077:
+            return
+        super().chmod(mode, follow_symlinks=follow_symlinks)
+
+
+def _server_uid() -> int:
+    """The uid the postmaster runs as: pgserver uses the system user 'pgserver' under root."""
+    if os.geteuid() != 0:
+        return os.geteuid()
+    import pwd
+
+    try:
+        return pwd.getpwnam("pgserver").pw_uid
+    except KeyError:
+        return 0  # pgserver creates it before it needs the folder; checked again then
+
+
+def socket_dir(pgdata: Path) -> Path:
+    """The private folder for the server's socket (see the module docstring); refuses (OSError)
+    a folder that exists but is a symlink, owned by someone else or open to others."""
+    from pgserver.utils import socket_name_length_ok
+
+    uid = _server_uid()
+    if socket_name_length_ok(pgdata / ".s.PGSQL.5432"):
+        info = pgdata.stat()
+        if info.st_mode & 0o077 and info.st_uid in (uid, os.geteuid()):
+            pgdata.chmod(0o700)  # the data directory itself, never a parent
+        return _PrivatePath(pgdata)
+    digest = hashlib.sha256(f"{pgdata.resolve()}-{pgdata.stat().st_ino}".encode()).hexdigest()[:10]
+    folder = Path(tempfile.gettempdir()) / f"newscorpus-{os.geteuid()}-{digest}"
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    info = folder.lstat()
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise OSError(f"{folder} is not a plain folder; refusing to put the database socket there")
+    if info.st_uid not in (uid, os.geteuid()):
+        raise OSError(f"{folder} belongs to another user (uid {info.st_uid}); refusing to put the database socket there")
+    if info.st_uid != uid:
+        os.chown(folder, uid, -1)
+    folder.chmod(0o700)
+    return _PrivatePath(folder)
+
+
+def _check_traversable(path: Path, uid: int) -> None:
+    """Raise OSError naming the first parent of `path` that user `uid` cannot enter."""
+    import pwd
+
+    try:
+        user = pwd.getpwuid(uid)
+        groups = {user.pw_gid, *(g.gr_gid for g in __import__("grp").getgrall() if user.pw_name in g.gr_mem)}
+    except KeyError:
+        groups = set()
+    for folder in [*reversed(Path(path).resolve().parents)]:
+        info = folder.stat()
+        if info.st_uid == uid:
+            ok = info.st_mode & stat.S_IXUSR
+        elif info.st_gid in groups:
+            ok = info.st_mode & stat.S_IXGRP
+        else:
+            ok = info.st_mode & stat.S_IXOTH
+        if not ok and uid != 0:
+            raise OSError(
+                f"the server's system user (uid {uid}) cannot enter {folder} (mode {info.st_mode & 0o777:04o}); "
+                f"folder modes are never loosened: set NEWSCORPUS_HOME under a folder it can enter, "
+                f"or run newscorpus as a normal user")
+
+
+@contextmanager
+def _private_paths() -> Iterator[None]:
+    """While pgserver starts the server: our socket folder, and parents checked, not chmodded."""
+    from pgserver import postgres_server
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    install = POSTGRES_BIN_PATH.parent.resolve()
+    original_find = postgres_server.find_suitable_socket_dir
+    original_prefix = getattr(postgres_server, "ensure_prefix_permissions", None)
+
+    def prefix_permissions(path: Path) -> None:
+        if Path(path).resolve().is_relative_to(install) and original_prefix is not None:
+            original_prefix(path)  # pgserver's own binaries, inside the virtualenv
+        else:
+            _check_traversable(path, _server_uid())
+
+    postgres_server.find_suitable_socket_dir = lambda pgdata, runtime_path: socket_dir(Path(pgdata))
+    if original_prefix is not None:
+        postgres_server.ensure_prefix_permissions = prefix_permissions
+    try:
+        yield
+    finally:
+        postgres_server.find_suitable_socket_dir = original_find
+        if original_prefix is not None:
+            postgres_server.ensure_prefix_permissions = original_prefix
 
 
 def _import_pgserver():  # noqa: ANN202 - the module

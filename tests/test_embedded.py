@@ -16,8 +16,20 @@ def _newscorpus(home: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def _home(tmp_path: Path) -> Path:
+    """Under root the server runs as the 'pgserver' user, which must be able to enter the
+    folder (pytest's 0700 temp root is not loosened for it any more: issue 12)."""
+    if os.geteuid() != 0:
+        return tmp_path / "home"
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="nc-embedded-", dir="/tmp"))
+    base.chmod(0o755)
+    return base / "home"
+
+
 def test_two_commands_at_once_share_one_server_which_later_commands_reuse(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+    home = _home(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "NEWSCORPUS_DATABASE_URL"}
     env["NEWSCORPUS_HOME"] = str(home)
     starts = [

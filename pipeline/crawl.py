@@ -202,6 +202,9 @@ def _run_child(
         return "interrupted", "interrupted by a signal; pages already fetched are stored", result, received
     if child.returncode != 0 or not result:
         return "failed", f"crawler process exited with code {child.returncode}", result, None
+    if reason == "closespider_timeout":  # NEWSCORPUS_CRAWL_DEADLINE_SECONDS: what was fetched is kept
+        return "succeeded", ("crawl deadline reached (NEWSCORPUS_CRAWL_DEADLINE_SECONDS); "
+                             "the pages not fetched wait for the next run"), result, None
     if result.get("storage_error"):
         return "failed", result["storage_error"], result, None
     return "succeeded", None, result, None
@@ -303,7 +306,7 @@ def _summary(run_id: int, status: str, error: str | None, result: dict, names: l
     if status == "succeeded" and failed:
         if len(failed) == len(names):
             summary.status = "failed"
-        summary.error = f"no feed or sitemap could be read for: {', '.join(failed)}"
+        summary.error = "; ".join(filter(None, [error, f"no feed or sitemap could be read for: {', '.join(failed)}"]))
     return summary
 
 

@@ -72,3 +72,18 @@ def test_a_readers_open_transaction_makes_migrate_give_up_naming_it(
     reader.rollback()
     with db.connection(database_url) as conn:  # once the reader is gone, migrate works
         migrate(conn)
+
+
+def test_limits_the_reader_lifts_for_itself_come_back_at_the_next_migrate(reader, database_url: str) -> None:
+    with reader.cursor() as cur:
+        cur.execute("alter role news_reader set statement_timeout = 0")
+        cur.execute("alter role news_reader in database postgres set idle_in_transaction_session_timeout = 0")
+    with db.connection(database_url) as conn:
+        migrate(conn)
+        with conn.cursor() as cur:
+            cur.execute("select d.datname, s.setconfig from pg_db_role_setting as s "
+                        "join pg_roles as r on r.oid = s.setrole left join pg_database as d on d.oid = s.setdatabase "
+                        "where r.rolname = 'news_reader'")
+            rows = cur.fetchall()
+    assert len(rows) == 1 and rows[0][0] is None
+    assert "statement_timeout=5min" in rows[0][1]

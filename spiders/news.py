@@ -240,7 +240,8 @@ class NewsSpider(scrapy.Spider):
         except netguard.Refused:
             ledger.urls_not_article += 1
             return None
-        url = target.url
+        # `url` stays the normalised spelling (the stored pages' key); Scrapy requests
+        # target.url, the safe form netguard checked, as safe_url_string gives the same
         if not source.owns(target.host) or (pattern is not None and not pattern.search(url)):
             ledger.urls_not_article += 1
             return None

@@ -100,6 +100,7 @@ def test_source_health_matches_the_hand_count(conn, crafted, cached: bool) -> No
         "published_after_fetched": 2,       # a6, a7
         "published_in_future": 1,           # a7
         "far_from_lastmod": 1,              # a7
+        "pages_refused": 0,                 # none refused by the SSRF guard (issue 12)
     }
     gamma = _health(conn, "gamma", NIGHT)
     assert (gamma["pages_fetched"], gamma["pages_failed"], gamma["articles"]) == (3, 3, 0)

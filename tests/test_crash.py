@@ -99,3 +99,27 @@ def test_killed_runs_finish_with_the_same_corpus(
         {k: v for k, v in _counts(reference_db).items() if k in ("articles", "clusters")}
     assert _leftovers(str(sources)) == []
     assert not list((home / "tmp").glob("crawl-*"))  # work folders of killed crawls removed
+
+
+def test_sigterm_in_extract_closes_the_run_interrupted(
+    sample_web_factory, pg_server_url: str, template_database_url: str, tmp_path: Path,
+) -> None:
+    web = sample_web_factory(stories=20, slow_seconds=3)
+    database = new_database(pg_server_url)
+    env = dict(os.environ, NEWSCORPUS_DATABASE_URL=database, NEWSCORPUS_HOME=str(tmp_path / "home"))
+    run = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--sources", str(web.sources_path)],
+                           env=env, cwd=paths.REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           text=True, start_new_session=True)
+    lines = []
+    for line in run.stderr:
+        lines.append(line)
+        if line.startswith("[extract] ..."):
+            os.killpg(run.pid, signal.SIGTERM)
+            break
+    rest = run.stderr.read()
+    assert run.wait(120) == 130, "".join(lines) + rest
+    assert "Traceback" not in rest
+    with psycopg2.connect(database) as conn, conn.cursor() as cur:
+        cur.execute("select status, error from news.crawl_runs")
+        rows = cur.fetchall()
+    assert len(rows) == 1 and rows[0][0] == "interrupted", rows

@@ -25,6 +25,12 @@ class SourceLedger:
     pages_unchanged: int = 0       # fetched again, same body: not stored twice
     bytes: int = 0
     errors: list[str] = field(default_factory=list)
+    # announced URLs not fetched, per reason ("no link", "off the source's domains",
+    # "not matching article_url", "URL variant of one already fetched"…)
+    urls_dropped: dict[str, int] = field(default_factory=dict)
+
+    def drop(self, reason: str, count: int = 1) -> None:
+        self.urls_dropped[reason] = self.urls_dropped.get(reason, 0) + count
 
     def error(self, message: str) -> None:
         if len(self.errors) < MAX_ERRORS_KEPT:

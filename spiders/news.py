@@ -135,13 +135,15 @@ class NewsSpider(scrapy.Spider):
         source = self.sources_file.by_name(response.meta["source"])
         ledger = self.ledger[source.name]
         try:
-            document = discovery.parse(response.body)
+            document = discovery.parse(response.body, response.url)
         except discovery.DiscoveryError as exc:
             self._document_error(source, response.url, str(exc))
             return
         if document.warning:  # malformed but partly readable: reported, what was read is used
             self._document_error(source, response.url, document.warning, done=False)
         ledger.documents_ok += 1
+        for reason, count in document.dropped.items():
+            ledger.drop(reason, count)
         for child in document.sitemaps:
             if source.owns(urls.host(child.url)):
                 request = self._document_request(source, child.url)
@@ -177,20 +179,29 @@ class NewsSpider(scrapy.Spider):
         if self.pending_documents[source.name] == 0:
             ledger = self.ledger[source.name]
             progress.info(
-                "%s: discovery done: %d article URL(s) announced, %d to fetch, %d already stored, %d error(s)",
+                "%s: discovery done: %d article URL(s) announced, %d to fetch, %d already stored, %d error(s)%s",
                 source.name, ledger.urls_announced, ledger.urls_scheduled,
                 ledger.urls_skipped_known, ledger.documents_failed,
+                "".join(f", {n} dropped: {reason}" for reason, n in sorted(ledger.urls_dropped.items())),
             )
+            if ledger.urls_dropped and not ledger.urls_announced:
+                self.logger.warning("%s: every announced URL was dropped (%s)", source.name,
+                                    ", ".join(f"{r}: {n}" for r, n in sorted(ledger.urls_dropped.items())))
 
     def _announce(self, source: Source, entry: discovery.Entry) -> scrapy.Request | None:
         """A request for an announced URL, or None when it is not ours, not an article or known."""
         ledger = self.ledger[source.name]
         url = urls.normalise(entry.url)
         pattern = self.patterns[source.name]
-        if not url.startswith(("http://", "https://")) or not source.owns(urls.host(url)) or (
-            pattern is not None and not pattern.search(url)
-        ):
+        reason = (
+            "not http(s)" if not url.startswith(("http://", "https://"))
+            else "off the source's domains" if not source.owns(urls.host(url))
+            else "not matching article_url" if pattern is not None and not pattern.search(url)
+            else None
+        )
+        if reason:
             ledger.urls_not_article += 1
+            ledger.drop(reason)
             return None
         if entry.lastmod is not None and (url not in self.lastmods or entry.lastmod > self.lastmods[url]):
             self.lastmods[url] = entry.lastmod

@@ -77,10 +77,16 @@ class NewsSpider(scrapy.Spider):
         # (source, feed or sitemap URL) already requested this crawl: a sitemap index listing
         # itself (A→A, A→B→A) would otherwise be fetched forever (document requests skip the dupefilter)
         self.requested_documents: set[tuple[str, str]] = set()
+        # variant_key → the one spelling fetched for it (stored URLs first): an article
+        # announced without its trailing slash, as /amp/ or on m. is fetched once
+        self.spelling: dict[str, str] = {}
+        self.own_hosts = {s.name: {urls.host(u) for u in [*s.feeds, *s.sitemaps]} for s in self.sources}
 
     # ---- start ---------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.known = self._load_known()
+        for url in sorted(self.known):
+            self.spelling.setdefault(urls.variant_key(url), url)
         for source in self.sources:
             progress.info(
                 "%s: %d feed(s), %d sitemap(s), %d URL(s) stored before",
@@ -191,7 +197,7 @@ class NewsSpider(scrapy.Spider):
     def _announce(self, source: Source, entry: discovery.Entry) -> scrapy.Request | None:
         """A request for an announced URL, or None when it is not ours, not an article or known."""
         ledger = self.ledger[source.name]
-        url = urls.normalise(entry.url)
+        url = urls.normalise(urls.canonical_form(urls.normalise(entry.url), self.own_hosts[source.name]))
         pattern = self.patterns[source.name]
         reason = (
             "not http(s)" if not url.startswith(("http://", "https://"))
@@ -203,6 +209,12 @@ class NewsSpider(scrapy.Spider):
             ledger.urls_not_article += 1
             ledger.drop(reason)
             return None
+        spelling = self.spelling.setdefault(urls.variant_key(url), url)
+        if spelling != url:
+            if url not in self.announced:
+                self.announced.add(url)
+                ledger.drop("URL variant of one already announced or stored")
+            url = spelling
         if entry.lastmod is not None and (url not in self.lastmods or entry.lastmod > self.lastmods[url]):
             self.lastmods[url] = entry.lastmod
         first = url not in self.announced

@@ -10,6 +10,8 @@ select
     rs.pages_failed,
     rs.articles_new,
     rs.articles_updated,
-    rs.duplicates_found
+    rs.duplicates_found,
+    rs.urls_announced,
+    rs.urls_dropped  -- announced URLs not fetched, per reason (011)
 from news.crawl_runs as r
 join news.crawl_run_sources as rs on rs.run_id = r.run_id;

@@ -124,7 +124,8 @@ def extract_draft(
     meta = read_metadata(tree, url)
     if meta.title is None or meta.published_at is None:
         _fill_from(meta, trafilatura.extract_metadata(tree, default_url=url), url)  # before pruning
-    if meta.published_at is None and (found := date_from_url(url)):  # the last evidence: the URL's day
+    uncertain = "date_uncertain" in meta.date_flags  # the page named a date we cannot place: no guess
+    if meta.published_at is None and not uncertain and (found := date_from_url(url)):  # the last evidence: the URL's day
         meta.published_at = found
         meta.date_flags.add("date_from_url")
     meta.paywall_prompt = paywall.prune_dom(tree)  # before generic pruning hides the evidence
@@ -201,7 +202,8 @@ def _fill_from(meta: Metadata, doc: trafilatura.settings.Document | None, url: s
         byline = Byline()
         byline.add(doc.author)
         meta.set_byline(byline)
-    meta.published_at = meta.published_at or parse_date(doc.date, meta.locale)
+    if "date_uncertain" not in meta.date_flags:  # htmldate would guess at the same unplaceable date
+        meta.published_at = meta.published_at or parse_date(doc.date, meta.locale)
     meta.site_name = meta.site_name or squash(doc.sitename or "") or None
     meta.categories = meta.categories or [c for c in (doc.categories or []) if c]
     meta.language = meta.language or (doc.language or None)

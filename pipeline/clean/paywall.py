@@ -91,6 +91,8 @@ def is_stub(
     """A teaser, not the article: short and declared/shown paywalled, or cut off with a prompt."""
     if word_count >= STUB_MAX_WORDS and not (article_body_words and word_count < TRUNCATED_SHARE * article_body_words):
         return False
+    if article_body_words and word_count < TRUNCATED_SHARE * article_body_words:
+        return True  # the page declares a body several times longer than what it shows
     cut = truncated(paragraphs, word_count, article_body_words)
     if accessible_for_free is False and (word_count < 200 or cut):
         return True

@@ -43,6 +43,11 @@ ROLES = re.compile(
     r"|democracy|political|showbiz|crime|health|science|technology|political|affairs|news)\b",
     re.I,
 )
+# words of an organisation's name: a piece holding one is a credit ("Associated Newswire")
+ORGANISATION = re.compile(
+    r"\b(?:news|press|media|agency|agencies|associated|service|syndicate|network|broadcasting|group|ltd|inc)\b|wire\b",
+    re.I,
+)
 _LEAD_IN = re.compile(
     r"^\s*(?:(?:words|reporting|reported|written|story|text|interview|analysis|additional reporting)\s+by|by|from|"
     r"posted by|published by|von|par|por|di|door)\b\s*:?\s*",
@@ -125,7 +130,7 @@ def split_byline(text: str) -> tuple[list[str], list[str]]:
             continue
         if piece.casefold() in _AGENCY_KEYS or _AGENCY_PHRASE.fullmatch(piece):
             credits.append(piece)
-        elif DESKS.match(piece):
+        elif DESKS.match(piece) or (ORGANISATION.search(piece) and _capitalised(piece)):
             credits.append(piece)
         elif _is_name(piece):
             names.append(_display(piece))
@@ -137,10 +142,14 @@ def _is_name(piece: str) -> bool:
     if not _NAME.match(piece) or "@" in piece or ROLES.search(piece):
         return False
     tokens = piece.split()
-    if len(tokens) == 1 and len(piece) < 3:
+    if len(tokens) == 1:  # a person's byline has a given name and a surname
         return False
     capitals = sum(1 for t in tokens if t[0].isupper() or t.lower() in _PARTICLES)
     return piece[0].isupper() and capitals >= max(1, len(tokens) - 1)
+
+
+def _capitalised(piece: str) -> bool:
+    return all(t[0].isupper() or t.lower() in _PARTICLES | {"and", "of", "the"} for t in piece.split())
 
 
 def _display(name: str) -> str:

@@ -126,6 +126,9 @@ def _collect(data: object, found: list[dict], depth: int) -> None:
     elif isinstance(data, dict):
         found.append(data)
         _collect(data.get("@graph"), found, depth + 1)
+        main = data.get("mainEntity")  # a WebPage whose mainEntity is the article
+        if isinstance(main, (dict, list)):
+            _collect(main, found, depth + 1)
 
 
 def _urls_of(node: dict, index: dict[str, dict]) -> set[str]:

@@ -9,6 +9,7 @@ Read Full Article" link are kept as evidence for the dedup stage.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -126,6 +127,8 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None) -> Metadata:
     meta.site_name = meta.site_names[0] if meta.site_names else None
     meta.categories = meta.categories or _strings(og.get("article:section"))
     meta.language = meta.language or _language(tree.get("lang")) or _language(og.get("og:locale"))
+    if meta.title and "&" in meta.title:  # double-escaped in the CMS: "Swift&#8217;s"
+        meta.title = html.unescape(meta.title)
     meta.title = strip_site_name(meta.title, meta.site_names, meta.headline, url)
     meta.source_link = _source_link(tree, url)
     return meta

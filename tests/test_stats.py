@@ -100,6 +100,7 @@ def test_source_health_matches_the_hand_count(conn, crafted, cached: bool) -> No
         "published_after_fetched": 2,       # a6, a7
         "published_in_future": 1,           # a7
         "far_from_lastmod": 1,              # a7
+        "urls_dropped": {},                 # no crawl run recorded drops (011)
     }
     gamma = _health(conn, "gamma", NIGHT)
     assert (gamma["pages_fetched"], gamma["pages_failed"], gamma["articles"]) == (3, 3, 0)

@@ -104,6 +104,19 @@ class Byline:
             if credit.casefold() not in {c.casefold() for c in self.credits}:
                 self.credits.append(credit)
 
+    def add_person(self, name: str | None) -> None:
+        """A name the page declares to be a person's (JSON-LD `Person`): taken as it is when it
+        is one plain name (role words are not checked: "Ann Reporter" is somebody's name),
+        otherwise read like any byline ("By A and B, Staff Writers")."""
+        text = " ".join((name or "").split())
+        if text and len(_SPLIT.split(text)) == 1 and not _LEAD_IN.match(text) and _NAME.match(text) \
+                and " " in text and text.casefold() not in _AGENCY_KEYS:
+            self.raw = text if self.raw is None else (self.raw if text in self.raw else f"{self.raw} | {text}")
+            if text.casefold() not in {a.casefold() for a in self.authors}:
+                self.authors.append(_display(text))
+        else:
+            self.add(text)
+
     def add_credit(self, text: str | None) -> None:
         """An organisation named as author (JSON-LD `Organization`): a credit, never a person."""
         text = " ".join((text or "").split())

@@ -327,7 +327,7 @@ def _ld_authors(value: object, byline: Byline) -> None:
             if any(isinstance(k, str) and k.lower() in ("organization", "newsmediaorganization") for k in kinds):
                 byline.add_credit(_clean(name))
             elif isinstance(name, str):
-                byline.add(name)
+                byline.add_person(name)
         elif isinstance(item, str) and not item.startswith(("http://", "https://")):
             byline.add(item)
 

@@ -214,3 +214,33 @@ def test_paywall_stubs_are_flagged_and_kept_out(head: str, tail: str) -> None:
 def test_a_full_article_is_not_a_stub() -> None:
     article = clean_html(page(body=BODY), URL, None)
     assert "paywalled_stub" not in article.flags and article.is_article
+
+
+# ---- storage: a later stub never replaces the full article; new fields reach the views ---------
+
+def test_a_later_paywall_stub_keeps_the_full_article_and_the_view_shows_the_new_fields(conn) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from pipeline.extract import extract_pending
+    from tests.test_extract_learned import store_pages
+    from tests.test_extract_versions import URL as TAB_URL, WHEN, add_source
+
+    head = ('<meta property="article:published_time" content="2026-11-22T09:00:00Z">'
+            + ld({"@type": "NewsArticle", "headline": "Reservoir levels fall", "url": TAB_URL,
+                  "dateModified": "2026-11-22T11:00:00Z",
+                  "author": [{"@type": "Person", "name": "Ada Quill"}, {"@type": "Organization", "name": "Reuters"}],
+                  "publisher": {"@type": "Organization", "name": "The Tab"}}))
+    full = page(head, body=BODY * 2).encode()
+    stub = page(head, body=TEASER + "<div class='paywall'><p>Subscribe to continue reading.</p></div>").encode()
+    add_source(conn)
+    store_pages(conn, [("tab", TAB_URL, full, WHEN)])
+    extract_pending(conn)
+    store_pages(conn, [("tab", TAB_URL, stub, WHEN + timedelta(hours=2))])
+    extract_pending(conn)
+    with conn, conn.cursor() as cur:
+        cur.execute("select title, authors, credit, modified_at, site_name, flags, paywalled, word_count "
+                    "from news.all_articles where url = %s", (TAB_URL,))
+        title, authors, credit, modified, site, flags, paywalled, words = cur.fetchone()
+    assert (title, authors, credit, site) == ("Reservoir levels fall", ["Ada Quill"], "Reuters", "The Tab")
+    assert modified == datetime(2026, 11, 22, 11, tzinfo=UTC)
+    assert "paywalled_stub" not in flags and paywalled is False and words > 80

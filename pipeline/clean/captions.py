@@ -19,6 +19,7 @@ from pipeline.clean.blocks import squash, words
 
 MEDIA_TAGS = ("img", "picture", "video", "audio", "iframe", "svg", "source", "embed", "object")
 MAX_CAPTION_WORDS = 60
+MAX_MEDIA = 150
 # "(Photo: Sam Reed)", "Image: Marine Rescue Trust", "Picture: PA", "Credit: Getty Images"
 CREDIT = re.compile(
     r"(?:\(\s*|\b)(?:photo(?:graph)?s?|image|pic(?:ture)?s?|credit|video|clip|footage|illustration|graphic)"
@@ -36,7 +37,12 @@ _MEDIA_XPATH = " or ".join(f"self::{t}" for t in MEDIA_TAGS)
 def prune_dom(tree: lxml_html.HtmlElement) -> int:
     """Drop caption text in figures and caption paragraphs next to media; returns how many."""
     dropped = 0
-    for figure in tree.xpath("//body//figure"):
+    body = tree.find("body")
+    # pictures and clips, not icons (svg) or <source> children; a bounded number per page
+    media_elements = list(body.iter("img", "picture", "video", "audio", "iframe"))[:MAX_MEDIA] if body is not None else []
+    if not media_elements:
+        return 0
+    for figure in list(body.iter("figure")):
         if figure.xpath(f".//*[{_MEDIA_XPATH}]") and not figure.xpath(".//blockquote"):
             for child in list(figure):
                 if child.tag not in MEDIA_TAGS and not child.xpath(f"self::*[{_MEDIA_XPATH}] | .//*[{_MEDIA_XPATH}]"):
@@ -45,39 +51,47 @@ def prune_dom(tree: lxml_html.HtmlElement) -> int:
                 else:
                     child.tail = None
             figure.text = None
-    for p in tree.xpath("//body//p | //body//div[not(.//p) and not(.//div)]"):
-        if p.getparent() is None or not _next_to_media(p):
+    for media in media_elements:
+        block = _media_block(media)
+        if block is None:
             continue
-        text = squash(p.text_content())
-        if text and words(text) <= MAX_CAPTION_WORDS and (_emphasised(p, text) or CREDIT.search(text) or LABEL.match(text)):
-            _drop(p)
-            dropped += 1
+        neighbours = [block.getprevious(), block.getnext()]
+        if block is media and media.getparent() is not None and media.getparent().tag == "p":
+            neighbours.append(media.getparent())  # <p><img> caption text</p>
+        for el in neighbours:
+            if el is not None and el.getparent() is not None and el.tag in _CAPTION_TAGS and _caption_like(el):
+                _drop(el)
+                dropped += 1
     return dropped
+
+
+_CAPTION_TAGS = ("p", "div", "span", "em", "i", "small", "cite")
+_STOP_TAGS = ("body", "article", "main", "section", "html")
+
+
+def _media_block(media: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """The largest ancestor holding only this media (no text of its own): its siblings are
+    what sits "next to" the image or video."""
+    if any(a.tag == "figure" for a in media.iterancestors()):
+        return None  # figures are handled whole
+    block = media
+    parent = block.getparent()
+    while parent is not None and parent.tag not in _STOP_TAGS and not squash(parent.text_content()) \
+            and len(parent) <= 3:
+        block, parent = parent, parent.getparent()
+    return block
+
+
+def _caption_like(el: lxml_html.HtmlElement) -> bool:
+    text = squash(el.text_content())
+    return bool(text) and words(text) <= MAX_CAPTION_WORDS and bool(
+        _emphasised(el, text) or CREDIT.search(text) or LABEL.match(text))
 
 
 def is_caption_line(line: str) -> bool:
     """A plain-text line that is only a credit ("Photo: Sam Reed", "(Picture: PA)")."""
     text = squash(line)
     return bool(text) and words(text) <= 12 and bool(CREDIT.match(text) or re.fullmatch(r"\(?\s*" + CREDIT.pattern, text, re.I))
-
-
-def _next_to_media(el: lxml_html.HtmlElement) -> bool:
-    """The element holds media, or its nearest element sibling (before/after) is or holds media,
-    or it shares a small wrapper with media (a video box: <video> then a caption <p>)."""
-    if el.xpath(f".//*[{_MEDIA_XPATH}]"):
-        return True
-    for sibling in (el.getprevious(), el.getnext()):
-        while sibling is not None and not isinstance(sibling.tag, str):
-            sibling = sibling.getprevious() if sibling is el.getprevious() else sibling.getnext()
-        if sibling is not None and (sibling.tag in MEDIA_TAGS or sibling.xpath(f".//*[{_MEDIA_XPATH}]")) and not squash(
-            _text_without_media(sibling)
-        ):
-            return True
-    return False
-
-
-def _text_without_media(el: lxml_html.HtmlElement) -> str:
-    return "" if el.tag in MEDIA_TAGS else el.text_content()
 
 
 def _emphasised(el: lxml_html.HtmlElement, text: str) -> bool:

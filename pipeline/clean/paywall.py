@@ -49,6 +49,10 @@ def prune_dom(tree: lxml_html.HtmlElement) -> bool:
     """Remove paywall boxes (named so in the markup and holding a prompt) and prompt
     paragraphs; True when any was found."""
     found = False
+    body = tree.find("body")
+    texts = body.xpath(".//text()[not(parent::script) and not(parent::style)]") if body is not None else []
+    if not _has_prompt(" ".join(" ".join(texts).split())):
+        return False  # both passes need a prompt somewhere: one look instead of one per element
     for el in tree.xpath("//body//*[@class or @id]"):
         if el.getparent() is None or el.tag in ("body", "html", "main", "article"):
             continue
@@ -64,6 +68,17 @@ def prune_dom(tree: lxml_html.HtmlElement) -> bool:
             el.drop_tree()
             found = True
     return found
+
+
+_ASK_WORD = re.compile(r"subscri|member|sign (?:in|up)|log ?in|regist|unlock|upgrade|premium|join|account", re.I)
+
+
+def _has_prompt(text: str) -> bool:
+    """PROMPT anywhere in a long text, looked for only around the words a prompt needs."""
+    for hit in _ASK_WORD.finditer(text):
+        if PROMPT.search(text, max(0, hit.start() - 200), hit.end() + 200):
+            return True
+    return False
 
 
 def is_prompt(text: str) -> bool:

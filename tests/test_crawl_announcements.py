@@ -123,3 +123,15 @@ def test_crawl_fetches_each_announced_article_once_and_counts_every_drop(
     health = dict(_query(database_url, "select source, urls_dropped from news.source_health"))
     assert health["lost-links"] == {"no link": 1, "off the source's domains": 1}
     assert health["quay-news"]["no link"] == 1
+    import psycopg2
+
+    from pipeline.health import source_health, stats_table
+
+    conn = psycopg2.connect(database_url)
+    try:
+        headers, table = stats_table(*source_health(conn))
+    finally:
+        conn.close()
+    lost = next(row for row in table if row[headers.index("source")] == "lost-links")
+    assert lost[headers.index("fetched")] == 0
+    assert lost[headers.index("dropped")] == "no link: 1; off the source's domains: 1"

@@ -54,7 +54,7 @@ def variant_key(url: str) -> str:
     host = _MOBILE_HOST.sub("", host).removeprefix("www.")
     if parts.port:
         host = f"{host}:{parts.port}"
-    path = _without_amp_path(parts.path).rstrip("/")
+    path = re.sub(r"/index\.html?$", "/", _without_amp_path(parts.path), flags=re.I).rstrip("/")
     query = "&".join(sorted(p for p in parts.query.split("&") if p and not _amp_switch(p)))
     return f"{host}{path}" + (f"?{query}" if query else "")
 

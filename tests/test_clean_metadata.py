@@ -97,6 +97,13 @@ def test_page_bylines_store_authors_and_credit(head: str) -> None:
     assert article.byline_raw
 
 
+def test_bylines_printed_as_rel_author_links_name_everyone_and_leave_the_text() -> None:
+    body = '<p>By <a rel="author" href="/a">Ada Quill</a> and <a rel="author" href="/b">Tomasz Wren</a></p>' + BODY
+    article = clean_html(page(body=body), URL, None)
+    assert article.authors == ["Ada Quill", "Tomasz Wren"]
+    assert "Ada Quill" not in article.text
+
+
 def test_visible_byline_is_read_when_the_head_names_nobody() -> None:
     body = '<p class="story-byline">By Tomasz Wren and Ada Quill</p>' + BODY
     article = clean_html(page(body=body), URL, None)

@@ -27,7 +27,7 @@ from lxml import html as lxml_html
 
 from pipeline.clean import captions, datelines, generic, learned as learned_layer, outlet_rules, paywall, quality
 from pipeline.clean.blocks import squash
-from pipeline.clean.byline import Byline
+from pipeline.clean.byline import Byline, is_byline_line
 from pipeline.clean.decode import decode_body
 from pipeline.clean.metadata import Metadata, date_from_url, parse_date, read_metadata, strip_site_name
 from pipeline.sources import Boilerplate
@@ -142,6 +142,7 @@ def extract_draft(
     paragraphs = _without_title([p for p in paragraphs if p], meta.title, meta.headline)
     paragraphs = outlet_rules.clean_paragraphs(paragraphs, rules)
     paragraphs = datelines.clean_paragraphs(paragraphs)
+    paragraphs = [p for p in paragraphs if not is_byline_line(p, meta.authors)]
     paragraphs = [p for p in paragraphs if not captions.is_caption_line(p)]
     paragraphs, prompt = paywall.clean_paragraphs(paragraphs)
     meta.paywall_prompt = meta.paywall_prompt or prompt

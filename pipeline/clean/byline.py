@@ -168,3 +168,15 @@ def _capitalised(piece: str) -> bool:
 def _display(name: str) -> str:
     """"MARK SMITH" → "Mark Smith" (an all-capitals byline is typography, not the name)."""
     return name.title() if name.isupper() and len(name) > 3 else name
+
+
+def is_byline_line(line: str, authors: list[str]) -> bool:
+    """A text line that only prints the byline ("By Ada Quill and Tomasz Wren | Reuters"):
+    metadata, not text. Only lines naming nobody but the page's own authors and credits."""
+    if not authors or len(line) > 200:
+        return False
+    names, _ = split_byline(line)
+    known = {a.casefold() for a in authors}
+    return bool(names) and {n.casefold() for n in names} <= known and (
+        bool(_LEAD_IN.match(line)) or len(names) == len(_SPLIT.split(line.strip()))
+    )

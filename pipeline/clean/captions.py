@@ -55,6 +55,9 @@ def prune_dom(tree: lxml_html.HtmlElement) -> int:
         block = _media_block(media)
         if block is None:
             continue
+        if block is media and _media_box(media.getparent()):
+            dropped += _strip_box(media.getparent())
+            continue
         neighbours = [block.getprevious(), block.getnext()]
         if block is media and media.getparent() is not None and media.getparent().tag == "p":
             neighbours.append(media.getparent())  # <p><img> caption text</p>
@@ -80,6 +83,31 @@ def _media_block(media: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
             and len(parent) <= 3:
         block, parent = parent, parent.getparent()
     return block
+
+
+def _media_box(box: lxml_html.HtmlElement | None) -> bool:
+    """A small wrapper (div/span/a) holding one picture or clip and a line of text: a caption box."""
+    if box is None or box.tag not in ("div", "span", "a") or box.getparent() is None:
+        return False
+    if len(box) > 4 or box.xpath("count(.//p) > 1 or .//h1 or .//h2 or .//h3"):
+        return False
+    text = squash(box.text_content())
+    return bool(text) and words(text) <= MAX_CAPTION_WORDS and len(list(box.iter(*MEDIA_TAGS))) == 1
+
+
+def _strip_box(box: lxml_html.HtmlElement) -> int:
+    """Remove the caption text of a media box, keeping the media."""
+    box.text = None
+    for child in list(box):
+        if child.tag in MEDIA_TAGS or any(True for _ in child.iter(*MEDIA_TAGS)):
+            child.tail = None
+        else:
+            _drop(child)
+            if box.getchildren() and child.getparent() is None:
+                pass
+    for child in box:
+        child.tail = None
+    return 1
 
 
 def _caption_like(el: lxml_html.HtmlElement) -> bool:

@@ -188,7 +188,7 @@ def _is_site(part: str, names: set[str], host_key: str) -> bool:
     if not folded:
         return False
     squashed = re.sub(r"[^a-z0-9]", "", folded)
-    return folded in names or (bool(host_key) and squashed in (host_key, host_key.removeprefix("the"))) or (
+    return folded in names or (bool(host_key) and host_key in (squashed, squashed.removeprefix("the"))) or (
         len(squashed) > 3 and any(re.sub(r"[^a-z0-9]", "", n) == squashed for n in names)
     )
 
@@ -269,6 +269,8 @@ def _time_role(el: lxml_html.HtmlElement) -> str | None:
                 break
             label = (sibling.text_content() or "") + (sibling.tail or "")
         own += " " + " ".join(filter(None, (parent.get("class"), parent.get("itemprop"))))
+        if not label.strip() and parent.getprevious() is not None:  # <dt>Published</dt><dd><time>…
+            label = parent.getprevious().text_content() or ""
     label = label.strip()[-40:]
     for text in (own, label):
         if _MODIFIED_LABEL.search(text):
@@ -296,7 +298,7 @@ def _in_furniture(el: lxml_html.HtmlElement) -> bool:
         if ancestor.tag in ("header", "nav", "aside", "footer") and not ancestor.xpath(".//h1"):
             return True
         names = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}"
-        if _FURNITURE_CONTAINER.search(names):
+        if _FURNITURE_CONTAINER.search(names) and not ancestor.xpath(".//h1"):
             return True
         if ancestor.tag in ("article", "main", "body"):
             break
@@ -333,17 +335,21 @@ def _ld_authors(value: object, byline: Byline) -> None:
 
 
 def _visible_byline(tree: lxml_html.HtmlElement) -> str | None:
-    """A byline printed in the page: `rel="author"`, `itemprop="author"` or a class naming the
-    byline/author, short, outside furniture."""
-    for el in tree.xpath(
-        '//body//*[@rel="author" or @itemprop="author" or @itemprop="name" and ancestor::*[@itemprop="author"]]'
-        ' | //body//*[@class]'
-    )[:3000]:
+    """A byline printed in the page: every `rel="author"` / `itemprop="author"` element (one
+    per reporter, "; "-joined), else the first element whose class names the byline/author;
+    short, outside furniture."""
+    names = []
+    for el in tree.xpath('//body//*[@rel="author" or @itemprop="author"]')[:20]:
+        text = _clean(el.text_content())
+        if text and len(text) <= 120 and not _in_furniture(el) and text not in names:
+            names.append(_PRINTED_DATE.sub("", text).strip())
+    if any(names):
+        return "; ".join(n for n in names if n)
+    for el in tree.xpath("//body//*[@class]")[:3000]:
         if el.tag in ("script", "style", "img", "meta", "link"):
             continue
-        if el.get("class") is not None and el.get("rel") != "author" and el.get("itemprop") != "author":
-            if not any(_BYLINE_CLASS.search(c) for c in el.get("class").split()):
-                continue
+        if not any(_BYLINE_CLASS.search(c) for c in el.get("class").split()):
+            continue
         text = _clean(el.text_content())
         if text and len(text) <= 120 and not _in_furniture(el):
             return _PRINTED_DATE.sub("", text).strip() or None
@@ -355,7 +361,7 @@ _TITLE_SEPARATOR = re.compile(r"(\s+[|\-–—:·•»]\s+|\s+::\s+)")
 _MODIFIED_LABEL = re.compile(r"(?:updated|modified|edited|last[- ]?changed|datemodified|revised)", re.I)
 _PUBLISHED_LABEL = re.compile(r"(?:published|posted|first (?:published|posted)|datepublished|pubdate|created|released)", re.I)
 _FURNITURE_CONTAINER = re.compile(
-    r"(?:^|[\s_-])(?:masthead|site-?header|navbar|nav|menu|sidebar|rail|related|most-?read|trending|latest|breaking"
+    r"(?:^|[\s_-])(?:masthead|(?:site|page|global)-?header|top-?bar|date-?bar|navbar|nav|menu|sidebar|rail|related|most-?read|trending|latest|breaking"
     r"|ticker|promo|teaser|card|footer|recommended|more-stories|popular)(?:[\s_-]|$)",
     re.I,
 )

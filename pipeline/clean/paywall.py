@@ -38,7 +38,7 @@ _BOX_NAME = re.compile(
 )
 _ASK = (r"(?:subscribe|subscription|subscriber|become a (?:member|subscriber|supporter)|members?|join(?: us| today| now)?"
         r"|sign (?:in|up)|log ?in|register|unlock|upgrade|premium|already have an account)")
-_READ = (r"(?:(?:continue|keep) reading|read (?:the rest|on|more|the full|this (?:story|article)|unlimited)"
+_READ = (r"(?:(?:continue|keep) reading|(?:this|the full|the whole) (?:article|story|piece)|read (?:the rest|on|more|the full|this (?:story|article)|unlimited)"
          r"|rest of (?:this|the) (?:story|article)|full (?:access|story|article)|unlimited (?:access|articles|reading)"
          r"|access (?:this|to (?:this|all|every|our))|exclusive (?:content|access)|is (?:only )?(?:available|for) (?:to )?"
          r"(?:subscribers|members))")

@@ -4,9 +4,10 @@ Templates print a picture's or a clip's caption in many ways: `<figcaption>` (ge
 drops it), any text inside a `<figure>` holding media ("media-text", "img-note" spans), or a
 paragraph of its own right before or after the image or video: emphasised ("<em>The pup was
 found … (Photo: Sam Reed)</em>"), or ending in a credit ("… Image: Marine Rescue Trust"),
-or led by a label ("Clip: …", "Watch: …", "Pictured: …"). A paragraph is dropped only when it
-sits next to media AND reads like a caption (short, and emphasised, credited or labelled),
-so body prose after an inline image stays.
+or led by a label ("Clip: …", "Watch: …", "Pictured: …"), or the only text of a small
+box (div/span) around one picture. A paragraph is dropped only when it sits next to media
+AND reads like a caption (short, and emphasised, credited or labelled), so body prose after
+an inline image stays.
 """
 
 from __future__ import annotations
@@ -103,8 +104,6 @@ def _strip_box(box: lxml_html.HtmlElement) -> int:
             child.tail = None
         else:
             _drop(child)
-            if box.getchildren() and child.getparent() is None:
-                pass
     for child in box:
         child.tail = None
     return 1

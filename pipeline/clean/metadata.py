@@ -1,10 +1,19 @@
-"""Article metadata read from the page head: JSON-LD first, then Open Graph, then the markup.
+"""Article metadata read from the page: the page's own JSON-LD article, then the markup.
 
 Publishers write JSON-LD `NewsArticle` and `og:`/`article:` tags for search engines and
 social cards, so they are the most deliberate statement of title, author and date a page
-makes; trafilatura's own heuristics (passed in as `fallback`) fill what is missing. Dates
-are normalised to aware UTC datetimes. The canonical link and an aggregator's "Source /
-Read Full Article" link are kept as evidence for the dedup stage.
+makes; trafilatura's own heuristics (passed in as `fallback`) fill what is missing.
+
+Dates are chosen by evidence, most trusted first: the page's own JSON-LD article (matched
+to the page URL, `jsonld.py`), `article:published_time` and other meta names, microdata
+`itemprop="datePublished"` on any element, a `<time>` labelled as publication (or the first
+unlabelled one inside the article; masthead, sidebar, teaser and "Updated" times never),
+then (article.py / extract.py) trafilatura's htmldate, the URL's day and the date the
+feed/sitemap announced. Values are parsed by `dates.py` (zone abbreviations, day/month order
+from the page's locale); one that cannot be placed is null with the flag `date_uncertain`.
+Bylines become `authors` + `credit` (`byline.py`); the site name is cut from the title
+(`strip_site_name`). The canonical link and an aggregator's "Source / Read Full Article"
+link are kept as evidence for the dedup stage.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ class Byline:
         otherwise read like any byline ("By A and B, Staff Writers")."""
         text = " ".join((name or "").split())
         if text and len(_SPLIT.split(text)) == 1 and not _LEAD_IN.match(text) and _NAME.match(text) \
-                and " " in text and text.casefold() not in _AGENCY_KEYS:
+                and " " in text and text.casefold() not in _AGENCY_KEYS and not ORGANISATION.search(text):
             self.raw = text if self.raw is None else (self.raw if text in self.raw else f"{self.raw} | {text}")
             if text.casefold() not in {a.casefold() for a in self.authors}:
                 self.authors.append(_display(text))

@@ -53,6 +53,7 @@ class SourceCounts:
     refused: int = 0
     limits_hit: int = 0
     errors: list[str] = field(default_factory=list)
+    urls_dropped: dict[str, int] = field(default_factory=dict)  # announced, not fetched: reason → count
 
 
 @dataclass
@@ -90,11 +91,12 @@ class CrawlSummary:
         rows = [
             (name, c.status, c.urls_announced, c.pages_fetched, c.pages_failed, c.pages_new,
              c.pages_updated, c.pages_unchanged, c.urls_skipped_known, c.robots_blocked,
-             c.documents_failed, f"{c.bytes / 1e6:.1f}")
+             c.documents_failed, f"{c.bytes / 1e6:.1f}",
+             "; ".join(f"{reason}: {n}" for reason, n in sorted(c.urls_dropped.items())) or "-")
             for name, c in self.sources.items()
         ]
         headers = ("source", "status", "announced", "fetched", "failed", "new", "updated",
-                   "unchanged", "known", "robots", "doc errors", "MB")
+                   "unchanged", "known", "robots", "doc errors", "MB", "dropped")
         return tabulate(rows, headers=headers, tablefmt="simple")
 
 
@@ -143,6 +145,8 @@ def _crawl_run(sources_path: Path, selected: list, max_pages: int | None, run_id
     finally:
         summary = _summary(run_id, status, error, result, [s.name for s in selected],
                            time.monotonic() - started)
+        with db.connection(database_url) as conn, conn:
+            _record_announcements(conn, run_id, summary)
         if own_run:
             finish_run(owner, run_id, summary.status, summary.error, summary.as_report())
     if signum is not None:
@@ -308,6 +312,34 @@ def _summary(run_id: int, status: str, error: str | None, result: dict, names: l
             summary.status = "failed"
         summary.error = "; ".join(filter(None, [error, f"no feed or sitemap could be read for: {', '.join(failed)}"]))
     return summary
+
+
+# added to what earlier crawls of the same run recorded (jsonb counts summed per reason)
+_ANNOUNCEMENTS_SQL = """
+insert into news.crawl_run_sources as rs (run_id, source, urls_announced, urls_dropped)
+select %(run_id)s, u.source, u.announced, u.dropped
+from jsonb_to_recordset(%(rows)s::jsonb) as u(source text, announced integer, dropped jsonb)
+on conflict (run_id, source) do update set
+    urls_announced = rs.urls_announced + excluded.urls_announced,
+    urls_dropped = (
+        select coalesce(jsonb_object_agg(key, total), '{}'::jsonb)
+        from (select key, sum(value::bigint) as total
+              from (select * from jsonb_each_text(rs.urls_dropped)
+                    union all
+                    select * from jsonb_each_text(excluded.urls_dropped)) as both_counts
+              group by key) as summed
+    )
+"""
+
+
+def _record_announcements(conn: Any, run_id: int, summary: CrawlSummary) -> None:
+    """news.crawl_run_sources.urls_announced/urls_dropped for this crawl (news.crawl_report and
+    news.source_health show them), so a source losing its links is visible, not silent."""
+    rows = [{"source": name, "announced": c.urls_announced, "dropped": c.urls_dropped}
+            for name, c in summary.sources.items()]
+    if rows:
+        with conn.cursor() as cur:
+            cur.execute(_ANNOUNCEMENTS_SQL, {"run_id": run_id, "rows": json.dumps(rows)})
 
 
 def raise_for_failures(summary: CrawlSummary) -> None:

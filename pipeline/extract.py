@@ -64,6 +64,7 @@ ARTICLE_COLUMNS = [
     "canonical_url", "source", "page_id", "title", "byline", "published_at", "language",
     "site_name", "categories", "text", "word_count", "text_hash", "extractor_version", "flags",
     "is_article", "canonical_link", "source_link",
+    "authors", "credit", "byline_raw", "modified_at", "paywalled",
 ]
 
 PENDING_SQL = """
@@ -77,7 +78,7 @@ order by p.fetched_at, p.page_id
 
 PAGES_SQL = """
 select p.page_id, p.source, p.url, p.final_url, p.canonical_url, p.status, p.content_type,
-       p.body_zlib, p.fetched_at
+       p.body_zlib, p.fetched_at, p.lastmod
 from news.pages as p
 where p.page_id = any(%s)
 order by p.fetched_at, p.page_id
@@ -138,6 +139,7 @@ class _Page:
     canonical_url: str | None
     status: int
     fetched_at: datetime
+    lastmod: datetime | None = None   # what the feed/sitemap announced
 
 
 def extract_pending(
@@ -215,8 +217,8 @@ def _extract_batch(
     pages, jobs = [], []
     with conn.cursor() as cur:
         cur.execute(PAGES_SQL, (list(page_ids),))
-        for page_id, source, url, final_url, canonical, status, content_type, body, fetched_at in cur:
-            pages.append(_Page(page_id, source, url, final_url or url, canonical, status, fetched_at))
+        for page_id, source, url, final_url, canonical, status, content_type, body, fetched_at, lastmod in cur:
+            pages.append(_Page(page_id, source, url, final_url or url, canonical, status, fetched_at, lastmod))
             jobs.append((bytes(body), final_url or url, rules.get(source), content_type, page_seconds))
     drafts = draft_all(jobs)
     return _write_split(conn, pages, drafts, domains, min_pages, summary)
@@ -282,7 +284,7 @@ def _write(
         new_furniture = learned_layer.learn(conn, page_domains, min_pages)
         furniture = learned_layer.load(conn, page_domains)
         cleaned = [
-            (page, finish(draft, furniture.get(host_of(page.final_url) or "")))
+            (page, _announced_date(page, finish(draft, furniture.get(host_of(page.final_url) or ""))))
             for page, draft in zip(pages, drafts)
         ]
         for page, draft in zip(pages, drafts):
@@ -319,7 +321,9 @@ def _store(
         held = current.get(key)
         # a newer fetch the cleaner refused or got nothing from (junk bytes, an error page,
         # a cleaner failure) does not replace a good article: the story stays in the corpus
-        if held is not None and (held[:2] > (page.fetched_at, page.page_id) or (held[2] and not article.paragraphs)):
+        # nor does a paywall stub (the teaser of an article already stored in full)
+        if held is not None and (held[:2] > (page.fetched_at, page.page_id)
+                                 or (held[2] and (not article.paragraphs or "paywalled_stub" in article.flags))):
             extractions.append((page.page_id, EXTRACTOR_VERSION, "superseded", key, None))
             continue
         current[key] = (page.fetched_at, page.page_id, article.is_article)
@@ -355,7 +359,17 @@ def _article_row(page: _Page, article: CleanedArticle, key: str, canonical_link:
         article.language, article.site_name, article.categories, text, article.word_count,
         hashlib.sha256(text.encode("utf-8")).digest(), EXTRACTOR_VERSION, article.flags,
         article.is_article, canonical_link, article.source_link,
+        article.authors, article.credit, article.byline_raw, article.modified_at, article.paywalled,
     )
+
+
+def _announced_date(page: _Page, article: CleanedArticle) -> CleanedArticle:
+    """The date the feed/sitemap announced, when the page itself gave none (or only its URL's
+    day): the fourth evidence of `pipeline.clean.metadata`'s order, known only to the crawl."""
+    if page.lastmod is not None and (article.published_at is None or "date_from_url" in article.flags):
+        article.published_at = page.lastmod
+        article.flags = sorted((set(article.flags) - {"date_from_url", "undated"}) | {"date_from_announcement"})
+    return article
 
 
 def _pages_with(conn: Conn, furniture: dict[str, set[int]]) -> set[int]:

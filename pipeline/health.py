@@ -34,6 +34,7 @@ STATS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("published_after_fetched", "pub>fetch"),
     ("published_in_future", "future"),
     ("far_from_lastmod", "!lastmod"),
+    ("urls_dropped", "dropped"),   # announced URLs not fetched, per reason (011)
 )
 
 NIGHTS_QUERY = """
@@ -94,8 +95,16 @@ def source_health(
 
 def stats_table(columns: list[str], rows: list[tuple]) -> tuple[list[str], list[list]]:
     """The `stats` selection of source_health columns, with short headers."""
-    index = [columns.index(name) for name, _ in STATS_COLUMNS]
-    return [header for _, header in STATS_COLUMNS], [[row[i] for i in index] for row in rows]
+    index = [columns.index(name) for name, _ in STATS_COLUMNS if name in columns]
+    headers = [header for name, header in STATS_COLUMNS if name in columns]
+    return headers, [[_cell(row[i]) for i in index] for row in rows]
+
+
+def _cell(value: object) -> object:
+    """A reason → count mapping as one short cell ("no link: 3; off the source's domains: 1")."""
+    if isinstance(value, dict):
+        return "; ".join(f"{reason}: {n}" for reason, n in sorted(value.items())) or "-"
+    return value
 
 
 def quality_problems(

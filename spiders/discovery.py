@@ -6,16 +6,27 @@ stance as `scrapy.utils.sitemap.Sitemap`). A document that declares entities in 
 DTD is refused outright: feeds have no business doing that, and it is how billion-laughs
 payloads look. Malformed XML is reported and what lxml can recover is still used, because
 real feeds break in small ways all the time.
+
+Feeds (RSS 0.9x/1.0/2.0, Atom), once lxml has checked them, are read by feedparser, which
+resolves relative links against `xml:base` and the feed's own URL and knows the original-link
+elements (`feedburner:origLink`) that FeedBurner-style proxies put next to an off-site
+`<link>`. It is given the document with any DOCTYPE cut off, so it never sees a DTD.
+Every announced item that yields no URL is counted in `Document.dropped` with its reason.
 """
 
 from __future__ import annotations
 
+import calendar
 import json
+import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
 
+import feedparser
 from lxml import etree
 
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # decompressed size bound for one feed or sitemap
@@ -42,12 +53,14 @@ class Document:
         entries: article candidates (urlset, feeds, text)
         sitemaps: child sitemaps (sitemapindex)
         warning: set when the XML was malformed and only partly recovered
+        dropped: announced items that gave no usable URL, per reason ("no link", …)
     """
 
     kind: str
     entries: list[Entry] = field(default_factory=list)
     sitemaps: list[Entry] = field(default_factory=list)
     warning: str | None = None
+    dropped: Counter = field(default_factory=Counter)
 
 
 def _parser(recover: bool) -> etree.XMLParser:
@@ -82,8 +95,13 @@ def maybe_gunzip(body: bytes) -> bytes:
     return data
 
 
-def parse(body: bytes) -> Document:
-    """Parse a feed or sitemap body (gzip or not) into the URLs it announces."""
+def parse(body: bytes, url: str | None = None) -> Document:
+    """Parse a feed or sitemap body (gzip or not) into the URLs it announces.
+
+    Args:
+        body: the document as fetched.
+        url: where it was fetched from: relative links resolve against it (and `xml:base`).
+    """
     body = maybe_gunzip(body)
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped:
@@ -105,8 +123,68 @@ def parse(body: bytes) -> Document:
             raise DiscoveryError(warning) from exc
     _refuse_entities(root)
     document = _read(root)
+    if document.kind in ("rss", "rdf", "atom"):
+        document = _read_feed(stripped, url, document)
+    elif url:
+        for entry_list in (document.entries, document.sitemaps):
+            entry_list[:] = [Entry(urljoin(url, e.url.strip()), e.lastmod) for e in entry_list]
     document.warning = warning
     return document
+
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[[^\]]*\])?\s*>", re.I)
+
+
+def _read_feed(body: bytes, url: str | None, checked: Document) -> Document:
+    """A feed's items through feedparser (see the module docstring); `checked` is lxml's reading,
+    kept when feedparser finds no entries at all (a document it cannot read)."""
+    body = _DOCTYPE.sub(b"", body, count=1)
+    headers = {"content-location": url} if url else {}
+    parsed = feedparser.parse(body, response_headers=headers, resolve_relative_uris=False, sanitize_html=False)
+    if not parsed.entries:
+        return checked
+    document = Document(checked.kind)
+    feed_host = urlsplit(url).hostname if url else None
+    for item in parsed.entries:
+        link = _item_link(item, feed_host)
+        if not link:
+            document.dropped["no link"] += 1
+            continue
+        if url:
+            link = urljoin(url, link)
+        dates = [_struct_date(dict.get(item, k)) for k in ("updated_parsed", "published_parsed")]
+        document.entries.append(Entry(link, _newest(dates)))
+    return document
+
+
+def _item_link(item: dict, feed_host: str | None) -> str | None:
+    """The article URL of one feed item: an original-link element first (`feedburner:origLink`,
+    `pheedo:origLink`…: the article behind a tracking redirect), then `<link>`/the alternate
+    link, then a permalink `<guid>`/`<id>` that is a URL."""
+    for key, value in item.items():
+        if key.endswith("origlink") and isinstance(value, str) and value.strip():
+            return value.strip()
+    links = [l for l in item.get("links", []) if isinstance(l.get("href"), str) and l["href"].strip()]
+    alternates = [l["href"].strip() for l in links if l.get("rel", "alternate") == "alternate"]
+    # any link at all (Atom rel="self" on an entry) before giving up, as feed readers do
+    link = next(iter(alternates), None) or next((l["href"].strip() for l in links if l.get("rel") != "enclosure"), None)
+    guid = item.get("id") or ""
+    guid_is_url = isinstance(guid, str) and guid.startswith(("http://", "https://"))
+    if link and guid_is_url and feed_host and urlsplit(link).hostname not in (None, feed_host) \
+            and urlsplit(guid).hostname == feed_host:
+        return guid  # <link> points off-site (a redirector), the permalink guid is the outlet's own
+    if not link and guid_is_url:
+        return guid
+    return link
+
+
+def _struct_date(value: object) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _refuse_entities(root: etree._Element) -> None:

@@ -27,6 +27,12 @@ class SourceLedger:
     refused: int = 0               # requests the SSRF guard refused (reason in errors)
     limits_hit: int = 0            # discovery documents skipped by a bound (depth, per-source count)
     errors: list[str] = field(default_factory=list)
+    # announced URLs not fetched, per reason ("no link", "off the source's domains",
+    # "not matching article_url", "URL variant of one already fetched"…)
+    urls_dropped: dict[str, int] = field(default_factory=dict)
+
+    def drop(self, reason: str, count: int = 1) -> None:
+        self.urls_dropped[reason] = self.urls_dropped.get(reason, 0) + count
 
     def error(self, message: str) -> None:
         if len(self.errors) < MAX_ERRORS_KEPT:

@@ -82,10 +82,16 @@ class NewsSpider(scrapy.Spider):
         # itself (A→A, A→B→A) would otherwise be fetched forever (document requests skip the dupefilter)
         self.requested_documents: set[tuple[str, str]] = set()
         self.documents_requested: dict[str, int] = {s.name: 0 for s in self.sources}
+        # variant_key → the one spelling fetched for it (stored URLs first): an article
+        # announced without its trailing slash, as /amp/ or on m. is fetched once
+        self.spelling: dict[str, str] = {}
+        self.own_hosts = {s.name: {urls.host(u) for u in [*s.feeds, *s.sitemaps]} for s in self.sources}
 
     # ---- start ---------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.known = self._load_known()
+        for url in sorted(self.known):
+            self.spelling.setdefault(urls.variant_key(url), url)
         for source in self.sources:
             progress.info(
                 "%s: %d feed(s), %d sitemap(s), %d URL(s) stored before",
@@ -162,7 +168,7 @@ class NewsSpider(scrapy.Spider):
         source = self.sources_file.by_name(response.meta["source"])
         ledger = self.ledger[source.name]
         try:
-            document = discovery.parse(response.body)
+            document = discovery.parse(response.body, response.url)
         except discovery.DiscoveryError as exc:
             self._document_error(source, response.url, str(exc))
             return
@@ -170,6 +176,8 @@ class NewsSpider(scrapy.Spider):
             self._document_error(source, response.url, document.warning, done=False)
         ledger.documents_ok += 1
         depth = response.meta.get("depth", 0) + 1
+        for reason, count in document.dropped.items():
+            ledger.drop(reason, count)
         for child in document.sitemaps:
             if source.owns(netguard.host(child.url)):
                 request = self._document_request(source, child.url, depth)
@@ -225,31 +233,48 @@ class NewsSpider(scrapy.Spider):
         if self.pending_documents[source.name] == 0:
             ledger = self.ledger[source.name]
             progress.info(
-                "%s: discovery done: %d article URL(s) announced, %d to fetch, %d already stored, %d error(s)",
+                "%s: discovery done: %d article URL(s) announced, %d to fetch, %d already stored, %d error(s)%s",
                 source.name, ledger.urls_announced, ledger.urls_scheduled,
                 ledger.urls_skipped_known, ledger.documents_failed,
+                "".join(f", {n} dropped: {reason}" for reason, n in sorted(ledger.urls_dropped.items())),
             )
+            if ledger.urls_dropped and not ledger.urls_announced:
+                self.logger.warning("%s: every announced URL was dropped (%s)", source.name,
+                                    ", ".join(f"{r}: {n}" for r, n in sorted(ledger.urls_dropped.items())))
 
     def _announce(self, source: Source, entry: discovery.Entry) -> scrapy.Request | None:
         """A request for an announced URL, or None when it is not ours, not an article or known."""
         ledger = self.ledger[source.name]
-        url = urls.normalise(entry.url)
+        url = urls.normalise(urls.canonical_form(urls.normalise(entry.url), self.own_hosts[source.name]))
         pattern = self.patterns[source.name]
         try:
             target = netguard.parse(url)
         except netguard.Refused:
             ledger.urls_not_article += 1
+            ledger.drop("not a valid http(s) URL")
             return None
         # `url` stays the normalised spelling (the stored pages' key); Scrapy requests
         # target.url, the safe form netguard checked, as safe_url_string gives the same
-        if not source.owns(target.host) or (pattern is not None and not pattern.search(url)):
+        reason = (
+            "off the source's domains" if not source.owns(target.host)
+            else "not matching article_url" if pattern is not None and not pattern.search(url)
+            else None
+        )
+        if reason:
             ledger.urls_not_article += 1
+            ledger.drop(reason)
             return None
         literal = netguard.ip_literal(target.host)
-        reason = netguard.non_public(literal, self._allowed_networks()) if literal is not None else None
-        if reason:
-            self.note_refused(source.name, url, f"address {literal} is {reason}")
+        refusal = netguard.non_public(literal, self._allowed_networks()) if literal is not None else None
+        if refusal:
+            self.note_refused(source.name, url, f"address {literal} is {refusal}")
             return None
+        spelling = self.spelling.setdefault(urls.variant_key(url), url)
+        if spelling != url:
+            if url not in self.announced:
+                self.announced.add(url)
+                ledger.drop("URL variant of one already announced or stored")
+            url = spelling
         if entry.lastmod is not None and (url not in self.lastmods or entry.lastmod > self.lastmods[url]):
             self.lastmods[url] = entry.lastmod
         first = url not in self.announced

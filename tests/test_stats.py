@@ -101,6 +101,7 @@ def test_source_health_matches_the_hand_count(conn, crafted, cached: bool) -> No
         "published_in_future": 1,           # a7
         "far_from_lastmod": 1,              # a7
         "pages_refused": 0,                 # none refused by the SSRF guard (issue 12)
+        "urls_dropped": {},                 # no crawl run recorded drops (011)
     }
     gamma = _health(conn, "gamma", NIGHT)
     assert (gamma["pages_fetched"], gamma["pages_failed"], gamma["articles"]) == (3, 3, 0)

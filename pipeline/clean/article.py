@@ -25,14 +25,15 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.clean import generic, learned as learned_layer, outlet_rules, quality
+from pipeline.clean import captions, datelines, generic, learned as learned_layer, outlet_rules, paywall, quality
 from pipeline.clean.blocks import squash
+from pipeline.clean.byline import Byline, is_byline_line
 from pipeline.clean.decode import decode_body
-from pipeline.clean.metadata import Metadata, parse_date, read_metadata
+from pipeline.clean.metadata import Metadata, date_from_url, parse_date, read_metadata, strip_site_name
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-1"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-2"
 
 # comments dropped at parse time: trafilatura's cleaning drops a comment with its tail
 # text ("from the pandemic</a><!-- -->, but the effects…" would lose the sentence's end)
@@ -50,7 +51,7 @@ class CleanedArticle:
     """The clean article of one page (see `clean_html`)."""
 
     title: str | None
-    byline: str | None
+    byline: str | None                      # the person names, ", "-joined (None: no person)
     published_at: datetime | None
     language: str | None
     site_name: str | None
@@ -61,6 +62,11 @@ class CleanedArticle:
     flags: list[str]
     canonical_link: str | None
     source_link: str | None
+    authors: list[str] = field(default_factory=list)   # person names, page order
+    credit: str | None = None               # agencies/desks credited ("Press Association")
+    byline_raw: str | None = None           # the byline as the page printed it
+    modified_at: datetime | None = None
+    paywalled: bool = False                 # the page declared or showed a paywall (stub or not)
 
     @property
     def is_article(self) -> bool:
@@ -70,6 +76,7 @@ class CleanedArticle:
         """JSON-ready dict (dates as ISO 8601 UTC)."""
         data = asdict(self)
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        data["modified_at"] = self.modified_at.isoformat() if self.modified_at else None
         data["is_article"] = self.is_article
         return data
 
@@ -116,8 +123,15 @@ def extract_draft(
         return Draft(Metadata(), refused="not an HTML document")
     meta = read_metadata(tree, url)
     if meta.title is None or meta.published_at is None:
-        _fill_from(meta, trafilatura.extract_metadata(tree, default_url=url))  # before pruning
+        _fill_from(meta, trafilatura.extract_metadata(tree, default_url=url), url)  # before pruning
+    uncertain = "date_uncertain" in meta.date_flags  # the page named a date we cannot place: no guess
+    if meta.published_at is None and not uncertain and (found := date_from_url(url)):  # the last evidence: the URL's day
+        meta.published_at = found
+        meta.date_flags.add("date_from_url")
+    meta.paywall_prompt = paywall.prune_dom(tree)  # before generic pruning hides the evidence
     outlet_rules.prune_dom(tree, rules)
+    datelines.prune_dom(tree)
+    captions.prune_dom(tree)
     generic.prune_dom(tree)
     # only a paste of another outlet's article has plain-paragraph headlines to look for
     structured = generic.structured_lines(tree) if meta.source_link else None
@@ -125,8 +139,13 @@ def extract_draft(
     if doc is None:
         return Draft(meta)
     paragraphs = [squash(line) for line in (doc.text or "").split("\n")]
-    paragraphs = _without_title([p for p in paragraphs if p], meta.title)
+    paragraphs = _without_title([p for p in paragraphs if p], meta.title, meta.headline)
     paragraphs = outlet_rules.clean_paragraphs(paragraphs, rules)
+    paragraphs = datelines.clean_paragraphs(paragraphs)
+    paragraphs = [p for p in paragraphs if not is_byline_line(p, meta.authors)]
+    paragraphs = [p for p in paragraphs if not captions.is_caption_line(p)]
+    paragraphs, prompt = paywall.clean_paragraphs(paragraphs)
+    meta.paywall_prompt = meta.paywall_prompt or prompt
     paragraphs = generic.clean_paragraphs(paragraphs, structured)
     return Draft(meta, paragraphs)
 
@@ -152,6 +171,11 @@ def finish(draft: Draft, learned: set[int] | None = None) -> CleanedArticle:
         flags=quality.flags_for(meta, paragraphs, word_count, draft.refused),
         canonical_link=meta.canonical_link,
         source_link=meta.source_link,
+        authors=list(meta.authors),
+        credit=meta.credit,
+        byline_raw=meta.byline_raw,
+        modified_at=meta.modified_at,
+        paywalled=bool(meta.accessible_for_free is False or meta.paywall_prompt),
     )
 
 
@@ -166,27 +190,36 @@ def _parse(text: str) -> lxml_html.HtmlElement | None:
     return tree if tree.find("body") is not None else None
 
 
-def _fill_from(meta: Metadata, doc: trafilatura.settings.Document | None) -> None:
+def _fill_from(meta: Metadata, doc: trafilatura.settings.Document | None, url: str | None = None) -> None:
     """trafilatura's metadata heuristics where the page's own declarations said nothing.
 
     Only called then: trafilatura's metadata pass costs about a third of its run time.
     """
     if doc is None:
         return
-    meta.title = meta.title or squash(doc.title or "") or None
-    meta.byline = meta.byline or squash(doc.author or "") or None
-    meta.published_at = meta.published_at or parse_date(doc.date)
+    if meta.title is None and doc.title:
+        meta.title = strip_site_name(squash(doc.title), meta.site_names, meta.headline, url) or None
+    if not meta.authors and not meta.credit and doc.author:
+        byline = Byline()
+        byline.add(doc.author)
+        meta.set_byline(byline)
+    if "date_uncertain" not in meta.date_flags:  # htmldate would guess at the same unplaceable date
+        meta.published_at = meta.published_at or parse_date(doc.date, meta.locale)
     meta.site_name = meta.site_name or squash(doc.sitename or "") or None
     meta.categories = meta.categories or [c for c in (doc.categories or []) if c]
     meta.language = meta.language or (doc.language or None)
 
 
-def _without_title(paragraphs: list[str], title: str | None) -> list[str]:
-    """trafilatura keeps the headline as the first line; the title has its own field."""
-    if not title:
+def _without_title(paragraphs: list[str], title: str | None, headline: str | None = None) -> list[str]:
+    """trafilatura keeps the headline as the first line; the title has its own field.
+
+    The page's `<h1>` counts too: a title that still differs from it (another wording in
+    `og:title`) must not leave the headline in the text.
+    """
+    keys = [_TOKEN.findall(t.lower()) for t in (title, headline) if t]
+    if not keys:
         return paragraphs
-    key = _TOKEN.findall(title.lower())
-    head = [p for p in paragraphs[:3] if _TOKEN.findall(p.lower()) == key]
+    head = [p for p in paragraphs[:3] if _TOKEN.findall(p.lower()) in keys]
     return [p for p in paragraphs if p not in head] if head else paragraphs
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pipeline.clean import paywall
 from pipeline.clean.blocks import headline_like
 from pipeline.clean.metadata import Metadata
 
@@ -38,6 +39,7 @@ def flags_for(meta: Metadata, paragraphs: Sequence[str], word_count: int, refuse
         flags.add("undated")
     if meta.ld_type == "liveblogposting":
         flags.add("liveblog")
+    flags |= meta.date_flags if meta.published_at is None else meta.date_flags - {"date_uncertain"}
     return sorted(flags)
 
 
@@ -54,6 +56,6 @@ def _looks_like_listing(meta: Metadata, paragraphs: Sequence[str], word_count: i
 
 
 def _paywalled(meta: Metadata, paragraphs: Sequence[str], word_count: int) -> bool:
-    if meta.accessible_for_free is False and word_count < 200:
-        return True
-    return word_count < 250 and any(_PAYWALL.search(p) for p in paragraphs)
+    """A teaser: see `paywall.is_stub` (the evidence is read before pruning, in paywall.py)."""
+    prompt = meta.paywall_prompt or any(_PAYWALL.search(p) for p in paragraphs)
+    return paywall.is_stub(paragraphs, word_count, meta.accessible_for_free, prompt, meta.article_body_words)

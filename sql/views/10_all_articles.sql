@@ -1,4 +1,5 @@
 -- news.all_articles: one row per article, copies included (contract view).
+-- authors/credit/modified_at/site_name/categories/flags/paywalled: added in round two (011).
 -- cluster_id/similarity are null until `newscorpus dedup` has seen the article; an article
 -- not yet deduplicated counts as its own canonical. search_vector (title weight A, text
 -- weight B, 'english') is what full-text queries match with @@ websearch_to_tsquery(...).
@@ -20,7 +21,14 @@ select
     coalesce(c.canonical_article_id = a.article_id, true) as is_canonical,
     case when c.canonical_article_id = a.article_id then 1.0::real else m.similarity end as similarity,
     a.search_tsv                            as search_vector,
-    m.method                                as match_method
+    m.method                                as match_method,
+    a.authors,
+    a.credit,
+    a.modified_at,
+    a.site_name,
+    a.categories,
+    a.flags,
+    a.paywalled
 from news.articles as a
 join news.sources as s on s.name = a.source
 join news.pages as p on p.page_id = a.page_id

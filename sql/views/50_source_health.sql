@@ -55,10 +55,25 @@ nightly as (
         count(distinct page_id) filter (where refused)                           as pages_refused
     from page_articles
     group by source, night
+),
+-- announced URLs discovery dropped (no link, off the domains, not an article URL…), per
+-- reason, summed over the night's crawl runs: a source whose every announcement was dropped
+-- has no pages that night and still gets a row, with its reasons
+dropped as (
+    select source, night, jsonb_object_agg(reason, n) as urls_dropped
+    from (
+        select rs.source, (r.started_at at time zone 'UTC')::date as night, d.key as reason,
+               sum(d.value::bigint) as n
+        from news.crawl_run_sources as rs
+        join news.crawl_runs as r on r.run_id = rs.run_id
+        cross join lateral jsonb_each_text(rs.urls_dropped) as d
+        group by rs.source, night, d.key
+    ) as per_reason
+    group by source, night
 )
 select
-    source,
-    night,
+    n.source,
+    n.night,
     pages_fetched,
     pages_failed,
     round(pages_blocked::numeric / nullif(pages_fetched, 0), 3)   as blocked_share,
@@ -74,5 +89,16 @@ select
     published_after_fetched,
     published_in_future,
     far_from_lastmod,
-    pages_refused    -- page fetches the SSRF guard refused (reason in news.pages.error)
-from nightly;
+    pages_refused,   -- page fetches the SSRF guard refused (reason in news.pages.error)
+    coalesce(d.urls_dropped, '{}'::jsonb)                         as urls_dropped
+from nightly as n
+left join dropped as d on d.source = n.source and d.night = n.night
+union all
+select
+    d.source, d.night, 0, 0, null, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, d.urls_dropped
+from dropped as d
+where not exists (
+    select from news.pages as p
+    where (p.fetched_at at time zone 'UTC')::date = d.night  -- pages_night_idx
+      and p.source = d.source
+);

@@ -1,0 +1,114 @@
+"""Paywall stubs: a teaser that breaks off, then a subscription or membership prompt.
+
+The evidence a page gives, read before generic cleaning drops it as furniture:
+
+* markup: a box whose class/id names a paywall product or function ("paywall",
+  "subscribe-box", "premium", "piano", "tp-container", "regwall", "meter", "locked"…)
+  holding a prompt — recorded, then removed so the prompt is never text;
+* wording: a short paragraph asking the reader to subscribe, join, become a member or log in
+  *in order to read on* (both halves needed, in any order and wording, so "members of the
+  council voted" is not a prompt);
+* truncation: the visible text stops mid-sentence, or is much shorter than the JSON-LD
+  `articleBody` it declares;
+* `isAccessibleForFree: false` (schema.org's paywalled-content markup, used by Google).
+
+`is_stub` combines them (quality.py flags `paywalled_stub`, which keeps the page out of the
+corpus); `paywalled` says a page declared or showed a paywall at all, stub or full text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from lxml import html as lxml_html
+
+from pipeline.clean.blocks import ends_sentence, squash, words
+
+MAX_PROMPT_WORDS = 45      # a prompt is a line or two, never a paragraph of prose
+MAX_BOX_CHARS = 1200       # a paywall box (prompt, offer, buttons)
+STUB_MAX_WORDS = 250       # a page this short with paywall evidence is a teaser
+TRUNCATED_SHARE = 0.6      # visible words below this share of articleBody's: truncated
+
+_BOX_NAME = re.compile(
+    r"(?:^|[-_\s])(?:pay-?wall|paywalled|subscribe|subscription|subscriber|premium|piano|tp-(?:container|modal|iframe)"
+    r"|reg-?wall|meter(?:ed)?|locked|lock-?screen|member(?:ship)?-?(?:only|gate|wall|prompt)|plus-?content"
+    r"|article-?gate|content-?gate|gate|offer|poool|pelcro|laterpay|zephr|tinypass)(?:[-_\s]|$)",
+    re.I,
+)
+_ASK = (r"(?:subscribe|subscription|subscriber|become a (?:member|subscriber|supporter)|members?|join(?: us| today| now)?"
+        r"|sign (?:in|up)|log ?in|register|unlock|upgrade|premium|already have an account)")
+_READ = (r"(?:(?:continue|keep) reading|(?:this|the full|the whole) (?:article|story|piece)|read (?:the rest|on|more|the full|this (?:story|article)|unlimited)"
+         r"|rest of (?:this|the) (?:story|article)|full (?:access|story|article)|unlimited (?:access|articles|reading)"
+         r"|access (?:this|to (?:this|all|every|our))|exclusive (?:content|access)|is (?:only )?(?:available|for) (?:to )?"
+         r"(?:subscribers|members))")
+PROMPT = re.compile(rf"\b{_ASK}\b.{{0,80}}\b{_READ}|\b{_READ}.{{0,80}}\b{_ASK}\b", re.I)
+
+
+def prune_dom(tree: lxml_html.HtmlElement) -> bool:
+    """Remove paywall boxes (named so in the markup and holding a prompt) and prompt
+    paragraphs; True when any was found."""
+    found = False
+    body = tree.find("body")
+    texts = body.xpath(".//text()[not(parent::script) and not(parent::style)]") if body is not None else []
+    if not _has_prompt(" ".join(" ".join(texts).split())):
+        return False  # both passes need a prompt somewhere: one look instead of one per element
+    for el in tree.xpath("//body//*[@class or @id]"):
+        if el.getparent() is None or el.tag in ("body", "html", "main", "article"):
+            continue
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if not _BOX_NAME.search(names):
+            continue
+        text = squash(el.text_content())
+        if len(text) <= MAX_BOX_CHARS and PROMPT.search(text):
+            el.drop_tree()
+            found = True
+    for el in tree.xpath("//body//p | //body//div[not(.//p) and not(.//div)] | //body//h2 | //body//h3 | //body//h4"):
+        if el.getparent() is not None and is_prompt(el.text_content()):
+            el.drop_tree()
+            found = True
+    return found
+
+
+_ASK_WORD = re.compile(r"subscri|member|sign (?:in|up)|log ?in|regist|unlock|upgrade|premium|join|account", re.I)
+
+
+def _has_prompt(text: str) -> bool:
+    """PROMPT anywhere in a long text, looked for only around the words a prompt needs."""
+    for hit in _ASK_WORD.finditer(text):
+        if PROMPT.search(text, max(0, hit.start() - 200), hit.end() + 200):
+            return True
+    return False
+
+
+def is_prompt(text: str) -> bool:
+    text = squash(text)
+    return bool(text) and words(text) <= MAX_PROMPT_WORDS and bool(PROMPT.search(text))
+
+
+def clean_paragraphs(paragraphs: Sequence[str]) -> tuple[list[str], bool]:
+    """(paragraphs without prompt lines, whether any was found)."""
+    kept = [p for p in paragraphs if not is_prompt(p)]
+    return kept, len(kept) != len(paragraphs)
+
+
+def truncated(paragraphs: Sequence[str], word_count: int, article_body_words: int | None) -> bool:
+    """The visible text stops mid-sentence or falls well short of the declared articleBody."""
+    if article_body_words and word_count < TRUNCATED_SHARE * article_body_words:
+        return True
+    return bool(paragraphs) and not ends_sentence(paragraphs[-1]) and not paragraphs[-1].rstrip().endswith(("!", "?"))
+
+
+def is_stub(
+    paragraphs: Sequence[str], word_count: int, accessible_for_free: bool | None, prompt: bool,
+    article_body_words: int | None,
+) -> bool:
+    """A teaser, not the article: short and declared/shown paywalled, or cut off with a prompt."""
+    if word_count >= STUB_MAX_WORDS and not (article_body_words and word_count < TRUNCATED_SHARE * article_body_words):
+        return False
+    if article_body_words and word_count < TRUNCATED_SHARE * article_body_words:
+        return True  # the page declares a body several times longer than what it shows
+    cut = truncated(paragraphs, word_count, article_body_words)
+    if accessible_for_free is False and (word_count < 200 or cut):
+        return True
+    return prompt and (cut or word_count < 150)

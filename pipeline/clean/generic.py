@@ -75,7 +75,7 @@ FURNITURE_LINES = [
 
 _CLASS_TOKEN = re.compile(
     r"(?:^|[-_])(?:share|sharing|social|newsletter|signup|subscribe|related|most-?read|mostread|most-?popular"
-    r"|trending|recommended|read-?more|puff|outbrain|taboola|promo|caption|credit|comments?|advert|adslot"
+    r"|trending|recommended|read-?more|puff|outbrain|taboola|promo|caption|credit|comments?|advert|adslot|pull-?quote"
     r"|sponsored|by|byline|author)(?:[-_]|$)",
     re.I,
 )
@@ -101,6 +101,9 @@ _NEVER_DROP = {"html", "body", "main", "article", "head"}
 MAX_FURNITURE_CHARS = 400  # a share bar, caption or newsletter box is short (unless all links)
 MAX_BOX_CHARS = 1500  # a bio or an embedded post; never a whole article body
 MIN_REPEAT_WORDS = 8  # a shorter line may legitimately recur ("He said no.")
+MAX_REPEAT_HOLDERS = 16  # paragraphs a list item is compared with (bounds a page of one repeated line)
+_ITEM = ("- ", "• ")  # how trafilatura prints a list item
+_TOKEN = re.compile(r"\w+")
 
 
 def prune_dom(tree: lxml_html.HtmlElement) -> None:
@@ -172,23 +175,56 @@ def clean_paragraphs(paragraphs: Sequence[str], structured: set[str] | None = No
 
 
 def _without_repeats(paragraphs: list[str]) -> list[str]:
-    """Drop teaser bullets, pull quotes and standfirsts that repeat another paragraph's words.
+    """Drop exact repeats of a paragraph and teaser bullets that repeat a longer paragraph.
 
-    Of two paragraphs with the same words the body paragraph stays: not a list item, the
-    longer spelling (with its full stop), the earlier one.
+    Evidence, not words: a paragraph of at least MIN_REPEAT_WORDS words whose words come
+    again in another paragraph is a duplicate (a responsive template printing the text
+    twice, a repeated list); of the copies the body one stays — not a list item, the longer
+    spelling (with its full stop), the earlier one. A paragraph whose words are only *part*
+    of a longer one goes only when it is a list item (standfirst bullets cut from the first
+    paragraph); a body sentence a longer paragraph also holds is article text, and a pull
+    quote is caught by its class in the DOM pass.
+
+    Linear in the page: paragraphs are grouped by their normalised words (a dict), and a
+    list item is compared only with the paragraphs holding its first words (a dict of
+    word runs), so a 40,000-paragraph page cleans in about a second.
     """
-    normal = [" ".join(re.findall(r"\w+", p.lower())) for p in paragraphs]
-    rank = [(p.startswith(("- ", "• ")), -len(p), i) for i, p in enumerate(paragraphs)]
-    kept = []
-    for i, (line, n) in enumerate(zip(paragraphs, normal)):
-        repeated = n.count(" ") >= MIN_REPEAT_WORDS - 1 and any(
-            (n in other and len(other) > len(n)) or (other == n and rank[j] < rank[i])
-            for j, other in enumerate(normal)
-            if j != i
-        )
-        if not repeated:
-            kept.append(line)
-    return kept
+    tokens = [_TOKEN.findall(p.lower()) for p in paragraphs]
+    normal = [" ".join(t) for t in tokens]
+    rank = [(p.startswith(_ITEM), -len(p), i) for i, p in enumerate(paragraphs)]
+    candidates = [i for i, t in enumerate(tokens) if len(t) >= MIN_REPEAT_WORDS]
+    best: dict[str, int] = {}
+    for i in candidates:
+        if normal[i] not in best or rank[i] < rank[best[normal[i]]]:
+            best[normal[i]] = i
+    dropped = {i for i in candidates if best[normal[i]] != i}
+    items = [i for i in candidates if i not in dropped and paragraphs[i].startswith(_ITEM)]
+    if items:
+        dropped |= _contained_items(items, tokens, normal)
+    return [p for i, p in enumerate(paragraphs) if i not in dropped]
+
+
+def _contained_items(items: list[int], tokens: list[list[str]], normal: list[str]) -> set[int]:
+    """The list items whose words are a run inside a longer paragraph (the last word may be cut)."""
+    width = MIN_REPEAT_WORDS - 1  # whole words even when the item was cut mid-word
+    wanted: dict[tuple[str, ...], list[int]] = {}
+    for i in items:
+        wanted.setdefault(tuple(tokens[i][:width]), []).append(i)
+    holders: dict[tuple[str, ...], list[int]] = {}
+    for j, words_ in enumerate(tokens):
+        for start in range(len(words_) - width + 1):
+            key = tuple(words_[start:start + width])
+            if key in wanted:
+                found = holders.setdefault(key, [])
+                if (not found or found[-1] != j) and len(found) < MAX_REPEAT_HOLDERS:
+                    found.append(j)
+    contained = set()
+    for key, item_ids in wanted.items():
+        for i in item_ids:
+            needle = f" {normal[i]}"
+            if any(len(normal[j]) > len(normal[i]) and needle in f" {normal[j]}" for j in holders.get(key, ())):
+                contained.add(i)
+    return contained
 
 
 def _orphan_headline(line: str, structured: set[str]) -> bool:

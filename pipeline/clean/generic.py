@@ -107,9 +107,19 @@ _TOKEN = re.compile(r"\w+")
 
 
 def prune_dom(tree: lxml_html.HtmlElement) -> None:
-    """Drop generic furniture elements in place."""
+    """Drop generic furniture elements in place (each step of DOM_STEPS in turn)."""
+    for step in DOM_STEPS:
+        step(tree)
+
+
+def drop_figcaptions(tree: lxml_html.HtmlElement) -> None:
+    """`<figcaption>`: a caption by its role."""
     for el in tree.xpath("//figcaption"):
         el.drop_tree()
+
+
+def drop_furniture_boxes(tree: lxml_html.HtmlElement) -> None:
+    """Elements whose class or id names furniture, while short or link-dense (see the tokens)."""
     for el in tree.xpath("//body//*[@class or @id]"):
         names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
         if el.tag in _NEVER_DROP or detached(el):
@@ -123,17 +133,35 @@ def prune_dom(tree: lxml_html.HtmlElement) -> None:
             continue
         elif short_text(el, MAX_FURNITURE_CHARS) is not None or link_text_share(el) >= 0.5:
             el.drop_tree()
-    for p in tree.xpath("//p[.//img]"):  # WordPress caption: image, line break, emphasised line
+
+
+def drop_image_captions(tree: lxml_html.HtmlElement) -> None:
+    """WordPress caption: a paragraph of an image, a line break and an emphasised line."""
+    for p in tree.xpath("//p[.//img]"):
         if not detached(p) and short_text(p, 200) and _all_emphasised(p):
             p.drop_tree()
+
+
+def drop_browser_notices(tree: lxml_html.HtmlElement) -> None:
     for el in tree.xpath("//body//*[self::p or self::div][contains(., 'browser')]"):
         text = short_text(el, MAX_FURNITURE_CHARS)
         if text and not detached(el) and _BROWSER_NOTICE.search(text):
             el.drop_tree()
+
+
+def drop_link_paragraphs(tree: lxml_html.HtmlElement) -> None:
+    """A paragraph that is nothing but a link: an inline related-story link."""
     for p in tree.xpath("//p[.//a]"):
         if not detached(p) and words(p.text_content()) >= 3 and link_text_share(p) >= 0.95:
             p.drop_tree()
+
+
+def drop_headed_link_blocks(tree: lxml_html.HtmlElement) -> None:
     drop_headed_blocks(tree, is_heading)
+
+
+DOM_STEPS = (drop_figcaptions, drop_furniture_boxes, drop_image_captions, drop_browser_notices,
+             drop_link_paragraphs, drop_headed_link_blocks)
 
 
 def is_heading(text: str) -> bool:

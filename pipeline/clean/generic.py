@@ -50,7 +50,6 @@ FURNITURE_LINES = [
     for p in (
         r"^source:\s*read (?:the )?(?:full|original) (?:article|story)$",
         r"^read (?:the )?(?:full|original) (?:article|story)(?: here| at .{1,40})?\.?$",
-        r"^source:\s*\S+(?: \S+){0,3}$",
         r"^(?:read more|more|also read|read next|see also|related|recommended|most read)\s*:\s*.{3,200}$",
         r"^(?:sign up|subscribe)\b.{0,160}\bnewsletters?\b.{0,160}$",
         r"^.{0,160}\bsign up (?:to|for) (?:our|the) .{0,60}newsletters?\b.{0,160}$",
@@ -58,18 +57,16 @@ FURNITURE_LINES = [
         r"|email|e-mail|facebook|twitter|x|pinterest|linkedin|reddit|copy link|link copied|save|print"
         r"|comments?|view comments|\d+ (?:comments?|shares?)|sign me up|subscribe)$",
         r"^(?:image|photo|picture|video)?\s*credit\s*:.{0,120}$",
-        r"^.{0,200}\bcredit\s*:\s*[^.]{1,60}$",
         r"^(?:click|tap) here to .{0,120}$",
         r"^(?:got a story|do you have a story(?: to tell)?)\??\s.{0,200}$",
         r"^(?:get in touch with our news team|for more stories like this|join our commenting forum"
         r"|join thought-provoking conversations).{0,200}$",
         r"^follow (?:us|[\w.@' ]{1,40}) on (?:twitter|facebook|instagram|x|google news|tiktok|threads)\b.{0,200}$",
-        r"^this is a breaking news? story.{0,80}$",
         r"^(?:follow along with|follow|keep up with|stay up to date with) (?:all )?(?:the|our) latest"
         r" (?:updates|developments|news)(?: below| here| live)?\.?$",
         r"^(?:copyright\s*)?(?:©|\(c\))\s*(?:copyright\s*)?\d{4}(?:\s*[-–]\s*\d{4})?\b.{0,100}$",
         r"^advertisement$",
-        r"^\d[\d,.]*$",
+        r"^\d[\d,.]*$",  # a counter (shares, comments): a line without a word
     )
 ]
 

@@ -81,7 +81,7 @@ _CLASS_TOKEN = re.compile(
 _BOX_TOKEN = re.compile(
     r"(?:^|[-_])(?:twitter-tweet|instagram-media|tiktok-embed|bluesky-embed|threads-embed"
     r"|author-*_*(?:bio|biography|description|info\w*)|about-?the-?author|bio|biography"
-    r"|access-?wall|reg-?wall|registration-?wall)(?:[-_]|$)",
+    r"|access-?wall|reg-?wall|registration-?wall|donations?|donate|donation-?promo)(?:[-_]|$)",
     re.I,
 )
 # a teaser card for another story: its headline is a link away (image, headline, dek, author)
@@ -94,6 +94,7 @@ _BROWSER_NOTICE = re.compile(
     r"|upgrade|up to date browser|newer browser)",
     re.I,
 )
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "InlineDonationPromo" names the same as "inline-donation-promo"
 _NEVER_DROP = {"html", "body", "main", "article", "head"}
 MAX_FURNITURE_CHARS = 400  # a share bar, caption or newsletter box is short (unless all links)
 MAX_BOX_CHARS = 1500  # a bio or an embedded post; never a whole article body
@@ -118,7 +119,7 @@ def drop_figcaptions(tree: lxml_html.HtmlElement) -> None:
 def drop_furniture_boxes(tree: lxml_html.HtmlElement) -> None:
     """Elements whose class or id names furniture, while short or link-dense (see the tokens)."""
     for el in tree.xpath("//body//*[@class or @id]"):
-        names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
+        names = _CAMEL.sub("-", f"{el.get('class') or ''} {el.get('id') or ''}").split()
         if el.tag in _NEVER_DROP or detached(el):
             continue
         if any(_BOX_TOKEN.search(name) for name in names) and short_text(el, MAX_BOX_CHARS) is not None:

@@ -32,7 +32,7 @@ from pipeline.clean.metadata import Metadata, parse_date, read_metadata
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-1"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-2"
 
 # comments dropped at parse time: trafilatura's cleaning drops a comment with its tail
 # text ("from the pandemic</a><!-- -->, but the effects…" would lose the sentence's end)

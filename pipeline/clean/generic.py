@@ -158,8 +158,27 @@ def drop_headed_link_blocks(tree: lxml_html.HtmlElement) -> None:
     drop_headed_blocks(tree, is_heading)
 
 
+def drop_teaser_bullets(tree: lxml_html.HtmlElement) -> None:
+    """List items whose words a body paragraph repeats (standfirst bullets cut from the lede).
+
+    Dropped before trafilatura: it removes the second of two adjacent equal blocks itself,
+    and with the bullet first that would be the body paragraph.
+    """
+    items = [li for li in tree.iter("li") if li.find(".//li") is None and li.find(".//p") is None]
+    if not items:
+        return
+    elements = items + list(tree.iter("p"))
+    tokens = [_TOKEN.findall(el.text_content().lower()) for el in elements]
+    normal = [" ".join(t) for t in tokens]
+    candidates = [i for i in range(len(items)) if len(tokens[i]) >= MIN_REPEAT_WORDS]
+    if candidates:
+        for i in _contained_items(candidates, tokens, normal, holders_ok=set(range(len(items), len(elements)))):
+            if not detached(elements[i]):
+                elements[i].drop_tree()
+
+
 DOM_STEPS = (drop_figcaptions, drop_furniture_boxes, drop_image_captions, drop_browser_notices,
-             drop_link_paragraphs, drop_headed_link_blocks)
+             drop_link_paragraphs, drop_headed_link_blocks, drop_teaser_bullets)
 
 
 def is_heading(text: str) -> bool:
@@ -230,8 +249,13 @@ def _without_repeats(paragraphs: list[str]) -> list[str]:
     return [p for i, p in enumerate(paragraphs) if i not in dropped]
 
 
-def _contained_items(items: list[int], tokens: list[list[str]], normal: list[str]) -> set[int]:
-    """The list items whose words are a run inside a longer paragraph (the last word may be cut)."""
+def _contained_items(
+    items: list[int], tokens: list[list[str]], normal: list[str], holders_ok: set[int] | None = None
+) -> set[int]:
+    """The list items whose words are a run inside a longer paragraph (the last word may be cut).
+
+    With `holders_ok`, only those paragraphs count as holders, and one of the same length does.
+    """
     width = MIN_REPEAT_WORDS - 1  # whole words even when the item was cut mid-word
     wanted: dict[tuple[str, ...], list[int]] = {}
     for i in items:
@@ -248,7 +272,11 @@ def _contained_items(items: list[int], tokens: list[list[str]], normal: list[str
     for key, item_ids in wanted.items():
         for i in item_ids:
             needle = f" {normal[i]}"
-            if any(len(normal[j]) > len(normal[i]) and needle in f" {normal[j]}" for j in holders.get(key, ())):
+            if any(
+                (len(normal[j]) > len(normal[i]) if holders_ok is None else j in holders_ok and j != i)
+                and needle in f" {normal[j]}"
+                for j in holders.get(key, ())
+            ):
                 contained.add(i)
     return contained
 

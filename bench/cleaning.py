@@ -1,18 +1,33 @@
-"""Cleaning quality and speed: bare trafilatura vs newscorpus's cleaning, on two corpora.
+"""Cleaning quality and speed: bare trafilatura vs newscorpus's cleaning, in the same run.
 
 Score (shared/README.md): token-level precision, recall and F1 — lowercase, `\\w+` tokens,
-multiset overlap — averaged per page, against the expected text.
+multiset overlap — averaged per page, against the expected text. Recall is reported on its
+own too: `R<bare` counts the pages where newscorpus's recall is below bare trafilatura's.
 
-(a) realpages/fundus-uk-us: 53 real pages with expected text (outlet rules from
-    sources.yaml where the page's host has a source; no learned furniture, one or two
-    pages per domain). Baseline from shared/README.md: P 0.935 R 0.974 F1 0.948.
-(b) the sample web's answer key (written to a temp dir, day 1), per kind; newscorpus's
-    cleaning learns furniture per domain from all the written pages (K = 5), as extract does.
+Paragraph accounting, per page (normalised = the `\\w+` tokens, lowercased, space-joined):
+  dropped — expected paragraphs whose normalised words are not a run of the output's words
+            (a real paragraph lost, wholly or in part);
+  kept    — output lines whose normalised words are not a run of the expected text's words
+            (a furniture line kept: a caption, a share label, a pasted headline…).
+On the sample web the key is exact, so both must be 0. On realpages the expected text is
+fundus's (it keeps some standfirsts and subheadings trafilatura never sees), so compare the
+two cleaners' counts rather than reading them as absolute.
 
-Also times drafting the sample web in-process vs a 2-process pool (what `extract` uses for
-large batches). A corpus whose path is absent is skipped with a note.
+Corpora:
+(a) realpages/fundus-uk-us: 53 real pages (outlet rules from sources.yaml where the page's
+    host has a source; learned furniture from the batch, as extract does — one or two pages
+    per domain, so nothing reaches K). Baseline from shared/README.md: P 0.935 R 0.974 F1 0.948.
+(b) the sample web's answer key (written to a temp dir, day 1) at `--stories N`; grouped by
+    `--group kind` (default) or `source` (one layout per outlet). newscorpus learns furniture
+    per domain from all the written pages (K = 5) before finishing them, as extract does.
+
+Speed: both cleaners run on each page in turn in this one process (so load on the machine
+hits both alike): pages/s, and per-page milliseconds p50/p99/max. newscorpus's per-page time
+is its draft + finish, plus an equal share of the learning pass. `--pool` also times
+drafting 600 pages in a 2-process pool (what `extract --workers 2` uses).
 
     python bench/cleaning.py [--realpages DIR] [--sample-web DIR] [--stories 40] [--sources PATH]
+                             [--group kind|source] [--show N] [--pool]
 """
 
 from __future__ import annotations
@@ -26,7 +41,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,6 +62,10 @@ _TOKEN = re.compile(r"\w+")
 POOL_BENCH_PAGES = 600
 
 
+def normal(text: str | None) -> str:
+    return " ".join(_TOKEN.findall((text or "").lower()))
+
+
 def score(got: str | None, expected: str) -> tuple[float, float, float]:
     """Token P, R, F1 of one page."""
     g = collections.Counter(_TOKEN.findall((got or "").lower()))
@@ -56,32 +76,59 @@ def score(got: str | None, expected: str) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def mean_scores(rows: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    return tuple(statistics.mean(r[i] for r in rows) for i in range(3))  # type: ignore[return-value]
+def dropped_paragraphs(got: str | None, expected: list[str]) -> list[str]:
+    """Expected paragraphs whose words are not a run of the output's words.
+
+    Counted as multisets: a sentence that is a paragraph of its own and also part of a
+    longer paragraph must be in the output twice.
+    """
+    return _unmatched(expected, " ".join(expected), got or "")
 
 
-def timed(fn: Callable[[], list]) -> tuple[list, float]:
-    started = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - started
+def kept_furniture(got: str | None, expected: list[str]) -> list[str]:
+    """Output lines whose words are not a run of the expected text's words (multisets too)."""
+    return _unmatched((got or "").split("\n"), got or "", " ".join(expected))
+
+
+def _unmatched(lines: Iterable[str], own: str, other: str) -> list[str]:
+    """The `lines` (of the text `own`) that `other` holds fewer times than `own` does."""
+    copies: dict[str, list[str]] = collections.defaultdict(list)
+    for line in lines:
+        if normal(line):
+            copies[f" {normal(line)} "].append(line)
+    own, other = f" {normal(own)} ", f" {normal(other)} "
+    missing = []
+    for needle, lines_ in copies.items():
+        short = _occurrences(needle, own) - _occurrences(needle, other)
+        missing += lines_[:max(0, min(short, len(lines_)))]
+    return missing
+
+
+def _occurrences(needle: str, haystack: str) -> int:
+    found, at = 0, haystack.find(needle)
+    while at >= 0:
+        found += 1
+        at = haystack.find(needle, at + len(needle) - 1)  # runs share the space between them
+    return found
 
 
 # --------------------------------------------------------------------------- corpora
 
-def realpages(directory: Path) -> list[dict]:
-    """[{url, html, expected, label}] from a fundus-style manifest."""
+def realpages(directory: Path, group: str) -> list[dict]:
+    """[{url, html, expected (paragraphs), label}] from a fundus-style manifest."""
     pages = []
     for line in (directory / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         pages.append({
             "url": item["url"], "html": (directory / item["html_file"]).read_bytes(),
-            "expected": item["body_text"], "label": "real pages",
+            "expected": [p for p in item["body_text"].split("\n") if p.strip()],
+            "label": item["publisher"] if group == "source" else "real pages",
         })
     return pages
 
 
-def sample_web_pages(directory: Path) -> list[dict]:
-    """[{url, html, expected, label=kind}] for the key's day-1 articles written under `directory`."""
+def sample_web_pages(directory: Path, group: str) -> list[dict]:
+    """[{url, html, expected, label}] for the key's day-1 articles written under `directory`."""
     from pipeline.sampleweb.key import load_key
 
     pages = []
@@ -90,25 +137,42 @@ def sample_web_pages(directory: Path) -> list[dict]:
         path = parts.path + ("index.html" if parts.path.endswith("/") else "")
         file = directory / parts.hostname / path.lstrip("/")
         if file.exists():  # faults needing a live server are not written
-            pages.append({"url": article.url, "html": file.read_bytes(),
-                          "expected": "\n".join(article.text_on(1)), "label": article.kind})
+            pages.append({"url": article.url, "html": file.read_bytes(), "expected": list(article.text_on(1)),
+                          "label": article.source if group == "source" else article.kind})
     return pages
 
 
-# --------------------------------------------------------------------------- cleaners
+# --------------------------------------------------------------------------- the run
 
-def baseline(pages: list[dict]) -> list[str | None]:
-    return [trafilatura.extract(p["html"], url=p["url"]) for p in pages]
+@dataclass
+class Run:
+    """Both cleaners' texts and per-page seconds for one corpus."""
+
+    base: list[str | None] = field(default_factory=list)
+    ours: list[str] = field(default_factory=list)
+    base_s: list[float] = field(default_factory=list)
+    ours_s: list[float] = field(default_factory=list)
 
 
-def newscorpus(pages: list[dict], sources_path: Path, learn: bool) -> list[str]:
+def run_both(pages: list[dict], sources_path: Path) -> Run:
+    """Bare `trafilatura.extract` and newscorpus (draft, learn from the batch, finish) per page."""
     sources = load_sources(sources_path)
-    drafts = [extract_draft(p["html"], p["url"], _rules(sources, p["url"])) for p in pages]
-    learned = (
-        learn_in_memory((host_of(p["url"]), p["url"], d.paragraphs) for p, d in zip(pages, drafts))
-        if learn else {}
-    )
-    return [finish(d, learned.get(host_of(p["url"]))).text for p, d in zip(pages, drafts)]
+    run, drafts = Run(), []
+    for page in pages:
+        started = time.perf_counter()
+        run.base.append(trafilatura.extract(page["html"], url=page["url"]))
+        middle = time.perf_counter()
+        drafts.append(extract_draft(page["html"], page["url"], _rules(sources, page["url"])))
+        run.base_s.append(middle - started)
+        run.ours_s.append(time.perf_counter() - middle)
+    started = time.perf_counter()
+    learned = learn_in_memory((host_of(p["url"]), p["url"], d.paragraphs) for p, d in zip(pages, drafts))
+    share = (time.perf_counter() - started) / max(1, len(pages))
+    for i, (page, draft) in enumerate(zip(pages, drafts)):
+        started = time.perf_counter()
+        run.ours.append(finish(draft, learned.get(host_of(page["url"]))).text)
+        run.ours_s[i] += time.perf_counter() - started + share
+    return run
 
 
 def _rules(sources, url: str):  # noqa: ANN001, ANN202
@@ -137,17 +201,54 @@ def pool_speed(pages: list[dict], sources_path: Path, workers: int) -> float:
 
 # --------------------------------------------------------------------------- report
 
-def compare(name: str, pages: list[dict], sources_path: Path, learn: bool) -> list[list]:
-    base_texts, base_s = timed(lambda: baseline(pages))
-    ours_texts, ours_s = timed(lambda: newscorpus(pages, sources_path, learn))
+QUALITY_HEADERS = ["corpus", "group", "pages", "bare P", "bare R", "bare F1", "ours P", "ours R", "ours F1",
+                   "R<bare", "bare dropped", "ours dropped", "bare kept", "ours kept"]
+SPEED_HEADERS = ["corpus", "pages", "bare pages/s", "ours pages/s", "ours/bare",
+                 "bare p50 ms", "bare p99 ms", "bare max ms", "ours p50 ms", "ours p99 ms", "ours max ms"]
+
+
+def quality_rows(name: str, pages: list[dict], run: Run) -> list[list]:
+    labels = sorted({p["label"] for p in pages})
     rows = []
-    for label in sorted({p["label"] for p in pages}) + ([None] if len({p["label"] for p in pages}) > 1 else []):
-        idx = [i for i, p in enumerate(pages) if label is None or p["label"] == label]
-        b = mean_scores([score(base_texts[i], pages[i]["expected"]) for i in idx])
-        o = mean_scores([score(ours_texts[i], pages[i]["expected"]) for i in idx])
-        rows.append([name, label or "all", len(idx), *b, *o, o[0] - b[0], o[1] - b[1]])
-    rows[-1] += [len(pages) / base_s, len(pages) / ours_s]
+    for label in labels + (["all"] if len(labels) > 1 else []):
+        idx = [i for i, p in enumerate(pages) if label == "all" or p["label"] == label]
+        expected = [" \n".join(pages[i]["expected"]) for i in idx]
+        b = [score(run.base[i], e) for i, e in zip(idx, expected)]
+        o = [score(run.ours[i], e) for i, e in zip(idx, expected)]
+        worse = sum(so[1] < sb[1] - 1e-9 for sb, so in zip(b, o))
+        rows.append([
+            name, label, len(idx), *_means(b), *_means(o), worse,
+            sum(len(dropped_paragraphs(run.base[i], pages[i]["expected"])) for i in idx),
+            sum(len(dropped_paragraphs(run.ours[i], pages[i]["expected"])) for i in idx),
+            sum(len(kept_furniture(run.base[i], pages[i]["expected"])) for i in idx),
+            sum(len(kept_furniture(run.ours[i], pages[i]["expected"])) for i in idx),
+        ])
     return rows
+
+
+def speed_row(name: str, run: Run) -> list:
+    def ms(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    base_rate, ours_rate = len(run.base_s) / sum(run.base_s), len(run.ours_s) / sum(run.ours_s)
+    return [name, len(run.base_s), base_rate, ours_rate, ours_rate / base_rate,
+            ms(run.base_s, 0.5), ms(run.base_s, 0.99), 1000 * max(run.base_s),
+            ms(run.ours_s, 0.5), ms(run.ours_s, 0.99), 1000 * max(run.ours_s)]
+
+
+def show(name: str, pages: list[dict], run: Run, limit: int) -> None:
+    """Print up to `limit` of newscorpus's dropped paragraphs and kept furniture lines."""
+    lost = [(p["url"], line) for p, got in zip(pages, run.ours) for line in dropped_paragraphs(got, p["expected"])]
+    kept = [(p["url"], line) for p, got in zip(pages, run.ours) for line in kept_furniture(got, p["expected"])]
+    for title, items in ((f"{name}: dropped", lost), (f"{name}: kept", kept)):
+        print(f"--- {title}: {len(items)}")
+        for url, line in items[:limit]:
+            print(f"  {url}\n    {line[:220]}")
+
+
+def _means(rows: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    return tuple(statistics.mean(r[i] for r in rows) for i in range(3))  # type: ignore[return-value]
 
 
 def main(argv: Iterable[str] | None = None) -> int:
@@ -157,12 +258,23 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--sample-web", type=Path, default=None,
                         help="a written sample web (default: write one to a temp dir)")
     parser.add_argument("--stories", type=int, default=40, help="sample web size when writing one")
+    parser.add_argument("--group", choices=("kind", "source"), default="kind",
+                        help="rows per outlet kind, or per source/publisher (one layout each)")
+    parser.add_argument("--show", type=int, default=0, metavar="N",
+                        help="print N of newscorpus's dropped paragraphs and kept lines per corpus")
+    parser.add_argument("--pool", action="store_true", help="also time drafting in a 2-process pool")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
-    table: list[list] = []
+    quality: list[list] = []
+    speed: list[list] = []
     notes: list[str] = []
     if (args.realpages / "manifest.jsonl").exists():
-        table += compare("realpages", realpages(args.realpages), args.sources, learn=False)
+        pages = realpages(args.realpages, args.group)
+        run = run_both(pages, args.sources)
+        quality += quality_rows("realpages", pages, run)
+        speed.append(speed_row("realpages", run))
+        if args.show:
+            show("realpages", pages, run, args.show)
     else:
         notes.append(f"skipped realpages: {args.realpages} not found")
 
@@ -173,19 +285,25 @@ def main(argv: Iterable[str] | None = None) -> int:
 
             web_dir = write_site(Path(tmp) / "web", stories=args.stories)
         if (web_dir / "key").exists():
-            pages = sample_web_pages(web_dir)
-            table += compare("sample web", pages, web_dir / "sources.yaml", learn=True)
-            speeds = {w: pool_speed(pages, web_dir / "sources.yaml", w) for w in (1, 2)}
-            notes.append(
-                f"drafting {POOL_BENCH_PAGES} sample-web pages: in-process {speeds[1]:.1f} pages/s, "
-                f"2-process pool {speeds[2]:.1f} pages/s (spawn start-up included)"
-            )
+            name = f"sample web {json.loads((web_dir / 'key' / 'meta.json').read_text())['stories']}"
+            pages = sample_web_pages(web_dir, args.group)
+            run = run_both(pages, web_dir / "sources.yaml")
+            quality += quality_rows(name, pages, run)
+            speed.append(speed_row(name, run))
+            if args.show:
+                show(name, pages, run, args.show)
+            if args.pool:
+                speeds = {w: pool_speed(pages, web_dir / "sources.yaml", w) for w in (1, 2)}
+                notes.append(
+                    f"drafting {POOL_BENCH_PAGES} sample-web pages: in-process {speeds[1]:.1f} pages/s, "
+                    f"2-process pool {speeds[2]:.1f} pages/s (spawn start-up included)"
+                )
         else:
             notes.append(f"skipped sample web: no key under {web_dir}")
 
-    headers = ["corpus", "kind", "pages", "base P", "base R", "base F1", "ours P", "ours R", "ours F1",
-               "ΔP", "ΔR", "base pages/s", "ours pages/s"]
-    print(tabulate(table, headers=headers, floatfmt=".3f"))
+    print(tabulate(quality, headers=QUALITY_HEADERS, floatfmt=".3f"))
+    print()
+    print(tabulate(speed, headers=SPEED_HEADERS, floatfmt=".2f"))
     for note in notes:
         print(note)
     return 0

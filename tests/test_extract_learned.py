@@ -134,3 +134,38 @@ def test_binary_and_empty_pages_are_not_articles(conn) -> None:
         assert cur.fetchone() == (False, True)
         cur.execute("select count(*) from news.all_articles")
         assert cur.fetchone() == (0,)
+
+
+NOTICE = "An earlier version of this story misstated the date of the announcement. It has been corrected."
+
+
+def _story_page(index: int, extra_first: str, extra_last: str) -> bytes:
+    from pipeline.sampleweb.texts import make_story
+
+    story = make_story(11, index)
+    body = extra_first + "".join(f"<p>{p}</p>" for p in story.paragraphs) + extra_last
+    return (f"<html lang='en'><head><title>{story.title}</title><meta property='og:type' content='article'>"
+            f"<meta property='article:published_time' content='2026-11-22T09:00:00Z'></head><body><article>"
+            f"<h1>{story.title}</h1><div class='body'>{body}</div></article></body></html>").encode()
+
+
+def test_new_site_first_batch_loses_its_template_but_keeps_recurring_notices(conn) -> None:
+    """A site nobody wrote rules for, first extract: its template line (every page) is learned
+    from the batch before the batch is cleaned; a correction notice that recurs word for word
+    on 6 of its 40 pages (≥ K, < the share) is article text and stays on each of them."""
+    with conn, conn.cursor() as cur:
+        cur.execute("insert into news.sources (name, outlet, kind, domains) values "
+                    "('new', 'New Site', 'broadsheet', '{new.example}')")
+    when = datetime(2026, 11, 23, 5, tzinfo=UTC)
+    pages = []
+    for i in range(40):
+        notice = f"<p>{NOTICE}</p>" if i % 7 == 0 else ""
+        pages.append(("new", f"https://new.example/news/{i}/", _story_page(i, notice, f"<p>{PROMO}</p>"),
+                      when + timedelta(seconds=i)))
+    store_pages(conn, pages)
+    summary = extract_pending(conn)
+    assert summary.articles_new == 40 and summary.recleaned == 0  # learned before cleaning
+    stored = texts(conn)
+    assert not any(PROMO in text for text in stored.values())
+    assert {url for url, text in stored.items() if NOTICE in text} == {f"https://new.example/news/{i}/"
+                                                                       for i in range(0, 40, 7)}

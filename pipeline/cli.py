@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from pipeline import __version__
+from pipeline.db import DATABASE_ENV
 from pipeline.errors import NewscorpusError
 from pipeline.terminal import one_line
 
@@ -111,9 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.psql_args = passthrough
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s" if args.verbose
+        else f"newscorpus {args.command}: %(levelname)s: %(message)s",
     )
     command = args.command
+    saved = os.environ.get(DATABASE_ENV)
     try:
         _select_database(args.database)
         return int(args.func(args) or 0)
@@ -136,6 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         _fail(command, f"unexpected {type(exc).__name__}: {exc} (rerun with -v for the traceback)")
         return 1
+    finally:  # main() called in-process (tests, notebooks) leaves the environment as it was
+        if saved is None:
+            os.environ.pop(DATABASE_ENV, None)
+        else:
+            os.environ[DATABASE_ENV] = saved
 
 
 def _select_database(choice: str | None) -> None:

@@ -117,7 +117,7 @@ def crawl(
     own_run = run_id is None
     with db.connection(database_url) as conn:
         with conn:
-            upsert_sources(conn, sources_file.sources)
+            upsert_sources(conn, sources_file.sources, sources_path)
         if own_run:
             run_id = start_run(conn, trigger)
     started = time.monotonic()

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise ConfigError("--batch-size must be at least 1")
     with db.connection() as conn:
+        db.require_schema(conn)
         summary = dedup(conn, rebuild=args.rebuild, batch_size=args.batch_size, run_id=args.run_id)
     print(
         f"dedup: {summary.articles_fingerprinted} articles fingerprinted, "

@@ -29,24 +29,57 @@ LEGEND = (
 def run(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
-    from pipeline import db
+    from pipeline.commands.common import check_source, corpus_connection
     from pipeline.health import quality_problems, source_health, stats_table
+    from pipeline.runs import run_history
+    from pipeline.terminal import safe
 
-    with db.connection() as conn:
+    if args.nights < 1:
+        from pipeline.errors import ConfigError
+
+        raise ConfigError("--nights must be at least 1")
+    with corpus_connection() as conn:
+        check_source(conn, args.source)
         columns, rows = source_health(conn, nights=args.nights, source=args.source)
         problems = quality_problems(conn) if rows else []
+        history = run_history(conn)
     if args.source:
         problems = [p for p in problems if p.startswith(f"{args.source}:")]
-    if not rows:
+    if not history["runs"]:
         print("no crawls recorded yet; run `newscorpus crawl` first")
         return 0
-    headers, table = stats_table(columns, rows)
-    print(tabulate(table, headers=headers, tablefmt="simple", floatfmt=".3f", missingval="-"))
-    print()
-    print(LEGEND)
-    if problems:
+    if not rows:
+        if history["failed"] == history["runs"]:
+            print(f"no pages stored: every crawl run failed ({history['runs']} of {history['runs']})")
+        else:
+            print(f"no pages stored in the last {args.nights} night(s) "
+                  f"({history['runs']} crawl run(s) recorded)")
+    else:
+        headers, table = stats_table(columns, rows)
+        table = [[safe(v) for v in row] for row in table]
+        print(tabulate(table, headers=headers, tablefmt="simple", floatfmt=".3f", missingval="-"))
         print()
-        print("problems (latest night):")
-        for problem in problems:
-            print(f"  - {problem}")
+        print(LEGEND)
+        if problems:
+            print()
+            print("problems (latest night):")
+            for problem in problems:
+                print(f"  - {safe(problem)}")
+    print()
+    print(last_run_line(history))
     return 0
+
+
+def last_run_line(history: dict) -> str:
+    """`last run: 7 (cli) started 2026-11-30 02:30 UTC: failed: crawl failed for the-sun`."""
+    from pipeline.terminal import one_line
+
+    last = history["last"]
+    from datetime import UTC
+
+    started = last["started_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if last["started_at"] else "?"
+    line = f"last run: {last['run_id']} ({last['trigger']}) started {started}: {last['status']}"
+    if last["error"]:
+        line += f": {last['error']}"
+    summary = f"; {history['runs']} run(s): {history['succeeded']} succeeded, {history['failed']} failed"
+    return one_line(line + summary)

@@ -74,8 +74,11 @@ def test_cli_prints_a_ranked_table(key_database: LoadedKey, monkeypatch, capsys)
     assert main(["search", PHRASE, "--limit", "5"]) == 0
     out = capsys.readouterr().out
     assert "rank" in out and "title" in out and "story(ies)" in out
-    assert main(["search", PHRASE, "--source", HOSTILE]) == 0
+    assert main(["search", "nosuchwordanywhere"]) == 0
     assert "no matches" in capsys.readouterr().out
+    assert main(["search", PHRASE, "--source", HOSTILE]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no source named" in err[0] and "worldwire" in err[0]
 
 
 @pytest.mark.parametrize("args", [["--since", "yesterday"], ["--limit", "0"]])

@@ -26,7 +26,7 @@ REQUIRED = (
     "Full-text search of a phrase, one row per story",
     "An article's versions over time",
     "A story's copies with their similarity",
-    "Source health over the last 7 nights",
+    "Source health over the last 7 nights crawled",
 )
 
 
@@ -177,8 +177,8 @@ CHECKS = {
     "Full-text search of a phrase, one row per story": check_search,
     "An article's versions over time": check_versions,
     "A story's copies with their similarity": check_copies,
-    "Source health over the last 7 nights": check_source_health,
-    "Last week's crawls": check_crawl_report,
+    "Source health over the last 7 nights crawled": check_source_health,
+    "The last week of crawls": check_crawl_report,
 }
 
 

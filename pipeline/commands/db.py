@@ -28,6 +28,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     actions.add_parser(
         "reader-url", help="print a URL that connects as the read-only news_reader role"
     ).set_defaults(func=show_reader_url)
+    params = actions.add_parser(
+        "params", help="print the connection as libpq key=value lines, no password "
+        "(for R's DBI::dbConnect and other clients that take parameters)")
+    params.add_argument("--reader", action="store_true", help="as the read-only news_reader role")
+    params.set_defaults(func=show_params)
     use_parser = actions.add_parser(
         "use", help="make NAME this folder's current database on the embedded server "
         "(`postgres` or --reset: back to the default)")
@@ -53,6 +58,18 @@ def show_reader_url(args: argparse.Namespace) -> int:
     from pipeline import db
 
     print(db.reader_url())
+    return 0
+
+
+def show_params(args: argparse.Namespace) -> int:
+    from psycopg2.extensions import parse_dsn
+
+    from pipeline import db
+
+    url = db.reader_url() if args.reader else db.database_url()
+    for key, value in parse_dsn(url).items():
+        if key != "password":
+            print(f"{key}={value}")
     return 0
 
 

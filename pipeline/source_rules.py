@@ -27,23 +27,24 @@ from pipeline.sources import Boilerplate, SourcesFile, load_sources
 log = logging.getLogger(__name__)
 
 
-def _names(names: list[str], most: int = 8) -> str:
+def _names(names: list[str], most: int = 12) -> str:
     shown = ", ".join(sorted(names)[:most])
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
-def _stored(conn: psycopg2.extensions.connection) -> dict[str, tuple[Boilerplate | None, str | None]]:
-    """name -> (stored rules or None, the sources file they came from)."""
+def _stored(conn: psycopg2.extensions.connection) -> dict[str, tuple[Boilerplate | None, bool]]:
+    """name -> (stored rules or None, whether the source has pages, i.e. whether it matters)."""
     with conn, conn.cursor() as cur:
-        cur.execute("select name, boilerplate, sources_file from news.sources")
+        cur.execute("select name, boilerplate, exists (select from news.pages as p where p.source = s.name) "
+                    "from news.sources as s")
         rows = cur.fetchall()
-    stored: dict[str, tuple[Boilerplate | None, str | None]] = {}
-    for name, raw, origin in rows:
+    stored: dict[str, tuple[Boilerplate | None, bool]] = {}
+    for name, raw, has_pages in rows:
         try:
-            stored[name] = (Boilerplate.model_validate(raw) if raw is not None else None, origin)
+            stored[name] = (Boilerplate.model_validate(raw) if raw is not None else None, has_pages)
         except ValidationError:
             log.warning("the rules stored for %s no longer validate; using the sources file's", name)
-            stored[name] = (None, origin)
+            stored[name] = (None, has_pages)
     return stored
 
 
@@ -67,13 +68,13 @@ def rules_for_extract(
         file_rules = {s.name: s.boilerplate for s in default.sources} if default else {}
         rules: dict[str, Boilerplate] = {}
         differ = []
-        for name, (kept, _origin) in stored.items():
+        for name, (kept, has_pages) in stored.items():
             if kept is None:
                 if name in file_rules:
                     rules[name] = file_rules[name]
                 continue
             rules[name] = kept
-            if name in file_rules and file_rules[name] != kept:
+            if has_pages and name in file_rules and file_rules[name] != kept:
                 differ.append(name)
         if differ:
             log.warning(
@@ -85,11 +86,12 @@ def rules_for_extract(
     given = load_sources(path)
     rules = {s.name: s.boilerplate for s in given.sources}
     missing, changed = [], []
-    for name, (kept, _origin) in stored.items():
+    for name, (kept, has_pages) in stored.items():
         if name not in rules:
             if kept is not None:
                 rules[name] = kept
-                missing.append(name)
+                if has_pages:
+                    missing.append(name)
         elif kept is not None and kept != rules[name]:
             changed.append(name)
     if missing:

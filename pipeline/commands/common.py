@@ -35,3 +35,23 @@ def check_source(conn: psycopg2.extensions.connection, name: str | None) -> None
         raise ConfigError(f"no source named {name!r}: database {dbname} has no sources yet "
                           "(run `newscorpus crawl` or `newscorpus run`)")
     raise ConfigError(f"no source named {name!r} in database {dbname}; sources: {', '.join(names)}")
+
+
+def bounded_int(low: int, high: int):  # noqa: ANN201 - an argparse type
+    """argparse type: a whole number from `low` to `high` (anything else: usage error, exit 2).
+
+    Bounds keep a typo like 99999999999999999999 from reaching PostgreSQL as an overflow.
+    """
+    import argparse
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"not a whole number from {low:,} to {high:,}: {value!r}")
+        return number
+
+    parse.__name__ = "whole number"
+    return parse

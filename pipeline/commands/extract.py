@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.commands.common import bounded_int
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -20,12 +22,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--all", "--reextract", dest="reextract", action="store_true",
         help="re-clean every stored page (after changing rules or the extractor)",
     )
-    parser.add_argument("--batch-size", type=int, default=500, help="pages per transaction (default 500)")
+    parser.add_argument("--batch-size", type=bounded_int(1, 1_000_000), default=500,
+                        help="pages per transaction (default 500)")
     parser.add_argument(
-        "--min-pages", type=int, default=None, metavar="K",
+        "--min-pages", type=bounded_int(2, 1_000_000), default=None, metavar="K",
         help="a paragraph on K distinct pages of a domain is its furniture (default 5)",
     )
-    parser.add_argument("--workers", type=int, default=None, help="cleaning processes (default 1; a pool measured slower on 2 shared cores)")
+    parser.add_argument("--workers", type=bounded_int(1, 64), default=None, help="cleaning processes (default 1; a pool measured slower on 2 shared cores)")
     parser.set_defaults(func=run)
 
 

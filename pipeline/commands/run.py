@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.commands.common import bounded_int
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -13,7 +15,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--sources", metavar="PATH", help="sources file (default: sources.yaml)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="crawl only these sources")
-    parser.add_argument("--max-pages", type=int, metavar="N", help="stop each crawl after N pages")
+    parser.add_argument("--max-pages", type=bounded_int(1, 10**9), metavar="N",
+                        help="stop each crawl after N pages")
     parser.set_defaults(func=run)
 
 

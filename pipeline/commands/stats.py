@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.commands.common import bounded_int
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -14,7 +16,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "problems of the latest night (the checks the nightly DAG runs)."
         ),
     )
-    parser.add_argument("--nights", type=int, default=7, help="how many nights back (default 7)")
+    parser.add_argument("--nights", type=bounded_int(1, 3650), default=7,
+                        help="how many nights back (default 7)")
     parser.add_argument("--source", help="only this source (its name in sources.yaml)")
     parser.set_defaults(func=run)
 

@@ -97,10 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
-    """`… db psql -c "select 1"`: everything after `db psql` goes to psql untouched."""
-    for i in range(len(argv) - 1):
-        if argv[i] == "db" and argv[i + 1] == "psql":
-            return argv[: i + 2], argv[i + 2:]
+    """`… db psql -c "select 1"`: everything after `db psql` goes to psql untouched.
+
+    Only when `db` is the command (the first word after the global options), so a search for
+    "db psql" stays a search.
+    """
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] == "--database" else 1
+    if argv[i:i + 2] == ["db", "psql"]:
+        return argv[: i + 2], argv[i + 2:]
     return argv, []
 
 

@@ -20,6 +20,7 @@ import requests
 
 from spiders import settings as crawl_settings
 
+ROBOTS_MAX_BYTES = 512 * 1024  # Google reads the first 500 KiB of a robots.txt; so do we
 MAX_REDIRECTS = int(crawl_settings.DEFAULTS["REDIRECT_MAX_TIMES"])
 
 
@@ -83,7 +84,12 @@ class Fetcher:
             try:
                 response = self._get(parts.netloc, robots_url)
                 if 200 <= response.status_code < 300:
-                    parser.parse(response.text[:512 * 1024].splitlines())
+                    head = bytearray()
+                    for chunk in response.iter_content(64 * 1024):  # bounded read
+                        head += chunk
+                        if len(head) >= ROBOTS_MAX_BYTES:
+                            break
+                    parser.parse(bytes(head[:ROBOTS_MAX_BYTES]).decode("utf-8", "replace").splitlines())
                 elif response.status_code in (401, 403):
                     parser.disallow_all = True
                 else:

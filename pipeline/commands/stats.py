@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         history = run_history(conn)
     if args.source:
         problems = [p for p in problems if p.startswith(f"{args.source}:")]
-    if not history["runs"]:
+    if not history["runs"] and not rows:
         print("no crawls recorded yet; run `newscorpus crawl` first")
         return 0
     if not rows:
@@ -68,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
             print("problems (latest night):")
             for problem in problems:
                 print(f"  - {safe(problem)}")
-    print()
-    print(last_run_line(history))
+    if history["runs"]:
+        print()
+        print(last_run_line(history))
     return 0
 
 

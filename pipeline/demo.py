@@ -77,10 +77,11 @@ def _prog() -> str:
     called = Path(sys.argv[0])
     if called.name != "newscorpus":
         return f"{sys.executable} -m pipeline"
+    absolute = Path(os.path.abspath(called))  # symlinks kept: `.venv/bin/…` stays as typed
     try:
-        return str(called.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(os.path.abspath(Path.cwd())))
     except ValueError:
-        return str(called) if called.is_absolute() or "/" not in str(called) else str(called.resolve())
+        return str(absolute)
 
 
 DEMO_PORT = 8765  # fixed, so a second demo sees the same URLs and crawls incrementally

@@ -28,7 +28,6 @@ from tests.plugins.answer_key import write_sample_key
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 SECTION = README.split("<!-- querying:start -->", 1)[1].split("<!-- querying:end -->", 1)[0]
 CONNECTING = SECTION.split("### Connecting", 1)[1].split("### The views", 1)[0]
-EXAMPLE_URL = "'https://www.thesun.co.uk/news/31234567/example-story/'"
 
 
 def blocks(text: str, language: str) -> list[str]:
@@ -154,12 +153,10 @@ def test_every_cookbook_query_returns_rows_on_the_demo(demo_folder: Path) -> Non
     conn = psycopg2.connect(reader)
     try:
         with conn.cursor() as cur:
-            cur.execute("select url from news.corpus order by copies desc, published_at limit 1")
-            url = cur.fetchone()[0]
             queries = re.findall(r"^#### (.+?)\n+```sql\n(.*?)```", SECTION, flags=re.M | re.S)
             assert len(queries) >= 8
             for heading, sql in queries:
-                cur.execute(sql.replace(EXAMPLE_URL, f"'{url}'"))
+                cur.execute(sql)  # verbatim
                 assert cur.fetchall(), f"{heading!r} returned nothing right after the demo"
     finally:
         conn.close()

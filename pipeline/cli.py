@@ -1,7 +1,11 @@
 """The `newscorpus` command line (also `python -m pipeline`).
 
 Exit codes follow CONTRACT.md: 0 done, 2 bad usage or configuration, 1 failure at run time.
-Known errors print one line on stderr; a traceback means a bug.
+Every error is one line on stderr (`newscorpus COMMAND: error: …`), usage errors included;
+a traceback is shown only with `-v` for an unexpected error (a bug).
+
+Global options (`-v`, `--database NAME|URL`) are accepted before or after the command:
+`newscorpus -v stats` and `newscorpus stats -v` are the same.
 """
 
 from __future__ import annotations
@@ -9,11 +13,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from pipeline import __version__
+from pipeline.db import DATABASE_ENV
 from pipeline.errors import NewscorpusError
+from pipeline.terminal import one_line
 
 # Modules exposing add_parser(subparsers); a command is listed here once it works end to end.
 COMMAND_MODULES = (
@@ -31,14 +39,49 @@ COMMAND_MODULES = (
     "pipeline.sampleweb.cli",
 )
 
+DATABASE_HELP = (
+    "the database to use: a database NAME (on the embedded server, or on NEWSCORPUS_DATABASE_URL's "
+    "server) or a postgresql:// URL; also NEWSCORPUS_DATABASE. Default: NEWSCORPUS_DATABASE_URL, "
+    "else the folder's current database (`newscorpus db use`), else the embedded server's"
+)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors: `newscorpus search: error: … (see --help)`, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see `{self.prog} --help`)\n")
+
+
+def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    """-v and --database, on the top parser (with defaults) and on every command (without)."""
+    default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
+    for flags, kwargs in (
+        (("-v", "--verbose"), {"action": "store_true", "default": default(False),
+                               "help": "log progress in detail; show the traceback of a bug"}),
+        (("--database",), {"metavar": "NAME|URL", "default": default(None), "help": DATABASE_HELP}),
+    ):
+        try:
+            parser.add_argument(*flags, **kwargs)
+        except argparse.ArgumentError:
+            continue  # the command has its own option of that name
+
+
+def _walk(parser: argparse.ArgumentParser):  # noqa: ANN202 - iterator of parsers
+    for action in parser._actions:  # noqa: SLF001 - argparse keeps subparsers here
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for sub in dict.fromkeys(action.choices.values()):
+                yield sub
+                yield from _walk(sub)
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="newscorpus",
         description="Crawl, clean, deduplicate and load tabloid and wire news into PostgreSQL.",
     )
     parser.add_argument("--version", action="version", version=f"newscorpus {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress in detail")
+    _add_global_options(parser, top=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -48,23 +91,91 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # a command whose module is not in this checkout yet
             raise
         module.add_parser(subparsers)
+    for sub in _walk(parser):
+        _add_global_options(sub, top=False)
     return parser
 
 
+def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
+    """`… db psql -c "select 1"`: everything after `db psql` goes to psql untouched.
+
+    Only when `db` is the command (the first word after the global options), so a search for
+    "db psql" stays a search.
+    """
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] == "--database" else 1
+    if argv[i:i + 2] == ["db", "psql"]:
+        return argv[: i + 2], argv[i + 2:]
+    return argv, []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv, passthrough = _split_passthrough(argv)
     args = build_parser().parse_args(argv)
+    if passthrough:
+        args.psql_args = passthrough
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s" if args.verbose
+        else f"newscorpus {args.command}: %(levelname)s: %(message)s",
     )
+    command = args.command
+    saved = os.environ.get(DATABASE_ENV)
     try:
+        _select_database(args.database)
         return int(args.func(args) or 0)
     except NewscorpusError as exc:
-        print(f"newscorpus {args.command}: error: {exc}", file=sys.stderr)
+        _fail(command, str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        print(f"newscorpus {args.command}: interrupted; what was stored is kept", file=sys.stderr)
+        _fail(command, "interrupted; what was stored is kept", prefix="")
         return 130
+    except BrokenPipeError:  # `newscorpus search … | head`
+        _quiet_stdout()
+        return 0
+    except Exception as exc:  # noqa: BLE001 - one line unless -v; a traceback is a bug report
+        import psycopg2
+
+        if args.verbose:
+            raise
+        if isinstance(exc, psycopg2.Error):
+            _fail(command, f"database error: {exc}")
+            return 1
+        _fail(command, f"unexpected {type(exc).__name__}: {exc} (rerun with -v for the traceback)")
+        return 1
+    finally:  # main() called in-process (tests, notebooks) leaves the environment as it was
+        if saved is None:
+            os.environ.pop(DATABASE_ENV, None)
+        else:
+            os.environ[DATABASE_ENV] = saved
+
+
+def _select_database(choice: str | None) -> None:
+    """Export --database for every stage and child process; refuse a malformed one now."""
+    from pipeline import db
+
+    if choice is not None:
+        os.environ[db.DATABASE_ENV] = choice
+    value = os.environ.get(db.DATABASE_ENV)
+    if value:
+        db.check_url(value, "--database") if db.is_url(value) else db.check_name(value)
+    if os.environ.get(db.DATABASE_URL_ENV):
+        db.check_url(os.environ[db.DATABASE_URL_ENV], db.DATABASE_URL_ENV)
+
+
+def _fail(command: str, message: str, prefix: str = "error: ") -> None:
+    print(f"newscorpus {command}: {prefix}{one_line(message)}", file=sys.stderr, flush=True)
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so Python's exit flush stays silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -122,7 +122,7 @@ def crawl(
     owner = db.connect(database_url)  # holds an own run's owner lock until it is closed
     try:
         with owner:
-            upsert_sources(owner, sources_file.sources)
+            upsert_sources(owner, sources_file.sources, sources_path)
         if own_run:
             run_id = start_run(owner, trigger, hold=True)
         return _crawl_run(sources_path, selected, max_pages, run_id, database_url, verbose, own_run, owner)

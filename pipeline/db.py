@@ -88,9 +88,173 @@ def _lock_message(conn: psycopg2.extensions.connection, exc: Exception) -> str:
             f"select pg_terminate_backend({pid}) or try again later")
 
 
+# --database NAME|URL (the CLI exports it here, so child processes inherit the choice)
+DATABASE_ENV = "NEWSCORPUS_DATABASE"
+CURRENT_FILE = "database"  # <home>/database: the name `newscorpus demo` / `db use` made current
+DEFAULT_DATABASE = "postgres"  # the embedded server's own database
+
+
 def database_url() -> str:
-    """The configured URL, or the embedded server's (started if needed)."""
-    return os.environ.get(DATABASE_URL_ENV) or embedded.start()
+    """The one database every command uses: a libpq URL (the embedded server started if needed).
+
+    In order, the first that is set wins:
+      1. `--database NAME|URL` / NEWSCORPUS_DATABASE: a URL, or a database NAME on the server of 2
+         (or on the embedded server);
+      2. NEWSCORPUS_DATABASE_URL, a libpq URL or key=value string;
+      3. the database made current in this folder (`newscorpus demo`, `newscorpus db use NAME`),
+         on the embedded server;
+      4. the embedded server's `postgres` database.
+    Raises ConfigError (exit 2) for a malformed URL or name, before anything connects.
+    """
+    from pipeline.errors import ConfigError
+
+    choice = (os.environ.get(DATABASE_ENV) or "").strip()
+    base = (os.environ.get(DATABASE_URL_ENV) or "").strip()
+    if base:
+        check_url(base, DATABASE_URL_ENV)
+    if choice and is_url(choice):
+        return check_url(choice, "--database")
+    if choice:
+        check_name(choice)
+    if not choice and base:
+        return base
+    if not choice:
+        choice = current_name() or ""
+    url = base or embedded.start()
+    if not choice:
+        return url
+    try:
+        return with_database(url, choice)
+    except ValueError as exc:
+        raise ConfigError(f"cannot use database {choice!r} on {redact(url)}: {exc}") from None
+
+
+def is_url(value: str) -> bool:
+    """A libpq URL (`postgresql://…`) or key=value string, as opposed to a database name."""
+    return "://" in value or "=" in value
+
+
+def check_url(url: str, where: str) -> str:
+    """`url` unchanged when libpq can parse it; else ConfigError naming `where` it came from."""
+    from psycopg2.extensions import parse_dsn
+
+    from pipeline.errors import ConfigError
+
+    try:
+        params = parse_dsn(url)
+    except psycopg2.ProgrammingError as exc:
+        reason = str(exc).strip().splitlines()[0].removeprefix("invalid dsn: ")
+        raise ConfigError(f"{where}: not a PostgreSQL URL ({reason}); "
+                          "expected e.g. postgresql://user@host:5432/dbname") from None
+    for port in (params.get("port") or "").split(","):
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise ConfigError(f"{where}: not a PostgreSQL URL (port {port!r} is not 1-65535)")
+    return url
+
+
+def check_name(name: str) -> str:
+    """A plain database name (letters, digits, _ . -; at most 63 bytes) or ConfigError."""
+    import re
+
+    from pipeline.errors import ConfigError
+
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}", name):
+        raise ConfigError(f"--database: {name!r} is neither a database name (letters, digits, _ . -) "
+                          "nor a postgresql:// URL")
+    return name
+
+
+def database_name(url: str | None = None) -> str:
+    """The database part of a URL (for messages), e.g. `newscorpus_demo`."""
+    from psycopg2.extensions import parse_dsn
+
+    try:
+        params = parse_dsn(url or database_url())
+    except psycopg2.ProgrammingError:
+        return "?"
+    return params.get("dbname") or params.get("user") or "postgres"
+
+
+def _current_file():  # noqa: ANN202 - pathlib.Path
+    """<home>/database without creating the folder (a read must not leave one behind)."""
+    from pathlib import Path
+
+    from pipeline import paths
+
+    return Path(os.environ.get(paths.HOME_ENV) or Path.cwd() / ".newscorpus") / CURRENT_FILE
+
+
+def current_name() -> str | None:
+    """The database name made current in this folder, or None."""
+    try:
+        name = _current_file().read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return name or None
+
+
+def use(name: str | None) -> None:
+    """Make `name` the current database of this folder (None: back to the default)."""
+    from pipeline import paths
+
+    path = paths.home() / CURRENT_FILE
+    if name is None or name == DEFAULT_DATABASE:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_text(check_name(name) + "\n", encoding="utf-8")
+
+
+def explicitly_selected() -> bool:
+    """True when the user chose a database (--database or an environment variable)."""
+    return bool(os.environ.get(DATABASE_ENV) or os.environ.get(DATABASE_URL_ENV))
+
+
+def uses_embedded_server() -> bool:
+    """True when the database in use lives on the embedded server (newscorpus manages it)."""
+    choice = os.environ.get(DATABASE_ENV) or ""
+    return not os.environ.get(DATABASE_URL_ENV) and not (choice and is_url(choice))
+
+
+def require_schema(conn: psycopg2.extensions.connection) -> None:
+    """ConfigError (exit 2) unless the database holds the newscorpus schema (migrated)."""
+    from pipeline.errors import ConfigError
+
+    with conn.cursor() as cur:
+        cur.execute("select to_regclass('news.schema_migrations') is not null")
+        migrated = cur.fetchone()[0]
+    conn.rollback()
+    if not migrated:
+        name = conn.get_dsn_parameters().get("dbname", "?")
+        raise ConfigError(f"database {name} has no newscorpus schema: run `newscorpus migrate`")
+
+
+def create_if_missing(url: str | None = None) -> bool:
+    """Create the selected database on the embedded server when it does not exist yet.
+
+    Only on the embedded server (newscorpus owns it); a server of your own is never changed.
+    Returns True when the database was created.
+    """
+    if not uses_embedded_server():
+        return False
+    url = url or database_url()
+    name = database_name(url)
+    admin = with_database(url, DEFAULT_DATABASE)
+    with connection(admin) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", (name,))
+        if cur.fetchone() is not None:
+            return False
+    from psycopg2 import sql
+
+    conn = connect(admin)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    except psycopg2.errors.DuplicateDatabase:  # created by a concurrent command meanwhile
+        return False
+    finally:
+        conn.close()
+    return True
 
 
 def redact(url: str) -> str:
@@ -131,10 +295,14 @@ READER_ROLE = "news_reader"
 
 
 def with_database(url: str, name: str) -> str:
-    """The same server and credentials, another database."""
-    from urllib.parse import urlsplit, urlunsplit
+    """The same server and credentials, another database (URL or key=value string)."""
+    from urllib.parse import quote, urlsplit, urlunsplit
 
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+    if "://" not in url:
+        from psycopg2.extensions import make_dsn
+
+        return make_dsn(url, dbname=name)
+    return urlunsplit(urlsplit(url)._replace(path="/" + quote(name)))
 
 
 def run_admin(url: str, statement: str) -> None:
@@ -156,6 +324,12 @@ def reader_url(url: str | None = None) -> str:
     """
     from urllib.parse import urlsplit, urlunsplit
 
-    parts = urlsplit(url or database_url())
+    url = url or database_url()
+    if "://" not in url:  # a key=value string
+        from psycopg2.extensions import make_dsn, parse_dsn
+
+        params = {k: v for k, v in parse_dsn(url).items() if k != "password"}
+        return make_dsn(**{**params, "user": READER_ROLE})
+    parts = urlsplit(url)
     host = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit(parts._replace(netloc=f"{READER_ROLE}@{host}"))

@@ -1,19 +1,23 @@
 """`newscorpus demo`: the whole nightly pipeline on the bundled sample web, with a summary.
 
 The sample web runs on loopback addresses in a child process; the pipeline loads it into
-the database `newscorpus_demo` on the embedded server (or NEWSCORPUS_DATABASE_URL when set),
-so demo outlets never mix with a real corpus. Running it again is incremental: nothing new
+the database `newscorpus_demo` on the embedded server (or the database selected with
+--database / NEWSCORPUS_DATABASE_URL), so demo outlets never mix with a real corpus, and makes
+`newscorpus_demo` the folder's current database (see `demo_database_url`). Running it again is incremental: nothing new
 is fetched and nothing is duplicated.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import tempfile
 import time
 from pathlib import Path
-from pipeline import db
+
+from pipeline import db, embedded
+from pipeline.terminal import safe
 
 DEMO_DATABASE = "newscorpus_demo"
 
@@ -22,6 +26,11 @@ select outlet, left(title, 60) as title, copies, array_length(outlets, 1) as out
 from news.corpus
 order by copies desc, published_at
 limit 5"""
+
+# a word pair that finds the most copied story, for the `search` hint
+PHRASE_QUERY = """
+select regexp_replace(title, '[^[:alnum:] ]', '', 'g') from news.corpus
+order by copies desc, published_at, article_id limit 1"""
 
 TOTALS_QUERY = """
 select
@@ -33,17 +42,46 @@ select
 """
 
 
-def demo_database_url() -> str:
-    """NEWSCORPUS_DATABASE_URL if set, else `newscorpus_demo` on the embedded server."""
-    if os.environ.get(db.DATABASE_URL_ENV):
-        return os.environ[db.DATABASE_URL_ENV]
-    admin_url = db.database_url()
-    with db.connection(admin_url) as conn, conn.cursor() as cur:
-        cur.execute("select 1 from pg_database where datname = %s", (DEMO_DATABASE,))
-        missing = cur.fetchone() is None
-    if missing:
-        db.run_admin(admin_url, f"create database {DEMO_DATABASE}")
-    return db.with_database(admin_url, DEMO_DATABASE)
+def demo_database_url() -> tuple[str, bool]:
+    """(URL, made current): the demo's database and whether it became the folder's current one.
+
+    With a database chosen (--database, NEWSCORPUS_DATABASE, NEWSCORPUS_DATABASE_URL) the demo
+    loads that one. Otherwise it loads `newscorpus_demo` on the embedded server (created if
+    missing) and makes it this folder's current database, so every later command, and the
+    README's querying section, reads what the demo made until `newscorpus db use --reset`.
+    """
+    if db.explicitly_selected():
+        url = db.database_url()
+        db.create_if_missing(url)
+        return url, False
+    url = db.with_database(embedded.start(), DEMO_DATABASE)
+    db.create_if_missing(url)
+    db.use(DEMO_DATABASE)
+    return url, True
+
+
+def next_commands(prog: str, search_phrase: str) -> list[str]:
+    """The exact commands to try after the demo (psql, search, export, stop)."""
+    return [
+        f'{prog} db psql -c "select outlet, left(title, 50) as title, copies from news.corpus '
+        f'order by copies desc limit 5"',
+        f'psql "$({prog} db reader-url)"        # read-only, as news_reader',
+        f"{prog} search {shlex.quote(search_phrase)}",
+        f"{prog} export --format csv --out corpus.csv",
+        f"{prog} db stop                           # stop the embedded PostgreSQL",
+    ]
+
+
+def _prog() -> str:
+    """How the user called newscorpus, for commands they can paste (`.venv/bin/newscorpus`)."""
+    called = Path(sys.argv[0])
+    if called.name != "newscorpus":
+        return f"{sys.executable} -m pipeline"
+    absolute = Path(os.path.abspath(called))  # symlinks kept: `.venv/bin/…` stays as typed
+    try:
+        return str(absolute.relative_to(os.path.abspath(Path.cwd())))
+    except ValueError:
+        return str(absolute)
 
 
 DEMO_PORT = 8765  # fixed, so a second demo sees the same URLs and crawls incrementally
@@ -56,7 +94,9 @@ def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noq
     from pipeline.sampleweb.testing import running_sample_web
 
     started = time.perf_counter()
-    os.environ[db.DATABASE_URL_ENV] = demo_database_url()
+    chosen = os.environ.get(db.DATABASE_ENV)  # --database, to repeat in the next commands
+    url, made_current = demo_database_url()
+    os.environ[db.DATABASE_ENV] = url  # every stage and child process loads this one
     with tempfile.TemporaryDirectory(prefix="newscorpus-demo-") as tmp:
         with running_sample_web(Path(tmp), stories=stories, port=port) as web:
             print(f"sample web: {len(web.base_urls)} outlets on 127.0.1.x:{web.port}; it includes "
@@ -69,15 +109,33 @@ def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noq
         cur.execute(EXAMPLE_QUERY)
         example_cols = [c.name for c in cur.description]
         example_rows = cur.fetchall()
+        cur.execute(PHRASE_QUERY)
+        phrase_row = cur.fetchone()
     print(file=out)
-    print(f"database: {db.redact(os.environ[db.DATABASE_URL_ENV])}", file=out)
     print(tabulate(totals.items(), headers=["corpus", "count"]), file=out)
     print(file=out)
     print(tabulate(result.stage_seconds.items(), headers=["stage", "seconds"], floatfmt=".1f"), file=out)
     print(f"\ntotal {time.perf_counter() - started:.1f}s; run {result.run_id}", file=out)
     for problem in result.problems:
         print(f"quality note: {problem}", file=out)
-    print(f"\nexample query (psql: newscorpus db psql, or psql '{os.environ[db.DATABASE_URL_ENV]}'):", file=out)
+    print("\nexample query:", file=out)
     print(EXAMPLE_QUERY + ";\n", file=out)
-    print(tabulate(example_rows, headers=example_cols), file=out)
+    print(tabulate([[safe(v) for v in row] for row in example_rows], headers=example_cols), file=out)
+    print(file=out)
+    prog = _prog()
+    name = db.database_name(url)
+    if made_current:
+        print(f"database: {name} on the embedded server in {embedded.pgdata_dir()}. It is now this "
+              f"folder's current database: every newscorpus command run here (and the README's "
+              f"\"Querying the corpus\" section) uses it until `{prog} db use --reset`.", file=out)
+        print(f"The embedded PostgreSQL keeps running in the background for those commands; "
+              f"`{prog} db stop` stops it.", file=out)
+    else:
+        print(f"database: {db.redact(url)} (the one you selected)", file=out)
+        if chosen:
+            prog = f"{prog} --database {shlex.quote(chosen)}"
+    phrase = " ".join((phrase_row[0] if phrase_row else "council").split()[:2]).lower()
+    print("\nnext:", file=out)
+    for command in next_commands(prog, phrase):
+        print(f"  {command}", file=out)
     return 0

@@ -4,7 +4,8 @@ Rows come from a server-side (named) cursor in chunks of `CHUNK_ROWS` and are wr
 they arrive: CSV/JSONL line by line, Parquet one row group per chunk through a
 `pyarrow.parquet.ParquetWriter` with an explicit schema, so a corpus larger than RAM exports
 fine. The file is written under a temporary name and renamed at the end: an interrupted
-export never leaves a truncated file that looks complete. Filters are bound parameters.
+export never leaves a truncated file that looks complete. Only regular files are written
+(`check_out`): an --out naming a device, folder or link is refused before the query runs. Filters are bound parameters.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +23,7 @@ from typing import IO, Any
 
 import psycopg2.extensions
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, NewscorpusError
 from pipeline.search import as_utc
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -132,15 +135,51 @@ def _chunks(
             progress(done)
 
 
+def check_out(out: str | os.PathLike) -> None:
+    """Refuse an --out that cannot become a regular file, before anything runs (ConfigError).
+
+    `-` is stdout. Otherwise PATH must be a regular file or not exist yet, in an existing,
+    writable folder: a device (/dev/full), a folder, a FIFO or a symlink is never replaced.
+    """
+    if str(out) == "-":
+        return
+    path = Path(out)
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise ConfigError(f"--out {path}: {exc.strerror or exc}") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ConfigError(f"--out {path} exists and is not a regular file; export writes regular files only")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ConfigError(f"--out {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {path}: cannot write in folder {folder} (permission denied)")
+
+
 def _atomically(path: Path, writer: Callable[..., int], chunks: Iterator[list[tuple]]) -> int:
-    """Write to PATH.partial, rename to PATH only when complete."""
-    partial = path.with_name(path.name + ".partial")
+    """Write to a fresh temporary file beside PATH, rename it to PATH only when complete.
+
+    The temporary file is created exclusively (mkstemp: O_EXCL, never through a planted
+    symlink); a write failure (disk full) is a NewscorpusError naming PATH, nothing is left.
+    """
+    check_out(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    partial = Path(name)
     binary = writer is _write_parquet
     try:
-        with (open(partial, "wb") if binary else open(partial, "w", encoding="utf-8", newline="")) as fh:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
             count = writer(chunks, fh)
         os.replace(partial, path)
         return count
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise NewscorpusError(f"cannot write {path}: {exc.strerror or exc}") from exc
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

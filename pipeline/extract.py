@@ -43,7 +43,9 @@ from pipeline.clean.urls import host_of, normalise_url
 from pipeline import netguard
 from pipeline.errors import LoadError
 from pipeline.load import upsert
-from pipeline.sources import Boilerplate, load_sources
+from pipeline.progress import progress
+from pipeline.source_rules import rules_for_extract
+from pipeline.sources import Boilerplate
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +158,8 @@ def extract_pending(
     Args:
         conn: an open connection; each batch commits on its own, so an interruption keeps
             what was done.
-        sources_path: the sources file whose `boilerplate:` rules apply (default sources.yaml).
+        sources_path: a sources file whose `boilerplate:` rules apply to the sources it lists;
+            None: the rules stored with each source at its crawl (pipeline.source_rules).
         reextract: clean the whole history again (after changing rules or the extractor).
         batch_size: pages per transaction.
         min_pages: K, the number of distinct pages of a domain a paragraph must appear on
@@ -168,7 +171,7 @@ def extract_pending(
     started = time.monotonic()
     page_seconds = PAGE_SECONDS if page_seconds is None else page_seconds
     summary = ExtractSummary()
-    rules = {s.name: s.boilerplate for s in load_sources(sources_path).sources}
+    rules = rules_for_extract(conn, sources_path)  # the rules each source was crawled with
     domains = _source_domains(conn)
     with conn.cursor() as cur:
         cur.execute(PENDING_SQL, {"reextract": reextract})
@@ -180,13 +183,14 @@ def extract_pending(
     pending_set = set(pending)
     reclean: set[int] = set()
     done: set[int] = set()
-    with _Drafter(workers, page_seconds) as draft_all:
+    with _Drafter(workers, page_seconds) as draft_all, progress("extract", len(pending), "pages") as bar:
         for batch in _chunks(pending, batch_size):
             new_furniture = _extract_batch(conn, batch, rules, domains, min_pages, draft_all, summary, page_seconds)
             summary.furniture_learned += sum(len(fps) for fps in new_furniture.values())
             # cleaned before this furniture was known: earlier batches and earlier runs
             reclean |= {p for p in _pages_with(conn, new_furniture) if p in done or p not in pending_set}
             done.update(batch)
+            bar.advance(len(batch))
         summary.recleaned = len(reclean)
         for batch in _chunks(sorted(reclean), batch_size):
             counts = ExtractSummary()

@@ -103,3 +103,30 @@ def finish_run(
         )
         if cur.rowcount != 1:
             raise ValueError(f"no crawl run {run_id}")
+
+
+def run_history(conn: psycopg2.extensions.connection) -> dict[str, Any]:
+    """What `newscorpus stats` says about crawl runs: counts by status and the last run.
+
+    Returns {"runs": int, "failed": int, "succeeded": int, "last": {run_id, trigger, started_at,
+    finished_at, status, error} or None}.
+    """
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select count(*),
+                   count(*) filter (where status = 'failed'),
+                   count(*) filter (where status = 'succeeded')
+            from news.crawl_runs
+            """
+        )
+        runs, failed, succeeded = cur.fetchone()
+        cur.execute(
+            """
+            select run_id, trigger, started_at, finished_at, status, error
+            from news.crawl_runs order by started_at desc, run_id desc limit 1
+            """
+        )
+        row = cur.fetchone()
+        last = dict(zip([c.name for c in cur.description], row)) if row else None
+    return {"runs": runs, "failed": failed, "succeeded": succeeded, "last": last}

@@ -3,8 +3,10 @@
 Matching uses `news.articles.search_tsv` (title weight A, text weight B, 'english') through
 its GIN index, with `websearch_to_tsquery`, so `"exact phrase"`, `or` and `-word` work as on
 a search engine. A story matches when any of its copies matches, and ranks by its best copy;
-`--since`/`--source` select the matching copies (stories SOURCE ran, in any version). Every
-filter is a bound parameter.
+`--source` selects the matching copies (stories SOURCE ran, in any version); `--since` selects
+the stories listed by their own date (the original's published_at; with all_copies, each
+article's), so a story first published before DATE is not listed because a late copy matched.
+Every filter is a bound parameter.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ matched as (
     left join news.cluster_members as m on m.article_id = a.article_id
     left join news.clusters as c on c.cluster_id = m.cluster_id
     where a.is_article
-      and (%(since)s::timestamptz is null or a.published_at >= %(since)s::timestamptz)
       and (%(source)s::text is null or a.source = %(source)s::text)
 ),
 stories as (
@@ -50,6 +51,7 @@ select
     shown.url
 from stories as s
 join news.all_articles as shown on shown.article_id = s.shown_article_id
+where (%(since)s::timestamptz is null or shown.published_at >= %(since)s::timestamptz)
 order by s.rank desc, shown.published_at desc nulls last, shown.article_id
 limit %(limit)s
 """
@@ -74,7 +76,7 @@ def search(
 
     Args:
         phrase: web-search syntax: words, "quoted phrase", or, -excluded.
-        since: only matching articles published on or after this (a date means 00:00 UTC).
+        since: only stories (rows listed) published on or after this (a date means 00:00 UTC).
         source: only matching articles from this source (its sources.yaml name).
         all_copies: one row per matching article instead of one per story.
     """

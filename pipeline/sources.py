@@ -203,7 +203,8 @@ class SourcesFile(BaseModel):
         for source in self.sources:
             if source.name == name:
                 return source
-        raise ConfigError(f"no source named {name!r}")
+        names = ", ".join(s.name for s in self.sources)
+        raise ConfigError(f"no source named {name!r}; sources: {names}")
 
     def for_host(self, host: str) -> Source | None:
         return next((s for s in self.sources if s.owns(host)), None)
@@ -244,9 +245,16 @@ def _describe(path: Path, raw: Any, exc: ValidationError) -> str:
     return f"{path}: {where}field {field!r}: {error['msg']}"
 
 
-def upsert_sources(conn, sources: list[Source]) -> None:  # noqa: ANN001 - psycopg2 connection
-    """Record the sources in news.sources (pages and articles reference them)."""
+def upsert_sources(conn, sources: list[Source], sources_file: Path | str | None = None) -> None:  # noqa: ANN001
+    """Record the sources in news.sources (pages and articles reference them), with their
+    outlet rules and the file they came from, so extract later cleans with the same rules."""
+    from datetime import UTC, datetime
+
     from pipeline.load import upsert
 
-    rows = [(s.name, s.outlet, s.kind, s.country, s.domains) for s in sources]
-    upsert(conn, "news.sources", ["name", "outlet", "kind", "country", "domains"], rows, ["name"])
+    origin = str(Path(sources_file).resolve()) if sources_file else str(paths.DEFAULT_SOURCES)
+    now = datetime.now(UTC)
+    rows = [(s.name, s.outlet, s.kind, s.country, s.domains, s.boilerplate.model_dump(), origin, now)
+            for s in sources]
+    upsert(conn, "news.sources", ["name", "outlet", "kind", "country", "domains", "boilerplate",
+                                  "sources_file", "rules_updated_at"], rows, ["name"])

@@ -89,15 +89,26 @@ def test_hostile_source_is_a_value(key_conn, tmp_path) -> None:
         assert cur.fetchone()[0] > 0
 
 
-def test_cli_reports_progress_and_count(key_database: LoadedKey, monkeypatch, capsys, tmp_path) -> None:
+def test_cli_reports_the_count_once(key_database: LoadedKey, monkeypatch, capsys, tmp_path) -> None:
     monkeypatch.setenv("NEWSCORPUS_DATABASE_URL", key_database.url)
+    monkeypatch.setenv("NEWSCORPUS_PROGRESS", "0")
     out = tmp_path / "corpus.parquet"
-    assert main(["export", "--format", "parquet", "--out", str(out), "--source", HOSTILE]) == 0
     assert main(["export", "--format", "parquet", "--out", str(out)]) == 0
     captured = capsys.readouterr()
-    assert f"exported {len(key_database.key)} rows" in captured.out
-    assert "export:" in captured.err
+    assert captured.out.count(f"exported {len(key_database.key)} rows") == 1
+    assert str(len(key_database.key)) not in captured.err
     assert pq.read_metadata(out).num_rows == len(key_database.key)
+
+
+def test_cli_refuses_an_unknown_source_listing_the_valid_ones(
+        key_database: LoadedKey, monkeypatch, capsys, tmp_path) -> None:
+    monkeypatch.setenv("NEWSCORPUS_DATABASE_URL", key_database.url)
+    out = tmp_path / "corpus.csv"
+    assert main(["export", "--format", "csv", "--out", str(out), "--source", HOSTILE]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    sources = sorted({a.source for a in key_database.key})
+    assert len(err) == 1 and "no source named" in err[0] and ", ".join(sources) in err[0]
+    assert not out.exists()
 
 
 def test_cli_refuses_a_bad_format_with_exit_2(tmp_path, capsys) -> None:

@@ -74,8 +74,11 @@ def test_cli_prints_a_ranked_table(key_database: LoadedKey, monkeypatch, capsys)
     assert main(["search", PHRASE, "--limit", "5"]) == 0
     out = capsys.readouterr().out
     assert "rank" in out and "title" in out and "story(ies)" in out
-    assert main(["search", PHRASE, "--source", HOSTILE]) == 0
+    assert main(["search", "nosuchwordanywhere"]) == 0
     assert "no matches" in capsys.readouterr().out
+    assert main(["search", PHRASE, "--source", HOSTILE]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no source named" in err[0] and "worldwire" in err[0]
 
 
 @pytest.mark.parametrize("args", [["--since", "yesterday"], ["--limit", "0"]])
@@ -83,3 +86,22 @@ def test_cli_refuses_bad_arguments_with_exit_2(args: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["search", PHRASE, *args])
     assert exit_info.value.code == 2
+
+
+def test_since_filters_stories_by_their_own_date(key_conn, key_database: LoadedKey) -> None:
+    """A story first published before DATE is not listed because a later copy matches."""
+    stories = key_database.key.stories()
+    late_copy = next(
+        (a, original) for a in key_database.key if a.copy_of
+        for original in [key_database.key.by_url(a.copy_of)]
+        if key_database.when(a.published_at).date() > key_database.when(original.published_at).date())
+    copy, original = late_copy
+    since = key_database.when(copy.published_at).date()
+    phrase = " ".join(w for w in original.title.split()[:4] if w.isalpha())
+    everything = search(key_conn, phrase, limit=100)
+    cluster = key_database.cluster_ids[original.story_id]
+    assert cluster in {row[everything.columns.index("cluster_id")] for row in everything.rows}
+    recent = search(key_conn, phrase, since=since, limit=100)
+    assert cluster not in {row[recent.columns.index("cluster_id")] for row in recent.rows}
+    assert all(row[recent.columns.index("published_at")].date() >= since for row in recent.rows)
+    assert len(stories[original.story_id]) > 1

@@ -1,52 +1,223 @@
-"""`newscorpus clean FILE [--url URL] [--sources PATH]`: one HTML file's cleaned article as JSON.
+"""`newscorpus clean INPUT… [--input-list FILE] [--url URL] [--output-format FMT]`.
 
-For developing outlet rules: the same cleaning `extract` applies, on one file, no database.
-The outlet rules are the ones of the source owning `--url`'s host in the sources file.
+The cleaning `extract` applies (trafilatura + generic + outlet rules), on files, stdin or
+URLs, no database — as trafilatura's own command line is used:
+
+* INPUT is an HTML file, `-` for stdin, or a folder (its *.html/*.htm/*.xhtml files, recursively,
+  in name order); `--input-list FILE` reads one path or http(s) URL per line (`#` comments).
+  URLs are fetched politely with the crawler's settings (pipeline.fetchpage).
+* `--output-format json` (default): one input prints one JSON object, exactly as before
+  (the field-case scorer reads it); several print a JSON array. `jsonl`: one object per line.
+  `txt`: title, byline and date lines, then the text. `markdown`: `# title`, then paragraphs.
+  Several inputs carry an `input` field (json/jsonl) or a header line (txt/markdown).
+* The outlet rules are those of the source owning the page's host (`--url`, or the fetched
+  URL) in the sources file.
+* An input that cannot be read, fetched or cleaned is reported on stderr and skipped; the
+  others are printed; the exit code is then 1. A missing path given on the command line is a
+  usage error (exit 2) before anything is read.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-MAX_HTML_BYTES = 32 * 1024 * 1024  # the crawler's largest allowed download (spiders.settings)
+FORMATS = ("json", "jsonl", "txt", "markdown")
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+MAX_BYTES = 8 * 1024 * 1024  # the crawler's DOWNLOAD_MAXSIZE: a bigger page is not an article
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "clean",
-        help="print one HTML file's cleaned article as JSON (title, byline, date, text, flags…)",
-        description="Clean one saved HTML page with trafilatura plus the outlet and generic rules; "
-        "print the article as JSON.",
+        help="clean HTML files, stdin, folders or URLs into articles (json, jsonl, txt, markdown)",
+        description="Clean saved HTML pages (or pages fetched from URLs) with trafilatura plus the "
+        "outlet and generic rules, as extract does; print each article. One FILE with the "
+        "default json format prints one JSON object.",
     )
-    parser.add_argument("file", metavar="FILE", help="an HTML file (raw bytes, any charset)")
-    parser.add_argument("--url", help="the page's URL: picks the outlet's rules, resolves links")
+    parser.add_argument("inputs", nargs="*", metavar="INPUT",
+                        help="an HTML file (raw bytes, any charset), - for stdin, or a folder")
+    parser.add_argument("--input-list", metavar="FILE",
+                        help="a file listing one path or http(s) URL per line ('-': stdin)")
+    parser.add_argument("--url", help="the page's URL (one input only): picks the outlet's rules, "
+                        "resolves links")
     parser.add_argument("--sources", metavar="PATH", help="sources file (default: sources.yaml)")
+    parser.add_argument("--output-format", "--format", dest="output_format", choices=FORMATS,
+                        default="json", help="json (default), jsonl, txt or markdown")
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
+@dataclass(frozen=True)
+class Input:
+    """One page to clean: a file path, '-' (stdin) or an http(s) URL."""
 
-    from pipeline.clean import clean_html
+    name: str
+    kind: str  # file | stdin | url
+
+
+def run(args: argparse.Namespace) -> int:
     from pipeline.errors import ConfigError
+    from pipeline.progress import progress
     from pipeline.sources import load_sources
 
-    from pipeline import netguard
-    from pipeline.sources import read_bounded
-
-    path = Path(args.file)
-    body = read_bounded(path, MAX_HTML_BYTES, "HTML file")
-    rules = None
+    if not args.inputs and not args.input_list:
+        raise ConfigError("give an INPUT (file, folder or -) or --input-list FILE")
     if args.url:
-        try:
-            host = netguard.parse(args.url).host
-        except netguard.Refused as exc:
-            raise ConfigError(f"--url {args.url!r}: {exc}") from None
-        source = load_sources(args.sources).for_host(host)
-        rules = source.boilerplate if source else None
-    elif args.sources:
-        load_sources(args.sources)  # still refuse a malformed file
-    article = clean_html(body, args.url, rules)
-    print(json.dumps(article.as_json(), ensure_ascii=False, indent=2))
+        _check_url(args.url)
+    sources = load_sources(args.sources) if (args.sources or args.url or args.input_list) else None
+    inputs = list(_inputs(args.inputs, args.input_list))
+    if args.url and len(inputs) > 1:
+        raise ConfigError("--url names one page's URL: give it with one INPUT only")
+    single = len(inputs) == 1 and not args.input_list and not any(Path(i).is_dir() for i in args.inputs)
+    writer = _Writer(args.output_format, single, sys.stdout)
+    failed = 0
+    from pipeline.fetchpage import Fetcher
+
+    fetcher = Fetcher()
+    with progress("clean", len(inputs), "pages") as bar:
+        for item in inputs:
+            try:
+                body, url = _read(item, args.url, fetcher)
+                article = _clean(body, url, sources)
+            except _Skip as exc:
+                failed += 1
+                print(f"newscorpus clean: skipped {item.name}: {exc}", file=sys.stderr, flush=True)
+            else:
+                writer.write(item, article)
+            bar.advance()
+    writer.close()
+    if failed:
+        print(f"newscorpus clean: {failed} of {len(inputs)} input(s) skipped", file=sys.stderr)
+        return 1
     return 0
+
+
+class _Skip(Exception):
+    """This input is reported and skipped."""
+
+
+def _check_url(url: str) -> None:
+    """--url parsed once, by the parser the crawler's guard uses (pipeline.netguard)."""
+    from pipeline import netguard
+    from pipeline.errors import ConfigError
+
+    try:
+        netguard.parse(url)
+    except netguard.Refused as exc:
+        raise ConfigError(f"--url {url!r}: {exc}") from None
+
+
+def _inputs(names: list[str], input_list: str | None) -> Iterator[Input]:
+    """Every input in order; a missing path given on the command line is a ConfigError."""
+    from pipeline.errors import ConfigError
+
+    for name in names:
+        if name == "-":
+            yield Input("-", "stdin")
+            continue
+        path = Path(name)
+        if path.is_dir():
+            yield from (Input(str(p), "file") for p in sorted(path.rglob("*"))
+                        if p.suffix.lower() in HTML_SUFFIXES and p.is_file()
+                        and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        elif path.exists():
+            yield Input(name, "file")
+        else:
+            raise ConfigError(f"cannot read {name}: no such file or folder")
+    if input_list:
+        try:
+            text = sys.stdin.read() if input_list == "-" else Path(input_list).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read --input-list {input_list}: {getattr(exc, 'strerror', None) or exc}") from None
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                yield Input(line, "url" if "://" in line else "file")
+
+
+def _read(item: Input, url: str | None, fetcher) -> tuple[bytes, str | None]:  # noqa: ANN001 - Fetcher
+    """(raw bytes, page URL) of one input; _Skip with the reason when it cannot be read."""
+    from pipeline.fetchpage import FetchError
+
+    if item.kind == "url":
+        try:
+            return fetcher.fetch(item.name)[::-1]
+        except FetchError as exc:
+            raise _Skip(str(exc)) from None
+    if item.kind == "stdin":
+        body = sys.stdin.buffer.read(MAX_BYTES + 1)
+    else:
+        from pipeline.errors import ConfigError
+        from pipeline.sources import read_bounded
+
+        try:
+            body = read_bounded(item.name, MAX_BYTES, "HTML file")
+        except ConfigError as exc:
+            raise _Skip(str(exc)) from None
+    if len(body) > MAX_BYTES:
+        raise _Skip(f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    return body, url
+
+
+def _clean(body: bytes, url: str | None, sources):  # noqa: ANN001, ANN202 - SourcesFile, CleanedArticle
+    from urllib.parse import urlsplit
+
+    from pipeline.clean import clean_html
+
+    rules = None
+    if url and sources is not None:
+        source = sources.for_host(urlsplit(url).hostname or "")
+        rules = source.boilerplate if source else None
+    try:
+        return clean_html(body, url, rules)
+    except Exception as exc:  # noqa: BLE001 - one hostile page must not stop the others
+        raise _Skip(f"cleaning failed: {type(exc).__name__}: {exc}") from exc
+
+
+class _Writer:
+    """Prints articles in the chosen format as they come (a JSON array is streamed)."""
+
+    def __init__(self, fmt: str, single: bool, out) -> None:  # noqa: ANN001 - text stream
+        self.fmt, self.single, self.out, self.count = fmt, single, out, 0
+
+    def write(self, item: Input, article) -> None:  # noqa: ANN001 - CleanedArticle
+        data = article.as_json()
+        if self.fmt == "json" and self.single:
+            print(json.dumps(data, ensure_ascii=False, indent=2), file=self.out)
+        elif self.fmt == "json":
+            self.out.write("[\n" if self.count == 0 else ",\n")
+            self.out.write(json.dumps({"input": item.name, **data}, ensure_ascii=False, indent=2))
+        elif self.fmt == "jsonl":
+            print(json.dumps({"input": item.name, **data}, ensure_ascii=False), file=self.out)
+        else:
+            if not self.single:
+                print(("==> " if self.fmt == "txt" else "<!-- ") + item.name
+                      + (" <==" if self.fmt == "txt" else " -->"), file=self.out)
+            print(_as_text(data, markdown=self.fmt == "markdown"), file=self.out)
+        self.count += 1
+        self.out.flush()
+
+    def close(self) -> None:
+        if self.fmt == "json" and not self.single:
+            self.out.write("\n]\n" if self.count else "[]\n")
+            self.out.flush()
+
+
+def _as_text(data: dict, markdown: bool) -> str:
+    """Title, byline, date and paragraphs as plain text or Markdown."""
+    title, byline, date = data.get("title"), data.get("byline"), data.get("published_at")
+    paragraphs = data.get("paragraphs") or [p for p in (data.get("text") or "").split("\n\n") if p]
+    head = []
+    if markdown:
+        if title:
+            head.append(f"# {title}")
+        meta = " · ".join(x for x in (byline, date) if x)
+        if meta:
+            head.append(f"*{meta}*")
+    else:
+        head = [x for x in (title, byline, date) if x]
+    return "\n\n".join(["\n".join(head) if not markdown else "\n\n".join(head), *paragraphs]).strip() + "\n"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+from pipeline.commands.common import bounded_int
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +20,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--sources", metavar="PATH", help="sources file (default: sources.yaml)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="crawl only these sources")
-    parser.add_argument("--max-pages", type=int, metavar="N", help="fetch at most N article pages")
+    parser.add_argument("--max-pages", type=bounded_int(1, 10**9), metavar="N",
+                        help="fetch at most N article pages")
     parser.set_defaults(func=run)
 
 
@@ -31,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_pages is not None and args.max_pages < 1:
         raise ConfigError("--max-pages must be at least 1")
     load_sources(args.sources).select(args.only)  # refuse a bad file before touching anything
+    db.create_if_missing()
     with db.connection() as conn:
         migrate(conn)
     try:
@@ -38,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
                         verbose=getattr(args, "verbose", False))
     except CrawlInterrupted as exc:
         print(exc.summary.table())
-        print(f"newscorpus crawl: {exc}")
+        print(f"newscorpus crawl: {exc}", file=sys.stderr)
         return 130
     print(summary.table())
     print(f"run {summary.run_id}: {summary.status}, {summary.pages_fetched} page(s) in {summary.seconds:.1f}s")
     if summary.error:
-        print(f"newscorpus crawl: {summary.error}")
+        print(f"newscorpus crawl: {summary.error}", file=sys.stderr)
     return 0 if summary.status == "succeeded" and not summary.failed_sources else 1

@@ -1,4 +1,9 @@
-"""`newscorpus db url|reader-url|start|stop|psql`: the database newscorpus uses."""
+"""`newscorpus db url|reader-url|use|start|stop|psql`: the database newscorpus uses.
+
+"The database in use" is `pipeline.db.database_url()`: `--database NAME|URL`, else
+NEWSCORPUS_DATABASE_URL, else the folder's current database (`db use`, set by `demo`), else the
+embedded server's `postgres`.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "db",
         help="the PostgreSQL database: url, reader-url, start, stop, psql",
         description=(
-            "Show or control the database. NEWSCORPUS_DATABASE_URL selects any PostgreSQL; "
-            "without it an embedded server runs from .newscorpus/pgdata."
+            "Show or control the database in use: --database NAME|URL, else "
+            "NEWSCORPUS_DATABASE_URL (any PostgreSQL), else this folder's current database "
+            "(`db use`; `newscorpus demo` makes newscorpus_demo current) on the embedded "
+            "server that runs from .newscorpus/pgdata."
         ),
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -21,9 +28,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     actions.add_parser(
         "reader-url", help="print a URL that connects as the read-only news_reader role"
     ).set_defaults(func=show_reader_url)
+    params = actions.add_parser(
+        "params", help="print the connection as libpq key=value lines, no password "
+        "(for R's DBI::dbConnect and other clients that take parameters)")
+    params.add_argument("--reader", action="store_true", help="as the read-only news_reader role")
+    params.set_defaults(func=show_params)
+    use_parser = actions.add_parser(
+        "use", help="make NAME this folder's current database on the embedded server "
+        "(`postgres` or --reset: back to the default)")
+    use_parser.add_argument("name", nargs="?", metavar="NAME", help="a database name")
+    use_parser.add_argument("--reset", action="store_true", help="back to the default database")
+    use_parser.set_defaults(func=use)
     actions.add_parser("start", help="start the embedded server").set_defaults(func=start)
     actions.add_parser("stop", help="stop the embedded server").set_defaults(func=stop)
-    psql = actions.add_parser("psql", help="open psql on the database")
+    psql = actions.add_parser(
+        "psql", help="open psql on the database; later arguments go to psql (db psql -c 'select 1')")
     psql.add_argument("psql_args", nargs=argparse.REMAINDER, help="passed on to psql")
     psql.set_defaults(func=open_psql)
 
@@ -42,30 +61,77 @@ def show_reader_url(args: argparse.Namespace) -> int:
     return 0
 
 
-def start(args: argparse.Namespace) -> int:
-    from pipeline import db, embedded
+def show_params(args: argparse.Namespace) -> int:
+    from psycopg2.extensions import parse_dsn
+
+    from pipeline import db
+
+    url = db.reader_url() if args.reader else db.database_url()
+    for key, value in parse_dsn(url).items():
+        if key != "password":
+            print(f"{key}={value}")
+    return 0
+
+
+def use(args: argparse.Namespace) -> int:
+    from pipeline import db
     from pipeline.errors import ConfigError
 
-    if os.environ.get(db.DATABASE_URL_ENV):
-        raise ConfigError(f"{db.DATABASE_URL_ENV} is set: newscorpus does not manage that server")
+    if args.reset == bool(args.name):
+        raise ConfigError("give a database NAME or --reset")
+    _embedded_only()
+    name = None if args.reset else db.check_name(args.name)
+    if name:
+        db.create_if_missing(db.with_database(db.database_url(), name))
+    db.use(name)
+    print(f"database in use in this folder: {name or db.DEFAULT_DATABASE}")
+    return 0
+
+
+def _embedded_only() -> None:
+    from pipeline import db
+    from pipeline.errors import ConfigError
+
+    if not db.uses_embedded_server():
+        raise ConfigError("a database URL is set (--database URL or NEWSCORPUS_DATABASE_URL): "
+                          "newscorpus does not manage that server")
+
+
+def start(args: argparse.Namespace) -> int:
+    from pipeline import embedded
+
+    _embedded_only()
     print(embedded.start())
     return 0
 
 
 def stop(args: argparse.Namespace) -> int:
-    from pipeline import db, embedded
-    from pipeline.errors import ConfigError
+    from pipeline import embedded
 
-    if os.environ.get(db.DATABASE_URL_ENV):
-        raise ConfigError(f"{db.DATABASE_URL_ENV} is set: newscorpus does not manage that server")
+    _embedded_only()
     print("stopped" if embedded.stop() else "not running")
     return 0
 
 
-def open_psql(args: argparse.Namespace) -> int:
-    from pipeline import db, embedded
+def psql_command(url: str, extra: list[str]) -> tuple[list[str], dict[str, str]]:
+    """(argv, environment) for psql on `url`: the password goes in PGPASSWORD, never in argv
+    (argv is readable by every user of the machine through `ps`)."""
+    from psycopg2.extensions import make_dsn, parse_dsn
 
-    url = db.database_url()
+    from pipeline import embedded
+
+    params = parse_dsn(url)
+    password = params.pop("password", None)
+    env = dict(os.environ)
+    if password:
+        env["PGPASSWORD"] = password
     executable = shutil.which("psql") or embedded.psql_executable()
-    os.execv(executable, [executable, url, *args.psql_args])
+    return [executable, f"--dbname={make_dsn(**params)}", *extra], env
+
+
+def open_psql(args: argparse.Namespace) -> int:
+    from pipeline import db
+
+    argv, env = psql_command(db.database_url(), list(args.psql_args or []))
+    os.execve(argv[0], argv, env)
     return 0  # not reached

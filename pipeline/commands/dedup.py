@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.commands.common import bounded_int
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -17,9 +19,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--rebuild", action="store_true",
                         help="forget all fingerprints and clusters and rebuild them from scratch")
-    parser.add_argument("--batch-size", type=int, default=1000, metavar="N",
+    parser.add_argument("--batch-size", type=bounded_int(1, 1_000_000), default=1000, metavar="N",
                         help="articles per transaction (default 1000)")
-    parser.add_argument("--run-id", type=int, metavar="ID",
+    parser.add_argument("--run-id", type=bounded_int(1, 2**63 - 1), metavar="ID",
                         help="also update news.crawl_run_sources.duplicates_found for this crawl run")
     parser.set_defaults(func=run)
 
@@ -32,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise ConfigError("--batch-size must be at least 1")
     with db.connection() as conn:
+        db.require_schema(conn)
         summary = dedup(conn, rebuild=args.rebuild, batch_size=args.batch_size, run_id=args.run_id)
     print(
         f"dedup: {summary.articles_fingerprinted} articles fingerprinted, "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.commands.common import bounded_int
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -11,10 +13,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="run the whole pipeline on the bundled sample web and print what it made",
         description=(
             "Serve the sample web on 127.0.1.x, run crawl → extract → dedup into the "
-            "newscorpus_demo database (embedded server) and print a summary."
+            "newscorpus_demo database (embedded server), make it this folder's current database "
+            "(`newscorpus db use --reset` undoes that) and print a summary and the next commands. "
+            "With --database or NEWSCORPUS_DATABASE_URL, that database is loaded instead."
         ),
     )
-    parser.add_argument("--stories", type=int, default=40, help="sample web size (default 40)")
+    parser.add_argument("--stories", type=bounded_int(1, 100_000), default=40,
+                        help="sample web size (default 40)")
     parser.add_argument(
         "--port", type=int, default=8765,
         help="sample web port (default 8765; keep it fixed so a re-run is incremental)",

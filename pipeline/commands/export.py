@@ -30,16 +30,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline import db
-    from pipeline.export import export
+    from pipeline.commands.common import check_source, corpus_connection
+    from pipeline.export import check_out, export
+    from pipeline.progress import progress
 
-    def progress(rows: int) -> None:
-        print(f"\rexport: {rows:,} rows", end="", file=sys.stderr, flush=True)
-
-    with db.connection() as conn:
-        count = export(conn, args.format, args.out, since=args.since, source=args.source,
-                       canonical_only=args.canonical_only, progress=progress)
-    print(file=sys.stderr)
+    check_out(args.out)  # a bad --out is refused before the database is touched
+    with corpus_connection() as conn:
+        check_source(conn, args.source)
+        with progress("export", unit="rows") as bar:
+            count = export(conn, args.format, args.out, since=args.since, source=args.source,
+                           canonical_only=args.canonical_only,
+                           progress=lambda rows: bar.advance(rows - bar.done))
     where = "stdout" if args.out == "-" else args.out
-    print(f"exported {count:,} rows to {where} ({args.format})", file=sys.stderr if args.out == "-" else sys.stdout)
+    print(f"exported {count:,} rows to {where} ({args.format})",
+          file=sys.stderr if args.out == "-" else sys.stdout)
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.commands.common import bounded_int
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -12,17 +14,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Clean stored pages (news.pages) into articles (news.articles): trafilatura, "
         "generic furniture, the sources file's outlet rules and furniture learned per domain.",
     )
-    parser.add_argument("--sources", metavar="PATH", help="sources file (default: sources.yaml)")
+    parser.add_argument(
+        "--sources", metavar="PATH",
+        help="apply (and store) this file's outlet rules to the sources it lists; default: the "
+        "rules each source was crawled with, stored in the database")
     parser.add_argument(
         "--all", "--reextract", dest="reextract", action="store_true",
         help="re-clean every stored page (after changing rules or the extractor)",
     )
-    parser.add_argument("--batch-size", type=int, default=500, help="pages per transaction (default 500)")
+    parser.add_argument("--batch-size", type=bounded_int(1, 1_000_000), default=500,
+                        help="pages per transaction (default 500)")
     parser.add_argument(
-        "--min-pages", type=int, default=None, metavar="K",
+        "--min-pages", type=bounded_int(2, 1_000_000), default=None, metavar="K",
         help="a paragraph on K distinct pages of a domain is its furniture (default 5)",
     )
-    parser.add_argument("--workers", type=int, default=None, help="cleaning processes (default 1; a pool measured slower on 2 shared cores)")
+    parser.add_argument("--workers", type=bounded_int(1, 64), default=None, help="cleaning processes (default 1; a pool measured slower on 2 shared cores)")
     parser.set_defaults(func=run)
 
 
@@ -37,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1 or (args.min_pages is not None and args.min_pages < 2):
         raise ConfigError("--batch-size must be >= 1 and --min-pages >= 2")
-    load_sources(args.sources)  # a bad sources file is refused before touching the database
+    if args.sources:
+        load_sources(args.sources)  # a bad sources file is refused before touching the database
     with db.connection() as conn:
+        db.require_schema(conn)
         summary = extract_pending(
             conn, sources_path=args.sources, reextract=args.reextract, batch_size=args.batch_size,
             min_pages=args.min_pages or DEFAULT_MIN_PAGES, workers=args.workers,

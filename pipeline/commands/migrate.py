@@ -18,6 +18,8 @@ def run(args: argparse.Namespace) -> int:
     from pipeline import db
     from pipeline.migrate import migrate
 
+    if db.create_if_missing():
+        print(f"created database {db.database_name()} on the embedded server")
     with db.connection() as conn:
         applied = migrate(conn)
     print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.commands.common import bounded_int
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -13,18 +15,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--sources", metavar="PATH", help="sources file (default: sources.yaml)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="crawl only these sources")
-    parser.add_argument("--max-pages", type=int, metavar="N", help="stop each crawl after N pages")
+    parser.add_argument("--max-pages", type=bounded_int(1, 10**9), metavar="N",
+                        help="stop each crawl after N pages")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from pipeline import db
+    from pipeline.errors import ConfigError
     from pipeline.report import format_report
     from pipeline.runner import run_nightly
+    from pipeline.sources import load_sources
+    from pipeline.terminal import one_line
 
+    # configuration first: nothing (not even a migration) happens with a bad file or name
+    if args.max_pages is not None and args.max_pages < 1:
+        raise ConfigError("--max-pages must be at least 1")
+    load_sources(args.sources).select(args.only)
+    db.create_if_missing()
     result = run_nightly(args.sources, only=args.only, max_pages=args.max_pages)
     print(format_report(result.report))
     timings = ", ".join(f"{name} {secs:.1f}s" for name, secs in result.stage_seconds.items())
     print(f"time per stage: {timings}")
-    for problem in result.problems:
-        print(f"problem: {problem}")
+    if result.problems:  # the reasons go to stderr, last, where a failed exit code sends people
+        print(f"newscorpus run: failed: {one_line('; '.join(result.problems))}", file=sys.stderr)
     return 1 if result.failed else 0

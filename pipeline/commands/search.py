@@ -14,13 +14,18 @@ def iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+MAX_LIMIT = 100_000  # rows a search prints at most; `export` is for more
+
+
 def positive_int(value: str) -> int:
+    """argparse type for --limit: 1..MAX_LIMIT (a bad value is a usage error, exit 2)."""
     try:
         number = int(value)
     except ValueError:
         number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"not a positive whole number: {value!r}")
+    if not 1 <= number <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"not a whole number from 1 to {MAX_LIMIT:,}: {value!r} (for more rows use `newscorpus export`)")
     return number
 
 
@@ -35,7 +40,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("phrase", help='what to search for, e.g. \'"council tax" -scotland\'')
     parser.add_argument("--since", type=iso_date, metavar="DATE",
-                        help="only articles published on or after DATE (YYYY-MM-DD, UTC)")
+                        help="only stories published on or after DATE (YYYY-MM-DD, UTC): the date "
+                        "of the row listed (the story's original; with --all-copies, the article)")
     parser.add_argument("--source", metavar="NAME",
                         help="only stories this source ran (its name in sources.yaml)")
     parser.add_argument("--all-copies", action="store_true",
@@ -48,10 +54,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
-    from pipeline import db
+    from pipeline.commands.common import check_source, corpus_connection
     from pipeline.search import search
+    from pipeline.terminal import safe
 
-    with db.connection() as conn:
+    with corpus_connection() as conn:
+        check_source(conn, args.source)
         result = search(conn, args.phrase, since=args.since, source=args.source,
                         all_copies=args.all_copies, limit=args.limit)
     if not result.rows:
@@ -60,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     shown = ["rank", "published_at", "outlet", "copies", "title", "url"]
     index = [result.columns.index(name) for name in shown]
     rows = [
-        [row[i].strftime("%Y-%m-%d %H:%M") if name == "published_at" and row[i] else row[i]
+        [row[i].strftime("%Y-%m-%d %H:%M") if name == "published_at" and row[i] else safe(row[i])
          for name, i in zip(shown, index)]
         for row in result.rows
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.commands.common import bounded_int
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -14,7 +16,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "problems of the latest night (the checks the nightly DAG runs)."
         ),
     )
-    parser.add_argument("--nights", type=int, default=7, help="how many nights back (default 7)")
+    parser.add_argument("--nights", type=bounded_int(1, 3650), default=7,
+                        help="how many nights back (default 7)")
     parser.add_argument("--source", help="only this source (its name in sources.yaml)")
     parser.set_defaults(func=run)
 
@@ -29,24 +32,58 @@ LEGEND = (
 def run(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
-    from pipeline import db
+    from pipeline.commands.common import check_source, corpus_connection
     from pipeline.health import quality_problems, source_health, stats_table
+    from pipeline.runs import run_history
+    from pipeline.terminal import safe
 
-    with db.connection() as conn:
+    if args.nights < 1:
+        from pipeline.errors import ConfigError
+
+        raise ConfigError("--nights must be at least 1")
+    with corpus_connection() as conn:
+        check_source(conn, args.source)
         columns, rows = source_health(conn, nights=args.nights, source=args.source)
         problems = quality_problems(conn) if rows else []
+        history = run_history(conn)
     if args.source:
         problems = [p for p in problems if p.startswith(f"{args.source}:")]
-    if not rows:
+    if not history["runs"] and not rows:
         print("no crawls recorded yet; run `newscorpus crawl` first")
         return 0
-    headers, table = stats_table(columns, rows)
-    print(tabulate(table, headers=headers, tablefmt="simple", floatfmt=".3f", missingval="-"))
-    print()
-    print(LEGEND)
-    if problems:
+    if not rows:
+        if history["failed"] == history["runs"]:
+            print(f"no pages stored: every crawl run failed ({history['runs']} of {history['runs']})")
+        else:
+            print(f"no pages stored in the last {args.nights} night(s) "
+                  f"({history['runs']} crawl run(s) recorded)")
+    else:
+        headers, table = stats_table(columns, rows)
+        table = [[safe(v) for v in row] for row in table]
+        print(tabulate(table, headers=headers, tablefmt="simple", floatfmt=".3f", missingval="-"))
         print()
-        print("problems (latest night):")
-        for problem in problems:
-            print(f"  - {problem}")
+        print(LEGEND)
+        if problems:
+            print()
+            print("problems (latest night):")
+            for problem in problems:
+                print(f"  - {safe(problem)}")
+    if history["runs"]:
+        print()
+        print(last_run_line(history))
     return 0
+
+
+def last_run_line(history: dict) -> str:
+    """`last run: 7 (cli) started 2026-11-30 02:30 UTC: failed: crawl failed for the-sun`."""
+    from pipeline.terminal import one_line
+
+    last = history["last"]
+    from datetime import UTC
+
+    started = last["started_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if last["started_at"] else "?"
+    line = f"last run: {last['run_id']} ({last['trigger']}) started {started}: {last['status']}"
+    if last["error"]:
+        line += f": {last['error']}"
+    summary = f"; {history['runs']} run(s): {history['succeeded']} succeeded, {history['failed']} failed"
+    return one_line(line + summary)

@@ -21,6 +21,7 @@ from pipeline.dedup import clusters
 from pipeline.dedup.fingerprint import fingerprint_batch
 from pipeline.dedup.verify import Match, verify
 from pipeline.load import upsert
+from pipeline.progress import progress
 
 log = logging.getLogger(__name__)
 Conn = psycopg2.extensions.connection
@@ -63,12 +64,14 @@ def dedup(
         if withdrawn:
             _recluster(conn, withdrawn, sql.forget(conn, withdrawn), withdrawn, summary)
     stale = _stale(conn)
-    for start in range(0, len(stale), batch_size):
-        with conn:
-            with conn.cursor() as cur:
-                cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
-            _batch(conn, stale[start : start + batch_size], summary)
-        log.info("dedup: %d/%d articles fingerprinted", min(start + batch_size, len(stale)), len(stale))
+    with progress("dedup", len(stale), "articles") as bar:
+        for start in range(0, len(stale), batch_size):
+            with conn:
+                with conn.cursor() as cur:
+                    cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
+                _batch(conn, stale[start : start + batch_size], summary)
+            log.info("dedup: %d/%d articles fingerprinted", min(start + batch_size, len(stale)), len(stale))
+            bar.advance(len(stale[start : start + batch_size]))
     if run_id is not None:
         with conn:
             _count_duplicates(conn, run_id)

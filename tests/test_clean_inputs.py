@@ -1,0 +1,113 @@
+"""`newscorpus clean` as trafilatura's command-line users expect: stdin, a folder, a list of
+paths and URLs (fetched over real HTTP from the sample web), the output formats, and one bad
+input reported and skipped while the others are printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+
+def _clean(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", "clean", *args], input=stdin,
+                          capture_output=True, timeout=300,
+                          env={**os.environ, "NEWSCORPUS_PROGRESS": "0"})
+
+
+@pytest.fixture(scope="module")
+def written_web(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from pipeline.sampleweb.writer import write_site
+
+    return write_site(tmp_path_factory.mktemp("web"), stories=40)
+
+
+def _page_file(web: Path, url: str) -> Path:
+    parts = urlsplit(url)
+    path = parts.path + ("index.html" if parts.path.endswith("/") else "")
+    return web / parts.hostname / path.lstrip("/")
+
+
+def _articles(web: Path, source: str):  # noqa: ANN202
+    from pipeline.sampleweb.key import load_key
+
+    return [a for a in load_key(web / "key").articles_on(1) if a.source == source]
+
+
+def test_one_file_prints_one_json_object(written_web: Path) -> None:
+    article = _articles(written_web, "daily-beacon")[0]
+    result = _clean(str(_page_file(written_web, article.url)), "--url", article.url,
+                    "--sources", str(written_web / "sources.yaml"))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert isinstance(data, dict) and data["title"] == article.title
+    assert data["paragraphs"] == article.text
+
+
+def test_stdin(written_web: Path) -> None:
+    article = _articles(written_web, "worldwire")[0]
+    body = _page_file(written_web, article.url).read_bytes()
+    result = _clean("-", "--output-format", "txt", stdin=body)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode()
+    assert text.splitlines()[0] == article.title
+    assert all(paragraph in text for paragraph in article.text)
+
+
+def test_a_folder_as_json_lines(written_web: Path) -> None:
+    folder = _page_file(written_web, _articles(written_web, "worldwire")[0].url).parents[0]
+    while folder.parent != written_web:
+        folder = folder.parent  # the outlet's whole site
+    pages = sorted(p for p in folder.rglob("*") if p.suffix == ".html")
+    result = _clean(str(folder), "--output-format", "jsonl")
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [line["input"] for line in lines] == [str(p) for p in pages]
+    assert result.returncode == 0, result.stderr
+    titles = {line["title"] for line in lines}
+    assert {a.title for a in _articles(written_web, "worldwire")} <= titles
+
+
+def test_a_list_of_paths_and_urls_skips_the_bad_ones(written_web: Path, sample_web, tmp_path: Path) -> None:
+    local = _articles(written_web, "daily-lantern")[0]
+    remote = next(a for a in sample_web.key.articles_on(1) if a.source == "daily-beacon")
+    missing = next(f["url"] for f in sample_web.key.faults if f["expected"].startswith("http-404"))
+    listing = tmp_path / "inputs.txt"
+    listing.write_text("\n".join([
+        "# pages to clean",
+        str(_page_file(written_web, local.url)),
+        str(tmp_path / "no-such-page.html"),
+        remote.url,
+        missing,
+        "",
+    ]))
+    result = _clean("--input-list", str(listing), "--output-format", "markdown",
+                    "--sources", str(sample_web.sources_path))
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert result.returncode == 1
+    assert f"# {local.title}" in out and f"# {remote.title}" in out
+    assert all(paragraph in out for paragraph in remote.text)  # the outlet's rules applied
+    assert "Most read in" not in out
+    skipped = [line for line in err.splitlines() if "skipped" in line]
+    assert len(skipped) == 3 and "2 of 4 input(s) skipped" in skipped[-1]
+    assert "no-such-page.html" in skipped[0] and missing in skipped[1] and "404" in skipped[1]
+    assert "Traceback" not in err
+
+
+def test_several_inputs_as_json_make_one_array(written_web: Path) -> None:
+    pages = [str(_page_file(written_web, a.url)) for a in _articles(written_web, "harbour-herald")[:3]]
+    result = _clean(*pages)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [item["input"] for item in data] == pages
+
+
+def test_a_missing_file_on_the_command_line_is_a_usage_error(tmp_path: Path) -> None:
+    result = _clean(str(tmp_path / "nope.html"))
+    assert result.returncode == 2
+    assert result.stderr.decode().strip().splitlines() == [
+        f"newscorpus clean: error: cannot read {tmp_path / 'nope.html'}: no such file or folder"]

@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
-from tests.plugins.database import query
+from tests.plugins.database import query, server_enterable_dir
 
 
 def _run(*args: str, env: dict | None = None, cwd: Path | None = None,
@@ -130,7 +129,7 @@ def test_a_database_without_the_schema_says_run_migrate(fresh_database_url: str,
 
 def test_migrate_creates_a_named_database_on_the_embedded_server() -> None:
     unset = ("NEWSCORPUS_DATABASE_URL", "NEWSCORPUS_DATABASE")
-    home = tempfile.mkdtemp(prefix="newscorpus-home-")  # not under pytest's 0700 tmp: pgserver's user reads it
+    home = str(server_enterable_dir("newscorpus-home-"))  # not under pytest's 0700 tmp
     env = {"NEWSCORPUS_HOME": home}
     try:
         result = _run("--database", "mycorpus", "migrate", env=env, unset=unset)

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.paths import REPO_ROOT
+from tests.plugins.database import server_enterable_dir
 from tests.plugins.answer_key import write_sample_key
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
@@ -49,7 +50,7 @@ def _sh(line: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh folder after `.venv/bin/newscorpus demo`; its embedded server stopped at the end."""
-    folder = tmp_path_factory.mktemp("fresh-clone")
+    folder = server_enterable_dir("nc-fresh-clone-")
     (folder / ".venv").symlink_to(REPO_ROOT / ".venv")
     try:
         result = _sh(".venv/bin/newscorpus demo --port 0", folder)
@@ -58,6 +59,7 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield folder
     finally:
         _sh(".venv/bin/newscorpus db stop", folder)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import itertools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -99,3 +100,15 @@ def conn(database_url: str) -> Iterator[psycopg2.extensions.connection]:
     connection = psycopg2.connect(database_url)
     yield connection
     connection.close()
+
+
+def server_enterable_dir(prefix: str) -> Path:
+    """A fresh folder the embedded server can live under. As root, pgserver runs PostgreSQL as
+    its own system user, which must be able to enter every parent folder; pytest's temp root
+    is 0700 and newscorpus never loosens a parent (issue 12), so tests that start their own
+    embedded server make their folder here (removed by the caller)."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    folder.chmod(0o755)
+    return folder

@@ -3,14 +3,17 @@
 The crawler's own settings (spiders.settings: user agent, robots.txt obeyed, download delay
 per host, timeout, body cap) apply, so `clean` never hits a site harder than the crawl would.
 
-This is deliberately one small function, `fetch`, that the CLI calls through: issue 12 builds
-the crawler's SSRF guard (refusing private and link-local addresses for non-loopback runs);
-when it lands, `fetch` should route through it. Until then, only http(s) URLs are fetched and
-redirects are capped at `MAX_REDIRECTS`.
+Every URL and every redirect hop goes through the crawler's SSRF guard (pipeline.netguard):
+http(s) only, one URL parser, and every address the host resolves to must be public unless a
+network is explicitly allowed (the sample web's sources file allows loopback). Redirects are
+followed by hand, at most `MAX_REDIRECTS`, each hop checked. Unlike the crawler, whose resolver
+is the one the connection uses, requests resolves the name again when it connects, so a DNS
+answer that changes between the check and the connection is not caught here.
 """
 
 from __future__ import annotations
 
+import socket
 import time
 import urllib.robotparser
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from pipeline import netguard
 from spiders import settings as crawl_settings
 
 ROBOTS_MAX_BYTES = 512 * 1024  # Google reads the first 500 KiB of a robots.txt; so do we
@@ -39,15 +43,23 @@ class Fetcher:
     max_bytes: int = int(crawl_settings.DEFAULTS["DOWNLOAD_MAXSIZE"])
     _last: dict[str, float] = field(default_factory=dict)
     _robots: dict[str, urllib.robotparser.RobotFileParser | None] = field(default_factory=dict)
+    allowed_networks: tuple[str, ...] = ()  # NEWSCORPUS_ALLOW_NETWORKS of the sources file
     _session: requests.Session = field(default_factory=requests.Session)
 
     def fetch(self, url: str) -> tuple[str, bytes]:
         """(final URL, body bytes) of a 2xx answer; FetchError otherwise."""
-        parts = _http_url(url)
-        if not self._allowed(parts, url):
-            raise FetchError(f"robots.txt of {parts.netloc} disallows {url}")
-        self._session.max_redirects = MAX_REDIRECTS
-        response = self._get(parts.netloc, url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            parts = self._guarded(url)
+            if not self._allowed(parts, url):
+                raise FetchError(f"robots.txt of {parts.netloc} disallows {url}")
+            response = self._get(parts.netloc, url)
+            if not response.is_redirect:
+                break
+            location = response.headers.get("Location", "")
+            response.close()
+            url = requests.compat.urljoin(url, location)
+        else:
+            raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
         try:
             if not 200 <= response.status_code < 300:
                 raise FetchError(f"HTTP {response.status_code} from {url}")
@@ -68,7 +80,7 @@ class Fetcher:
         if wait > 0:
             time.sleep(wait)
         try:
-            return self._session.get(url, timeout=self.timeout_s, stream=True,
+            return self._session.get(url, timeout=self.timeout_s, stream=True, allow_redirects=False,
                                      headers={"User-Agent": self.user_agent})
         except requests.TooManyRedirects:
             raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
@@ -76,6 +88,25 @@ class Fetcher:
             raise FetchError(f"{url}: {type(exc).__name__}: {_first_line(exc)}") from exc
         finally:
             self._last[host] = time.monotonic()
+
+    def _guarded(self, url: str):  # noqa: ANN202 - SplitResult
+        """The URL's parts when every address its host resolves to may be fetched; FetchError
+        ("refused: …") otherwise."""
+        parts = _http_url(url)
+        try:
+            host = netguard.parse(url).host
+            literal = netguard.ip_literal(host)
+            addresses = [literal] if literal is not None else [
+                info[4][0] for info in socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)]
+        except netguard.Refused as exc:
+            raise FetchError(f"refused: {url}: {exc}") from None
+        except OSError as exc:
+            raise FetchError(f"{url}: cannot resolve {parts.hostname}: {exc}") from None
+        for address in addresses:
+            reason = netguard.non_public(str(address), self.allowed_networks)
+            if reason:
+                raise FetchError(f"refused: {url}: address {address} is {reason}")
+        return parts
 
     def _allowed(self, parts, url: str) -> bool:  # noqa: ANN001 - SplitResult
         if parts.netloc not in self._robots:

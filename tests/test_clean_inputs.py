@@ -111,3 +111,19 @@ def test_a_missing_file_on_the_command_line_is_a_usage_error(tmp_path: Path) -> 
     assert result.returncode == 2
     assert result.stderr.decode().strip().splitlines() == [
         f"newscorpus clean: error: cannot read {tmp_path / 'nope.html'}: no such file or folder"]
+
+
+def test_listed_urls_go_through_the_ssrf_guard(sample_web, tmp_path: Path) -> None:  # noqa: ANN001
+    """Without a sources file that allows loopback, a listed loopback URL — in any spelling —
+    is refused before any connection, and the refusal is one skipped line."""
+    url = next(a.url for a in sample_web.key.articles_on(1))
+    port = urlsplit(url).port
+    spellings = [url, f"http://2130706433:{port}/x", f"http://0x7f000001:{port}/x", f"http://localhost:{port}/x"]
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(spellings))
+    result = _clean("--input-list", str(listing))
+    err = result.stderr.decode()
+    assert result.returncode == 1 and result.stdout.decode().strip() in ("", "[]")
+    refused = [line for line in err.splitlines() if "refused" in line]
+    assert len(refused) == len(spellings), err
+    assert "Traceback" not in err

@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     from pipeline.fetchpage import Fetcher
 
-    fetcher = Fetcher()
+    allowed = (sources.settings.get("NEWSCORPUS_ALLOW_NETWORKS") or []) if sources is not None else []
+    fetcher = Fetcher(allowed_networks=tuple(allowed))
     with progress("clean", len(inputs), "pages") as bar:
         for item in inputs:
             try:

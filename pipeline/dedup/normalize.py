@@ -75,15 +75,16 @@ def is_unspaced(text: str) -> bool:
     return unspaced >= UNSPACED_SHARE * max(letters, 1)
 
 
-def words(text: str) -> list[str]:
+def words(text: str, unspaced: bool | None = None) -> list[str]:
     """The folded tokens of a text, in order (punctuation and whitespace dropped).
 
-    Words for spaced scripts; for a text `is_unspaced`, each unspaced-script character is a
-    token of its own and runs of other letters/digits stay whole ('21日' -> '21', '日').
+    Words for spaced scripts; for a text `is_unspaced` (or unspaced=True: the mode of the
+    whole text a part is taken from), each unspaced-script character is a token of its own
+    and runs of other letters/digits stay whole ('21日' -> '21', '日').
     """
     if text.isascii():  # the common case: nothing to fold but case (NFKC/translate are slow)
         return _WORD.findall(text.lower())
     folded = fold(text)
-    if is_unspaced(folded):
+    if unspaced if unspaced is not None else is_unspaced(folded):
         return _TOKEN.findall(folded)
     return _WORD.findall(folded)

@@ -163,7 +163,7 @@ def _tokenize_regex(text: str, unspaced: bool) -> Tokens:
     number = 0
     for p, par in enumerate(text.split("\n")):
         for sentence_text in split_sentences(par):
-            tokens = words(sentence_text)
+            tokens = words(sentence_text, unspaced)
             cased = _CASED_WORD.findall(fold_cased(sentence_text))
             if len(cased) != len(tokens):
                 cased = tokens

@@ -100,6 +100,16 @@ def article_texts(conn: Conn, ids: Iterable[int]) -> dict[int, ArticleRow]:
         }
 
 
+def texts(conn: Conn, ids: Iterable[int]) -> dict[int, str]:
+    """article_id -> text."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    with conn.cursor() as cur:
+        cur.execute("select article_id, text from news.articles where article_id = any(%s)", (ids,))
+        return dict(cur.fetchall())
+
+
 # publication day of an article `a`: days since 1970-01-01 (UTC), else its first fetch's day
 _DAY = ("coalesce(floor(extract(epoch from coalesce(a.published_at, a.first_seen_at)) / 86400),"
         " 0)::integer")

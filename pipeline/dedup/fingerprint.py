@@ -20,7 +20,7 @@ import numpy as np
 
 from pipeline.dedup import lsh
 from pipeline.dedup.facts import fact_hashes
-from pipeline.dedup.sentences import SENTENCE_MIN_CHARS, SENTENCE_MIN_WORDS, sentence_hashes
+from pipeline.dedup.sentences import SENTENCE_MIN_CHARS, SENTENCE_MIN_WORDS, long_sentences, sentence_hashes
 from pipeline.dedup.shingles import HASH_SCHEME, SHINGLE_CHARS, SHINGLE_WORDS, shingle_set, size_for
 from pipeline.dedup.signatures import LEAD_PERM, MINHASH_SCHEME, NUM_PERM, SEED, lead_length, signatures
 from pipeline.dedup.tokens import tokenize
@@ -88,3 +88,18 @@ def fingerprint_batch(articles: Sequence[tuple[int, str]], evidence: bool = True
         sentences=sentences,
         facts=facts,
     )
+
+
+def distinctive_shingles(text: str, common: set[int] | frozenset[int]) -> np.ndarray:
+    """The text's shingle set with its common (standard) long sentences left out.
+
+    What two articles share once the sentences that recur across many articles are set
+    aside: two police appeals ending with the same three standard sentences share little
+    else (verify.verify re-measures such pairs on these sets).
+    """
+    tokens = tokenize(text)
+    keep = np.ones(tokens.hashes.size, dtype=bool)
+    for start, end, value in long_sentences(tokens):
+        if value in common:
+            keep[start:end] = False
+    return shingle_set(tokens.hashes[keep], size_for(tokens))

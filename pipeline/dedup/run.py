@@ -17,7 +17,7 @@ import psycopg2.extensions
 
 from pipeline.dedup import candidates as sql
 from pipeline.dedup import clusters
-from pipeline.dedup.fingerprint import fingerprint_batch
+from pipeline.dedup.fingerprint import distinctive_shingles, fingerprint_batch
 from pipeline.dedup.verify import Evidence, Match, verify
 from pipeline.load import upsert
 
@@ -125,12 +125,17 @@ def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dic
                             row.text_hash, row.credits, row.names)
         return stored.get(article_id)
 
+    def distinctive(pair: tuple[int, int]):
+        texts = {i: rows[i].text for i in pair if i in rows}
+        texts.update(sql.texts(conn, [i for i in pair if i not in texts]))
+        return tuple(distinctive_shingles(texts[i], common) for i in pair)
+
     matches = []
     for pair in sorted(pairs):
         a, b = lookup(pair[0]), lookup(pair[1])
         if a is None or b is None:
             continue
-        match = verify(pair, a, b, links.get(pair), common)
+        match = verify(pair, a, b, links.get(pair), common, lambda pair=pair: distinctive(pair))
         if match is not None:
             matches.append(match)
     return matches

@@ -39,19 +39,23 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SPLIT.split(text) if s and s.strip()]
 
 
-def sentence_hashes(tokens: "Tokens") -> np.ndarray:
-    """Sorted distinct int64 hashes of the long sentences of a tokenised text."""
+def long_sentences(tokens: "Tokens") -> list[tuple[int, int, int]]:
+    """(first token, end token, hash) of each long sentence of a tokenised text, in order."""
     if tokens.hashes.size == 0:
-        return np.array([], dtype=np.int64)
+        return []
     minimum = SENTENCE_MIN_CHARS if tokens.unspaced else SENTENCE_MIN_WORDS
     ids = tokens.sentence
     # runs of equal sentence numbers: [starts[i], ends[i]) is sentence i's token range
     starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
     ends = np.append(starts[1:], ids.size)
-    long = np.flatnonzero(ends - starts >= minimum)
     data = tokens.hashes.astype("<u4", copy=False)
-    values = {xxhash.xxh64_intdigest(data[starts[i] : ends[i]].tobytes()) - _SIGNED for i in long}
-    return np.array(sorted(values), dtype=np.int64)
+    return [(int(starts[i]), int(ends[i]), xxhash.xxh64_intdigest(data[starts[i] : ends[i]].tobytes()) - _SIGNED)
+            for i in np.flatnonzero(ends - starts >= minimum)]
+
+
+def sentence_hashes(tokens: "Tokens") -> np.ndarray:
+    """Sorted distinct int64 hashes of the long sentences of a tokenised text."""
+    return np.array(sorted({h for _, _, h in long_sentences(tokens)}), dtype=np.int64)
 
 
 def text_sentence_hashes(text: str) -> np.ndarray:

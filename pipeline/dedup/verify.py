@@ -33,12 +33,14 @@ versions (text_hash) it was decided on, as stored in news.dedup_matches.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from pipeline.dedup.credit import credits_source
 from pipeline.dedup.shingles import containment
+from pipeline.dedup.shingles import jaccard as exact_jaccard
 from pipeline.dedup.signatures import estimated_jaccard
 
 MINHASH_THRESHOLD = 0.5
@@ -110,19 +112,35 @@ def verify(
     b: Evidence,
     link_method: str | None = None,
     common: set[int] | frozenset[int] = frozenset(),
+    distinctive: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Match | None:
-    """The Match for a candidate pair, or None when the evidence does not hold."""
+    """The Match for a candidate pair, or None when the evidence does not hold.
+
+    distinctive: gives both texts' shingle sets without their common sentences
+    (fingerprint.distinctive_shingles); called only when the pair shares a common sentence
+    and is not a near-total copy, and then Jaccard (exact) and containment are measured on
+    those sets: standard sentences never count, for MinHash and containment either.
+    """
     if a.shingles.size == 0 or b.shingles.size == 0:
         return None
     jaccard = float(estimated_jaccard(a.signature, b.signature))
     contained = pair_containment(a.shingles, b.shingles)
     facts = fact_containment(a.facts, b.facts)
     evidence: dict = {}
+    smaller = min(a.shingles.size, b.shingles.size)
+    standard = len(set(np.intersect1d(a.sentences, b.sentences, assume_unique=True).tolist()) & set(common))
+    if standard and jaccard < NEAR_TOTAL_JACCARD and distinctive is not None:
+        own_a, own_b = distinctive()
+        evidence["common_sentences"] = standard
+        if own_a.size == 0 or own_b.size == 0:
+            return None
+        jaccard, contained = exact_jaccard(own_a, own_b), pair_containment(own_a, own_b)
+        smaller = min(own_a.size, own_b.size)
+        evidence["distinctive_jaccard"] = round(jaccard, 4)
     if facts is not None:
         evidence["fact_containment"] = round(facts, 4)
         if facts < FACT_MIN_CONTAINMENT and jaccard < NEAR_TOTAL_JACCARD:
             return None  # template stories: same frame, other facts
-    smaller = min(a.shingles.size, b.shingles.size)
     shared = shared_sentences(a.sentences, b.sentences, common)
     if shared:
         evidence["shared_sentences"] = shared

@@ -65,19 +65,21 @@ class Fingerprints:
 def fingerprint_batch(articles: Sequence[tuple[int, str]], evidence: bool = True) -> Fingerprints:
     """Shingle, sign and band a batch of (article_id, text), in input order.
 
-    evidence=False skips the sentence and fact hashes (the bench's like-for-like comparison
-    with other MinHash implementations); dedup always needs them.
+    evidence=False computes the shingle sets and body signatures only, the work other MinHash
+    implementations do (bench/dedup.py's like-for-like comparison): no lead sketch (its rows
+    are left at the empty-set value), sentence or fact hashes. dedup always needs them.
     """
     shingles, leads, sentences, facts = [], [], [], []
     for _, text in articles:
         tokens = tokenize(text)
         k = size_for(tokens)
         shingles.append(shingle_set(tokens.hashes, k))
-        leads.append(shingle_set(tokens.hashes[: lead_length(tokens)], k))
         if evidence:
+            leads.append(shingle_set(tokens.hashes[: lead_length(tokens)], k))
             sentences.append(sentence_hashes(tokens))
             facts.append(fact_hashes(tokens))
     if not evidence:
+        leads = [np.array([], dtype=np.uint32)] * len(articles)
         sentences = [np.array([], dtype=np.int64)] * len(articles)
         facts = [np.array([], dtype=np.uint32)] * len(articles)
     return Fingerprints(

@@ -54,6 +54,8 @@ def dedup(
     """
     started = time.perf_counter()
     summary = DedupSummary()
+    # wall time of each batch, in order (the bench's per-batch times; not in the run report)
+    summary.batch_seconds = []  # type: ignore[attr-defined]
     with conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
         if rebuild:
@@ -66,10 +68,13 @@ def dedup(
             _recluster(conn, withdrawn, sql.forget(conn, withdrawn), withdrawn, summary)
     stale = _stale(conn)
     for start in range(0, len(stale), batch_size):
+        batch_started = time.perf_counter()
         with conn:
             with conn.cursor() as cur:
                 cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
             _batch(conn, stale[start : start + batch_size], summary, window_days)
+        summary.batch_seconds.append(  # type: ignore[attr-defined]
+            round(time.perf_counter() - batch_started, 4))
         log.info("dedup: %d/%d articles fingerprinted", min(start + batch_size, len(stale)), len(stale))
     if run_id is not None:
         with conn:

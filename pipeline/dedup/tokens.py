@@ -24,7 +24,6 @@ Text in scripts without word spaces (Chinese, Japanese, Thai...) goes through th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -48,8 +47,6 @@ _STOP = np.zeros(256, dtype=bool)
 _STOP[[ord("."), ord("!"), ord("?")]] = True
 _CLOSER = np.zeros(256, dtype=bool)
 _CLOSER[[ord('"'), ord("'"), ord(")")]] = True
-_LOWER = np.arange(256, dtype=np.uint8)
-_LOWER[65:91] += 32
 
 
 @lru_cache(maxsize=1)
@@ -89,34 +86,78 @@ def token_hash(token: str) -> int:
     return int(fmix32(np.array([total], dtype=np.uint32))[0])
 
 
-@dataclass
 class Tokens:
-    """A text's tokens: hashes[i] of token i, its sentence and paragraph number, fact flag."""
+    """A text's tokens: hashes[i] of token i, its sentence and paragraph number, fact flag.
 
-    hashes: np.ndarray     # uint32
-    sentence: np.ndarray   # int64, non-decreasing
-    paragraph: np.ndarray  # int64, non-decreasing
-    fact: np.ndarray       # bool
-    unspaced: bool
+    hashes: uint32; sentence, paragraph: int64, non-decreasing; fact: bool. Sentence,
+    paragraph and fact arrays are computed on first use from the text's bytes (shingling and
+    MinHash need only the hashes).
+    """
+
+    def __init__(self, hashes: np.ndarray, sentence=None, paragraph=None, fact=None,
+                 unspaced: bool = False, raw: np.ndarray | None = None,
+                 starts: np.ndarray | None = None, ends: np.ndarray | None = None) -> None:
+        self.hashes = hashes
+        self.unspaced = unspaced
+        self._sentence, self._paragraph, self._fact = sentence, paragraph, fact
+        self._raw, self._starts, self._ends = raw, starts, ends
+
+    @property
+    def paragraph(self) -> np.ndarray:
+        if self._paragraph is None:
+            self._paragraph = np.searchsorted(np.flatnonzero(self._raw == 10), self._starts)
+        return self._paragraph
+
+    @property
+    def sentence(self) -> np.ndarray:
+        if self._sentence is None:
+            raw, n = self._raw, self._raw.size
+            # sentence ends: whitespace after a stop (or a stop + closing quote/bracket), line breaks
+            newlines = np.flatnonzero(raw == 10)
+            after = np.flatnonzero(_STOP[raw]) + 1
+            after = after[after < n]
+            closed = after[_CLOSER[raw[after]]] + 1
+            ends_at = np.concatenate((after, closed[closed < n]))
+            ends_at = ends_at[_SPACE[raw[ends_at]]]
+            self._sentence = np.searchsorted(np.union1d(ends_at, newlines), self._starts)
+        return self._sentence
+
+    @property
+    def fact(self) -> np.ndarray:
+        if self._fact is None:
+            raw, starts = self._raw, self._starts
+            digits = np.flatnonzero(_DIGIT[raw])
+            has_digit = np.searchsorted(digits, self._ends) > np.searchsorted(digits, starts)
+            sentence = self.sentence
+            opens = np.ones(starts.size, dtype=bool)
+            opens[1:] = sentence[1:] != sentence[:-1]
+            self._fact = has_digit | (_UPPER[raw[starts]] & ~opens)
+        return self._fact
 
 
+_MAYBE_UNSPACED = re.compile(rb"[\xe0-\xe9\xf0]")
 _CASED_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _EMPTY = np.array([], dtype=np.int64)
 
 
 def tokenize(text: str) -> Tokens:
     """Tokens of a text (see module docstring)."""
-    if is_unspaced(text):
-        return _tokenize_regex(text, unspaced=True)
     folded = fold_cased(text)
     cased = folded.encode()
-    lowered = cased if folded.isascii() else folded.lower().encode()
+    if folded.isascii():
+        lowered = cased.lower()
+    else:
+        # lead bytes of Thai..Myanmar..CJK (E0-E9) and supplementary planes (F0): only then
+        # can the text be unspaced (folding turned other symbols into ASCII or spaces)
+        if _MAYBE_UNSPACED.search(cased) and is_unspaced(text):
+            return _tokenize_regex(text, unspaced=True)
+        lowered = folded.lower().encode()
     if len(lowered) != len(cased):  # a letter whose lower case has another length (rare)
         return _tokenize_regex(text, unspaced=False)
     raw = np.frombuffer(cased, dtype=np.uint8)
     n = raw.size
     if n == 0:
-        return Tokens(np.array([], dtype=np.uint32), _EMPTY, _EMPTY, np.array([], dtype=bool), False)
+        return Tokens(np.array([], dtype=np.uint32), _EMPTY, _EMPTY, np.array([], dtype=bool))
     is_word = np.empty(n + 2, dtype=bool)  # padded with a non-word byte at both ends
     is_word[0] = is_word[-1] = False
     np.take(_WORD, raw, out=is_word[1:-1])
@@ -127,31 +168,15 @@ def tokenize(text: str) -> Tokens:
     change = np.flatnonzero(is_word[1:] != is_word[:-1])
     starts, ends = change[0::2], change[1::2]
     if starts.size == 0:
-        return Tokens(np.array([], dtype=np.uint32), _EMPTY, _EMPTY, np.array([], dtype=bool), False)
+        return Tokens(np.array([], dtype=np.uint32), _EMPTY, _EMPTY, np.array([], dtype=bool))
     pw, inv = _powers_for(n + 1)
-    low = _LOWER[raw] if lowered is cased else np.frombuffer(lowered, dtype=np.uint8)
+    low = np.frombuffer(lowered, dtype=np.uint8)
     prefix = np.empty(n + 1, dtype=np.uint32)
     prefix[0] = 0
     np.multiply(low, pw[:n], out=prefix[1:])
     np.cumsum(prefix[1:], out=prefix[1:])
     hashes = fmix32((prefix[ends] - prefix[starts]) * inv[starts])
-    # sentence ends: whitespace after a stop (or after a stop + closing quote/bracket), line breaks
-    newlines = np.flatnonzero(raw == 10)
-    stops = np.flatnonzero(_STOP[raw])
-    after = stops + 1
-    after = after[after < n]
-    closed = after[_CLOSER[raw[after]]] + 1
-    ends_at = np.concatenate((after, closed[closed < n]))
-    ends_at = ends_at[_SPACE[raw[ends_at]]]
-    breaks = np.union1d(ends_at, newlines)
-    sentence = np.searchsorted(breaks, starts)
-    paragraph = np.searchsorted(newlines, starts)
-    digits = np.flatnonzero(_DIGIT[raw])
-    has_digit = np.searchsorted(digits, ends) > np.searchsorted(digits, starts)
-    opens = np.ones(starts.size, dtype=bool)
-    opens[1:] = sentence[1:] != sentence[:-1]
-    fact = has_digit | (_UPPER[raw[starts]] & ~opens)
-    return Tokens(hashes, sentence, paragraph, fact, False)
+    return Tokens(hashes, unspaced=False, raw=raw, starts=starts, ends=ends)
 
 
 def _tokenize_regex(text: str, unspaced: bool) -> Tokens:
@@ -174,4 +199,4 @@ def _tokenize_regex(text: str, unspaced: bool) -> Tokens:
                 fact.append(any(c.isdigit() for c in token) or (i > 0 and "A" <= original[0] <= "Z"))
             number += 1
     return Tokens(np.array(hashes, dtype=np.uint32), np.array(sentence, dtype=np.int64),
-                  np.array(paragraph, dtype=np.int64), np.array(fact, dtype=bool), unspaced)
+                  np.array(paragraph, dtype=np.int64), np.array(fact, dtype=bool), unspaced=unspaced)

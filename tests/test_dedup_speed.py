@@ -186,3 +186,16 @@ def test_fingerprinting_forks_no_worker(texts) -> None:
     assert len(fps.article_ids) == 20 * len(texts)
     assert multiprocessing.active_children() == []
     assert set(os.listdir(f"/proc/{os.getpid()}/task")) <= before | set()
+
+
+def test_sentence_hashes_match_the_definition(texts) -> None:
+    from pipeline.dedup.sentences import SENTENCE_MIN_CHARS, SENTENCE_MIN_WORDS, long_sentences, sentence_hash
+
+    for text in texts:
+        tokens = tokenize(text)
+        minimum = SENTENCE_MIN_CHARS if tokens.unspaced else SENTENCE_MIN_WORDS
+        groups: dict[int, list[int]] = {}
+        for h, s in zip(tokens.hashes.tolist(), tokens.sentence.tolist()):
+            groups.setdefault(s, []).append(h)
+        expected = [sentence_hash(g) for g in groups.values() if len(g) >= minimum]
+        assert [h for _, _, h in long_sentences(tokens)] == expected, text[:40]

@@ -119,7 +119,11 @@ class Tokens:
             closed = after[_CLOSER[raw[after]]] + 1
             ends_at = np.concatenate((after, closed[closed < n]))
             ends_at = ends_at[_SPACE[raw[ends_at]]]
-            self._sentence = np.searchsorted(np.union1d(ends_at, newlines), self._starts)
+            # a break may be listed twice (a line break after a full stop): numbers then skip
+            # one, the grouping of tokens into sentences is the same
+            breaks = np.concatenate((ends_at, newlines))
+            breaks.sort()
+            self._sentence = np.searchsorted(breaks, self._starts)
         return self._sentence
 
     @property

@@ -242,7 +242,7 @@ def write_scale_key(path: Path, articles: int) -> Path:
     from pipeline.sampleweb.site import Site
     from pipeline.sampleweb.world import World
 
-    stories = max(40, int(articles / 2.15) + 200)  # ~2.2 articles a story (4,500 ~ 10,000)
+    stories = max(40, int(articles / 3.0) + 100)  # ~3.06 article URLs a story (45,000 -> 137,571)
     site = Site(World(7, stories), {o.slug: f"https://{o.slug}.example" for o in outlets.OUTLETS})
     return write_key(site, path) / "articles.jsonl"
 
@@ -298,9 +298,9 @@ def end_to_end_one(jsonl: Path, size: int, show_plan: bool) -> dict:
             """)
             out["precision"], out["recall"] = cur.fetchone()
             if show_plan:
-                cur.execute("select article_id from news.fingerprints order by article_id desc limit 1000")
-                batch = [row[0] for row in cur.fetchall()]
-                params = sql.candidate_params(batch, [], sql.WINDOW_DAYS)
+                cur.execute("select band, bucket, day, article_id from news.lsh_buckets"
+                            " where article_id > (select max(article_id) - 1000 from news.articles)")
+                params = sql.candidate_params(cur.fetchall(), [], sql.WINDOW_DAYS)
                 cur.execute("explain (analyze, buffers, costs off) " + sql.CANDIDATES_SQL, params)
                 out["plan"] = [row[0] for row in cur.fetchall()]
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -161,8 +161,9 @@ def forget(conn: Conn, ids: list[int], keep_fingerprints: bool = False,
     return partners - set(ids)
 
 
-def store(conn: Conn, fps: Fingerprints, rows: dict[int, ArticleRow]) -> None:
-    """Write a batch's fingerprints (upsert, with their shingle/sentence/fact sets) and buckets."""
+def store(conn: Conn, fps: Fingerprints, rows: dict[int, ArticleRow],
+          keys: list[tuple[int, int, int, int]]) -> None:
+    """Write a batch's fingerprints (upsert, with their shingle/sentence/fact sets) and bucket rows."""
     upsert(
         conn,
         "news.fingerprints",
@@ -178,8 +179,7 @@ def store(conn: Conn, fps: Fingerprints, rows: dict[int, ArticleRow]) -> None:
     )
     # a plain insert: `forget` has just deleted these articles' bucket rows, and one article's
     # rows differ in band or bucket, so there is no conflict to resolve (ON CONFLICT costs ~2x)
-    upsert(conn, "news.lsh_buckets", ["band", "bucket", "day", "article_id"],
-           fps.buckets({i: r.day for i, r in rows.items()}), conflict=None)
+    upsert(conn, "news.lsh_buckets", ["band", "bucket", "day", "article_id"], keys, conflict=None)
 
 
 def common_sentences(conn: Conn, hashes: Iterable[int]) -> set[int]:
@@ -207,35 +207,45 @@ def common_sentences(conn: Conn, hashes: Iterable[int]) -> set[int]:
         return {row[0] for row in cur.fetchall()}
 
 
+# One index probe of the (band, bucket, day) key per bucket row of the batch, whatever the size
+# of the history: the batch's keys come from Python (unnest), and the lateral subquery makes
+# the planner look each of them up (a join against the table let it merge-join the whole index).
 CANDIDATES_SQL = """
     select distinct
-        least(mine.article_id, other.article_id),
-        greatest(mine.article_id, other.article_id)
-    from news.lsh_buckets as mine
-    join news.lsh_buckets as other
-      on other.band = mine.band and other.bucket = mine.bucket
-     and other.day between mine.day - %(window)s and mine.day + %(window)s
-     and other.article_id <> mine.article_id
-    where mine.article_id = any(%(ids)s)
-      and not (mine.band = %(sentence_band)s and mine.bucket = any(%(common)s))
+        least(k.article_id, other.article_id),
+        greatest(k.article_id, other.article_id)
+    from unnest(%(bands)s::smallint[], %(buckets)s::bigint[], %(days)s::integer[],
+                %(articles)s::bigint[]) as k (band, bucket, day, article_id)
+    cross join lateral (
+        select o.article_id
+        from news.lsh_buckets as o
+        where o.band = k.band and o.bucket = k.bucket
+          and o.day between k.day - %(window)s and k.day + %(window)s
+          and o.article_id <> k.article_id
+    ) as other
 """
 
 
-def candidate_pairs(conn: Conn, ids: list[int], common: Iterable[int] = (),
+def candidate_pairs(conn: Conn, keys: list[tuple[int, int, int, int]], common: Iterable[int] = (),
                     window_days: int | None = WINDOW_DAYS) -> set[tuple[int, int]]:
-    """(smaller id, larger id) pairs sharing a band bucket with an article of the batch.
+    """(smaller id, larger id) pairs sharing a bucket with one of the batch's bucket rows.
 
-    Only articles within `window_days` of the batch article's day (None: all history);
-    common sentences (`common_sentences`) make no pairs.
+    keys: the batch's (band, bucket, day, article_id) rows (Fingerprints.buckets). Only
+    articles within `window_days` of the batch article's day (None: all history); common
+    sentences (`common_sentences`) make no pairs.
     """
     with conn.cursor() as cur:
-        cur.execute(CANDIDATES_SQL, candidate_params(ids, common, window_days))
+        cur.execute(CANDIDATES_SQL, candidate_params(keys, common, window_days))
         return set(cur.fetchall())
 
 
-def candidate_params(ids: list[int], common: Iterable[int], window_days: int | None) -> dict:
-    return {"ids": ids, "window": NO_WINDOW if window_days is None else window_days,
-            "sentence_band": SENTENCE_BAND, "common": sorted(int(h) for h in common)}
+def candidate_params(keys: list[tuple[int, int, int, int]], common: Iterable[int],
+                     window_days: int | None) -> dict:
+    common = set(int(h) for h in common)
+    keys = [k for k in keys if not (k[0] == SENTENCE_BAND and k[1] in common)]
+    return {"bands": [k[0] for k in keys], "buckets": [k[1] for k in keys],
+            "days": [k[2] for k in keys], "articles": [k[3] for k in keys],
+            "window": NO_WINDOW if window_days is None else window_days}
 
 
 def link_pairs(conn: Conn, ids: list[int]) -> dict[tuple[int, int], str]:

@@ -93,9 +93,10 @@ def _batch(conn: Conn, ids: list[int], summary: DedupSummary, window_days: int |
     ids = [i for i in ids if i in rows]
     fps = fingerprint_batch([(i, rows[i].text) for i in ids])
     former_partners = sql.forget(conn, ids, keep_fingerprints=True, keep_versions=True)
-    sql.store(conn, fps, rows)
+    keys = fps.buckets({i: r.day for i, r in rows.items()})
+    sql.store(conn, fps, rows, keys)
     common = sql.common_sentences(conn, (h for s in fps.sentences for h in s.tolist()))
-    pairs = sql.candidate_pairs(conn, ids, common, window_days)
+    pairs = sql.candidate_pairs(conn, keys, common, window_days)
     links = sql.link_pairs(conn, ids)
     pairs |= set(links)
     matches = _verify(conn, fps, rows, pairs, links, common)

@@ -290,3 +290,23 @@ def test_a_credited_rewrite_links_to_that_wire_when_the_texts_overlap(conn, byli
     if linked:
         method, evidence = _matches(conn)[(wire, copy)]
         assert method == "wire-credit" and evidence["credit"] == "pa"
+
+
+# --- candidate window ------------------------------------------------------------------
+
+def test_window_keeps_old_articles_out_and_backfill_brings_them_in(conn, capsys) -> None:
+    from pipeline.cli import main
+
+    story = "\n".join(WIRE_STORY)
+    ids = _load(conn, [
+        ("https://wire.example/barrier", "wire", "Wire", "wire", "2026-01-10T08:00:00Z", story),
+        # the same text a year later: outside the 14-day window of a nightly run
+        ("https://tab.example/barrier", "tab", "Tab", "tabloid", "2026-11-20T09:00:00Z", story),
+    ])
+    wire, tab = ids["https://wire.example/barrier"], ids["https://tab.example/barrier"]
+    assert main(["dedup"]) == 0
+    assert not _together(conn, wire, tab)
+    assert main(["dedup", "--rebuild", "--backfill"]) == 0
+    assert _together(conn, wire, tab)
+    assert main(["dedup", "--window-days", "-1"]) == 2
+    assert "--window-days" in capsys.readouterr().err

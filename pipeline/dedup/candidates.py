@@ -222,6 +222,7 @@ CANDIDATES_SQL = """
         where o.band = k.band and o.bucket = k.bucket
           and o.day between k.day - %(window)s and k.day + %(window)s
           and o.article_id <> k.article_id
+        offset 0  -- not flattened into a hash join over the whole table
     ) as other
 """
 

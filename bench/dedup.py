@@ -1,27 +1,40 @@
-"""Dedup: LSH recall vs Jaccard, signature throughput, end-to-end articles/s and accuracy.
+"""Dedup: LSH recall, fingerprint speed per CPU-second, sample-web quality, end to end at scale.
 
-Three tables, each comparing against the plain datasketch baseline in the same run:
+Tables, each comparing against its baseline in the same run:
 
-1. Candidate recall vs true Jaccard: synthetic shingle-set pairs of exact Jaccard
-   0.1 ... 0.9, indexed in datasketch's own `MinHashLSH(threshold=0.8)` (its default
-   choice, 9 bands x 13 rows at 128 permutations) and in ours (32 x 4 body bands, from
-   threshold 0.4); then on the sample web's true copy pairs by copy type, where truncated
-   copies need the lead bands.
-2. Signatures/s: our batch path (xxh32 shingles, numpy affine32 = datasketch's values) vs the plain loop
-   `m = MinHash(128); for s in shingles: m.update(s.encode())` (SHA1 per shingle).
-3. End to end: the sample web's answer key (`--stories`, 4,500 stories ~ 10,000 articles)
-   loaded into a scratch database on the configured server (NEWSCORPUS_DATABASE_URL or
-   the embedded one), `dedup()` timed, a no-op rerun timed, pairwise precision/recall.
+1. Candidate recall vs true Jaccard: synthetic pairs in datasketch's `MinHashLSH(threshold=0.8)`
+   (9 bands x 13 rows at 128 permutations) and in ours (32 x 4 body bands); then the sample
+   web's true copy pairs by copy type (truncated copies need the lead bands).
+2. Fingerprinting per CPU-second (time.process_time, shingling included on every side) on the
+   same --docs texts: datasketch's batch paths with its default hash (SHA1) — `MinHash.bulk`
+   and `update_batch` over the shingle strings —, rensa's `RMinHash.update` (Rust; the row is
+   skipped when rensa is not installed), ours (tokens + shingles + 128-permutation MinHash)
+   and ours with everything dedup stores (lead sketch, sentence and fact hashes).
+3. Quality on the sample web's key (both nights loaded, dedup run), at --quality-stories
+   sizes: pairwise precision/recall, adjusted Rand index, distractors merged.
+4. End to end (fingerprint, candidates, verify, cluster, store) at --sizes articles, each in a
+   child process on a fresh scratch database (its own peak RSS): the key is written once to a
+   JSONL file and streamed, story labels kept in the database, never the whole key in memory.
+   The largest size also prints the candidate query's plan (EXPLAIN ANALYZE) for one batch
+   and the time per batch.
 
-    python bench/dedup.py [--stories 4500] [--pairs 300] [--docs 1000]
+    python bench/dedup.py [--docs 1000] [--quality-stories 40,1000] [--sizes 1000,10000,100000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
+import resource
+import subprocess
+import sys
 import tempfile
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -33,8 +46,9 @@ from pipeline import db
 from pipeline.dedup import dedup, lsh
 from pipeline.dedup.fingerprint import fingerprint_batch
 from pipeline.dedup.keyload import load_key_articles, pairwise_scores, sample_key
-from pipeline.dedup.shingles import shingle_hashes, shingle_strings
+from pipeline.dedup.shingles import shingle_strings
 from pipeline.dedup.signatures import NUM_PERM, SEED, signatures
+from pipeline.load import upsert
 from pipeline.migrate import migrate
 
 SCRATCH_DB = "newscorpus_bench_dedup"
@@ -100,34 +114,108 @@ def key_pair_table(key) -> tuple[list[str], list[tuple]]:
     return headers, rows
 
 
+def _cpu(fn) -> float:
+    """CPU seconds (this process, user + system) of one call."""
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
+
+
 def throughput_table(key, n_docs: int) -> tuple[list[str], list[tuple]]:
     texts = ["\n".join(a.text) for a in key.articles[:n_docs]]
-    start = time.perf_counter()
-    for text in texts:
-        m = MinHash(num_perm=NUM_PERM)
-        for s in shingle_strings(text):
-            m.update(s.encode())
-    plain = time.perf_counter() - start
-    start = time.perf_counter()
-    signatures([shingle_hashes(t) for t in texts])
-    batch = time.perf_counter() - start
-    start = time.perf_counter()
-    fingerprint_batch(list(enumerate(texts)))
-    full = time.perf_counter() - start
     n = len(texts)
-    rows = [
-        ("plain loop: MinHash.update(s.encode()), SHA1", n, f"{n / plain:,.0f}", "1.0x"),
-        ("batch: xxh32 shingles + numpy affine32 MinHash", n, f"{n / batch:,.0f}", f"{plain / batch:.1f}x"),
-        ("batch + lead sketch + bucket keys (what dedup runs)", n, f"{n / full:,.0f}", f"{plain / full:.1f}x"),
+    load = os.getloadavg()[0]
+
+    def ds_bulk():
+        MinHash.bulk([[s.encode() for s in shingle_strings(t)] for t in texts], num_perm=NUM_PERM)
+
+    def ds_update_batch():
+        for t in texts:
+            MinHash(num_perm=NUM_PERM).update_batch([s.encode() for s in shingle_strings(t)])
+
+    rows_in = [("datasketch MinHash.bulk (SHA1, shingle strings)", ds_bulk),
+               ("datasketch update_batch (SHA1, shingle strings)", ds_update_batch)]
+    try:
+        from rensa import RMinHash
+
+        def rensa_update():
+            for t in texts:
+                m = RMinHash(num_perm=NUM_PERM, seed=SEED)
+                m.update(shingle_strings(t))
+                m.digest()
+
+        rows_in.append(("rensa RMinHash.update (Rust, shingle strings)", rensa_update))
+    except ImportError:
+        print("rensa not installed: its row is skipped (pip install rensa)")
+    rows_in += [
+        ("newscorpus: tokens + shingles + MinHash (128)",
+         lambda: fingerprint_batch(list(enumerate(texts)), evidence=False)),
+        ("newscorpus: + lead, sentences, facts (what dedup stores)",
+         lambda: fingerprint_batch(list(enumerate(texts)))),
     ]
-    return ["signatures (128 perm, 5-word shingles)", "docs", "docs/s", "speed-up"], rows
+    fingerprint_batch(list(enumerate(texts[:20])))  # warm caches (permutations, powers)
+    measured = [(name, _cpu(fn)) for name, fn in rows_in]
+    bulk = measured[0][1]
+    rensa_cpu = next((cpu for name, cpu in measured if name.startswith("rensa")), None)
+    rows = [(name, n, f"{n / cpu:,.0f}", f"{bulk / cpu:.2f}x",
+             f"{rensa_cpu / cpu:.2f}x" if rensa_cpu else "-") for name, cpu in measured]
+    headers = [f"fingerprinting, {NUM_PERM} perm (load {load:.1f})", "docs", "docs/CPU-s",
+               "vs MinHash.bulk", "vs rensa"]
+    return headers, rows
+
+
+def adjusted_rand(labels_true: list, labels_found: list) -> float:
+    """Adjusted Rand index (Hubert & Arabie 1985) of two labelings of the same items."""
+    from collections import Counter
+
+    def pairs(x: int) -> float:
+        return x * (x - 1) / 2
+
+    n = len(labels_true)
+    joint = sum(pairs(c) for c in Counter(zip(labels_true, labels_found)).values())
+    a = sum(pairs(c) for c in Counter(labels_true).values())
+    b = sum(pairs(c) for c in Counter(labels_found).values())
+    expected = a * b / pairs(n) if n > 1 else 0.0
+    top = (a + b) / 2
+    return 1.0 if top == expected else (joint - expected) / (top - expected)
+
+
+def quality_table(sizes: list[int]) -> tuple[list[str], list[tuple]]:
+    from pipeline.dedup.keyload import stored_clusters
+
+    rows = []
+    for stories in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            key = sample_key(tmp, seed=7, stories=stories)
+        with scratch_database() as conn:
+            load_key_articles(conn, [a for a in key.articles if a.day == 1], day=1)
+            dedup(conn)
+            articles = key.articles_on(2)
+            ids = load_key_articles(conn, articles, day=2)
+            dedup(conn)
+            scores = pairwise_scores(conn, articles, ids)
+            stored = stored_clusters(conn)
+        found = [stored[ids[a.url]][0] for a in articles]
+        truth = [a.story_id for a in articles]
+        stories_in: dict[int, set[str]] = {}
+        for a, c in zip(articles, found):
+            stories_in.setdefault(c, set()).add(a.story_id)
+        distractors = [c for a, c in zip(articles, found) if a.distractor]
+        merged = sum(1 for c in distractors if len(stories_in[c]) > 1)
+        rows.append((stories, len(articles), f"{scores['precision']:.4f}", f"{scores['recall']:.4f}",
+                     f"{adjusted_rand(truth, found):.4f}", f"{merged}/{len(distractors)}",
+                     len(scores["misplaced_originals"])))
+    return ["sample web stories", "articles", "pairwise precision", "pairwise recall", "ARI",
+            "distractors merged", "originals not canonical"], rows
 
 
 def _with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
-def end_to_end_table(key) -> tuple[list[str], list[tuple]]:
+@contextmanager
+def scratch_database():
+    """A fresh migrated database on the configured server, dropped afterwards."""
     server = db.database_url()
     admin = psycopg2.connect(server)
     admin.autocommit = True
@@ -138,46 +226,160 @@ def end_to_end_table(key) -> tuple[list[str], list[tuple]]:
         conn = psycopg2.connect(_with_database(server, SCRATCH_DB))
         try:
             migrate(conn)
-            articles = key.articles_on(2)
-            ids = load_key_articles(conn, articles)
-            first = dedup(conn)
-            again = dedup(conn)
-            scores = pairwise_scores(conn, articles, ids)
+            yield conn
         finally:
             conn.close()
     finally:
         with admin.cursor() as cur:
             cur.execute(f"drop database if exists {SCRATCH_DB}")
         admin.close()
-    n = first.articles_fingerprinted
-    rows = [
-        ("articles", n),
-        ("dedup seconds", f"{first.seconds:.1f}"),
-        ("articles/s", f"{n / first.seconds:,.0f}"),
-        ("candidate pairs / article", f"{first.candidates / n:.2f}"),
-        ("verified copy pairs", first.links),
-        ("clusters", first.clusters_new),
-        ("pairwise precision", f"{scores['precision']:.4f}"),
-        ("pairwise recall", f"{scores['recall']:.4f}"),
-        ("originals not canonical", len(scores["misplaced_originals"])),
-        ("no-op rerun seconds", f"{again.seconds:.2f}"),
-    ]
-    return ["end to end (sample web key, both nights)", "value"], rows
+
+
+def write_scale_key(path: Path, articles: int) -> Path:
+    """The sample web's key with at least `articles` articles (both nights), as JSONL."""
+    from pipeline.sampleweb.key import write_key
+    from pipeline.sampleweb import outlets
+    from pipeline.sampleweb.site import Site
+    from pipeline.sampleweb.world import World
+
+    stories = max(40, int(articles / 3.0) + 100)  # ~3.06 article URLs a story (45,000 -> 137,571)
+    site = Site(World(7, stories), {o.slug: f"https://{o.slug}.example" for o in outlets.OUTLETS})
+    return write_key(site, path) / "articles.jsonl"
+
+
+def _stream(jsonl: Path, limit: int):
+    """The first `limit` articles of the key file, one KeyArticle-like record at a time."""
+    with open(jsonl, encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i >= limit:
+                return
+            d = json.loads(line)
+            yield SimpleNamespace(**{k: d.get(k) for k in (
+                "url", "source", "outlet", "kind", "story_id", "title", "byline", "published_at",
+                "text", "day", "day2")})
+
+
+def end_to_end_one(jsonl: Path, size: int, show_plan: bool) -> dict:
+    """Load `size` articles (streamed, in chunks), dedup them once, measure; runs in a child."""
+    from itertools import islice
+
+    from pipeline.dedup import candidates as sql
+
+    out: dict = {"size": size}
+    with scratch_database() as conn:
+        with conn, conn.cursor() as cur:
+            cur.execute("create table bench_truth (article_id bigint primary key, story_id text)")
+        records = _stream(jsonl, size)
+        loaded = 0
+        while True:
+            chunk = list(islice(records, 5000))
+            if not chunk:
+                break
+            ids = load_key_articles(conn, chunk, day=2)
+            upsert(conn, "bench_truth", ["article_id", "story_id"],
+                   [(ids[r.url], r.story_id) for r in chunk], conflict=["article_id"])
+            conn.commit()
+            loaded += len(chunk)
+        cpu0 = time.process_time()
+        summary = dedup(conn)
+        out.update(articles=summary.articles_fingerprinted, seconds=summary.seconds,
+                   cpu=time.process_time() - cpu0, candidates=summary.candidates, links=summary.links,
+                   batches=summary.batch_seconds)
+        with conn.cursor() as cur:
+            # pairwise precision/recall from the database, never the key in memory
+            cur.execute("""
+                with m as (select t.story_id, c.cluster_id from bench_truth as t
+                           join news.cluster_members as c using (article_id)),
+                     found as (select sum(n * (n - 1) / 2) as p from (select count(*) as n from m group by cluster_id) x),
+                     truth as (select sum(n * (n - 1) / 2) as p from (select count(*) as n from m group by story_id) x),
+                     hits as (select sum(n * (n - 1) / 2) as p from (select count(*) as n from m group by cluster_id, story_id) x)
+                select (select p from hits)::float / nullif((select p from found), 0),
+                       (select p from hits)::float / nullif((select p from truth), 0)
+            """)
+            out["precision"], out["recall"] = cur.fetchone()
+            if show_plan:
+                cur.execute("select band, bucket, day, article_id from news.lsh_buckets"
+                            " where article_id > (select max(article_id) - 1000 from news.articles)")
+                params = sql.candidate_params(cur.fetchall(), [], sql.WINDOW_DAYS)
+                cur.execute("explain (analyze, buffers, costs off) " + sql.CANDIDATES_SQL, params)
+                out["plan"] = [row[0] for row in cur.fetchall()]
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def end_to_end_tables(sizes: list[int]) -> list[tuple[list[str], list[tuple]]]:
+    rows, plan, batches = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        jsonl = write_scale_key(Path(tmp) / "key", max(sizes))
+        print(f"scale key: {sum(1 for _ in open(jsonl)):,} articles written in "
+              f"{time.perf_counter() - started:.0f}s (load {os.getloadavg()[0]:.1f})")
+        for size in sizes:
+            child = subprocess.run(
+                [sys.executable, __file__, "--e2e-one", str(jsonl), str(size),
+                 "--plan" if size == max(sizes) else "--no-plan"],
+                capture_output=True, text=True, check=False)
+            if child.returncode != 0:
+                print(child.stderr[-3000:])
+                continue
+            r = json.loads(child.stdout.strip().splitlines()[-1])
+            n = r["articles"]
+            rows.append((n, f"{r['seconds']:.1f}", f"{r['cpu']:.1f}", f"{1000 * r['seconds'] / n:.3f}",
+                         f"{n / r['seconds']:,.0f}", f"{r['candidates'] / n:.2f}",
+                         f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['peak_rss_mb']:.0f}",
+                         f"{os.getloadavg()[0]:.1f}"))
+            if "plan" in r:
+                plan = r["plan"]
+                b = r["batches"]
+                batches = [(f"batch {i + 1}", f"{x:.2f}") for i, x in enumerate(b)]
+                batches = batches[:3] + [("...", "")] + batches[-3:] if len(batches) > 7 else batches
+                batches.append(("mean / max", f"{sum(b) / len(b):.2f} / {max(b):.2f}"))
+    first = ["articles", "dedup s", "bench CPU s", "ms/article", "articles/s", "candidates/article",
+             "precision", "recall", "peak RSS MB", "load after"]
+    tables = [(first, rows)]
+    if batches:
+        tables.append((["seconds per 1,000-article batch (largest size)", "s"], batches))
+    if plan:
+        tables.append((["candidate query plan, last batch of the largest size (EXPLAIN ANALYZE)"],
+                       [(line,) for line in plan]))
+    return tables
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--e2e-one":
+        result = end_to_end_one(Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "--plan")
+        print(json.dumps(result))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stories", type=int, default=4500, help="sample-web stories (4,500 ~ 10,000 articles)")
+    parser.add_argument("--stories", type=int, default=600, help="sample-web stories for tables 1-2")
     parser.add_argument("--pairs", type=int, default=300, help="synthetic pairs per Jaccard value")
-    parser.add_argument("--docs", type=int, default=1000, help="documents for the throughput table")
+    parser.add_argument("--docs", type=int, default=1000, help="documents for the fingerprint table")
+    parser.add_argument("--quality-stories", default="40,1000",
+                        help="sample-web sizes for the quality table (40 = the sample web's default)")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="end-to-end sizes in articles")
+    parser.add_argument("--only", default="recall,pairs,fingerprint,quality,e2e",
+                        help="tables to run, comma-separated")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        key = sample_key(tmp, seed=7, stories=args.stories)
-        for table in (recall_table(args.pairs), key_pair_table(key), throughput_table(key, args.docs),
-                      end_to_end_table(key)):
-            headers, rows = table
-            print(tabulate(rows, headers=headers, disable_numparse=True))
-            print()
+    only = set(args.only.split(","))
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores shared)")
+    tables = []
+    if only & {"recall", "pairs", "fingerprint"}:
+        with tempfile.TemporaryDirectory() as tmp:
+            key = sample_key(tmp, seed=7, stories=args.stories)
+        if "recall" in only:
+            tables.append(recall_table(args.pairs))
+        if "pairs" in only:
+            tables.append(key_pair_table(key))
+        if "fingerprint" in only:
+            tables.append(throughput_table(key, args.docs))
+    for headers, rows in tables:
+        print(tabulate(rows, headers=headers, disable_numparse=True), end="\n\n", flush=True)
+    if "quality" in only:
+        headers, rows = quality_table([int(x) for x in args.quality_stories.split(",")])
+        print(tabulate(rows, headers=headers, disable_numparse=True), end="\n\n", flush=True)
+    if "e2e" in only:
+        for headers, rows in end_to_end_tables([int(x) for x in args.sizes.split(",")]):
+            print(tabulate(rows, headers=headers, disable_numparse=True), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The fast paths of dedup give exactly what the plain definitions give (no database needed).
 
-shingle_hashes vs hashing shingle_strings one by one, signatures vs datasketch's MinHash,
-containment vs np.isin, lead_text vs splitting every paragraph, shingle storage round trip.
+the numpy tokenizer vs regex words/sentences and hashing each token, shingle_hashes vs
+hashing each window, signatures vs datasketch's MinHash, containment vs np.isin, lead_length
+vs counting paragraph by paragraph, storage round trips.
 """
 
 from __future__ import annotations
@@ -15,20 +16,29 @@ from datasketch import MinHash
 
 from pipeline.dedup import shingles as sh
 from pipeline.dedup.keyload import sample_key
+from pipeline.dedup.normalize import fold_cased, is_unspaced, words
+from pipeline.dedup.sentences import split_sentences
 from pipeline.dedup.signatures import (
+    LEAD_MAX_CHARS,
     LEAD_MAX_WORDS,
+    LEAD_MIN_CHARS,
     LEAD_MIN_WORDS,
     LEAD_PERM,
     MINHASH_SCHEME,
     NUM_PERM,
     SEED,
     _PARAGRAPHS,
+    lead_length,
     lead_text,
     signatures,
 )
+from pipeline.dedup.tokens import token_hash, tokenize
 
 EXTRA = ["", "   ", "a", "a b", "one two three four five", "one two three four five six",
-         "Ünïcode “quoted” — dashes\u00a0and nbsp", "x\n\ny\n z", "repeat " * 40]
+         "Ünïcode “quoted” — dashes\u00a0and nbsp", "x\n\ny\n z", "repeat " * 40,
+         "It's the owner's 'quoted' word. Next one!  \"Quoted end.\" Then (bracket.) more\nLine Two 3pm",
+         "£2,000 • bullets… and ﬁ ligatures ÉCOLE École", "Mr. Smith met Dr. Jones on 3 May. They agreed.",
+         "市港口管理部门21日宣布，由于连日大风。往返北部各岛屿的客运渡轮将从22日起暂停运营两天！\n第二段。"]
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +47,46 @@ def texts(tmp_path_factory) -> list[str]:
     return ["\n".join(a.text) for a in key.articles] + EXTRA
 
 
+def _plain_tokens(text: str) -> list[tuple[str, int, int, bool]]:
+    """(token, sentence, paragraph, fact) by the plain definitions: regex words per sentence."""
+    out = []
+    number = 0
+    for p, paragraph in enumerate(text.split("\n")):
+        # sentence ends are found in the folded text ("…" is "..."), except in unspaced
+        # scripts, whose full stops (。) folding would turn into spaces
+        for sentence in split_sentences(paragraph if is_unspaced(text) else fold_cased(paragraph)):
+            cased = [w for w in __import__("re").findall(r"[^\W_]+(?:'[^\W_]+)*", fold_cased(sentence))]
+            tokens = words(sentence, is_unspaced(text))
+            for i, token in enumerate(tokens):
+                original = cased[i] if len(cased) == len(tokens) else token
+                fact = any(c.isdigit() for c in token) or (i > 0 and "A" <= original[0] <= "Z")
+                out.append((token, number, p, fact))
+            number += 1
+    return out
+
+
+def test_tokenizer_matches_regex_words_and_sentences(texts) -> None:
+    for text in texts:
+        plain = _plain_tokens(text)
+        got = tokenize(text)
+        assert got.hashes.tolist() == [token_hash(t) for t, *_ in plain], text[:40]
+        assert [t for t, *_ in plain] == words(text)
+        assert got.fact.tolist() == [f for *_, f in plain], text[:40]
+        # sentence and paragraph numbers: same grouping (numbering may skip empty ones)
+        for field, column in ((got.sentence, 1), (got.paragraph, 2)):
+            groups = [x[column] for x in plain]
+            assert all((a == b) == (c == d) for a, b, c, d in
+                       zip(field[:-1], field[1:], groups[:-1], groups[1:])), text[:40]
+
+
 def test_shingle_hashes_match_the_definition(texts) -> None:
     for text in texts:
-        expected = np.unique(np.array([xxhash.xxh32_intdigest(s.encode()) for s in sh.shingle_strings(text)],
-                                      dtype=np.uint32))
+        k = sh.shingle_size(text)
+        tokens = np.array([token_hash(t) for t in words(text)], dtype=np.uint32)
+        windows = [tokens[i : i + k] for i in range(max(1, tokens.size - k + 1))] if tokens.size else []
+        coef = sh._COEF.astype(np.uint64)
+        expected = np.unique(np.array(
+            [int((w.astype(np.uint64) * coef[: w.size]).sum() % (1 << 32)) for w in windows], dtype=np.uint32))
         got = sh.shingle_hashes(text)
         assert got.dtype == np.uint32 and np.array_equal(got, expected), text[:40]
 
@@ -63,6 +109,24 @@ def test_containment_matches_isin(texts) -> None:
         assert sh.containment(small, large) == expected
 
 
+def test_lead_length_counts_tokens_paragraph_by_paragraph(texts) -> None:
+    def plain(text: str) -> int:
+        tokens = tokenize(text)
+        low, high = (LEAD_MIN_CHARS, LEAD_MAX_CHARS) if tokens.unspaced else (LEAD_MIN_WORDS, LEAD_MAX_WORDS)
+        count = 0
+        for paragraph in text.split("\n"):
+            count += len(words(paragraph, tokens.unspaced))
+            if count >= low:
+                break
+        return min(count, high)
+
+    rng = random.Random(3)
+    pieces = ["a", "bb", " ", "\n", "\t", " \n ", "\n\n", "x y z ", "渡轮", "."]
+    noise = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))) for _ in range(2000)]
+    for text in texts + noise:
+        assert lead_length(tokenize(text)) == plain(text), repr(text)
+
+
 def test_lead_text_matches_splitting_every_paragraph(texts) -> None:
     def plain(text: str) -> str:
         words: list[str] = []
@@ -72,10 +136,7 @@ def test_lead_text_matches_splitting_every_paragraph(texts) -> None:
                 break
         return " ".join(words[:LEAD_MAX_WORDS])
 
-    rng = random.Random(3)
-    pieces = ["a", "bb", " ", "\n", "\t", " \n ", "\n\n", "x y z "]
-    noise = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))) for _ in range(2000)]
-    for text in texts + noise:
+    for text in texts:
         assert lead_text(text) == plain(text)
 
 
@@ -102,23 +163,39 @@ def test_stored_shingles_read_back_or_recomputed(conn, tmp_path) -> None:
         texts = dict(cur.fetchall())
     stored = stored_fingerprints(conn, article_ids)
     for article_id in article_ids:
-        assert np.array_equal(stored[article_id][1], sh.shingle_hashes(texts[article_id]))
+        assert np.array_equal(stored[article_id].shingles, sh.shingle_hashes(texts[article_id]))
     with conn, conn.cursor() as cur:
         cur.execute("update news.fingerprints set shingles = null where article_id = %s", (article_ids[0],))
         cur.execute("update news.articles set text = 'a changed text of nine words for this test',"
                     " text_hash = sha256('changed'::bytea) where article_id = %s", (article_ids[1],))
     again = stored_fingerprints(conn, article_ids)
-    assert np.array_equal(again[article_ids[0]][1], stored[article_ids[0]][1])
-    assert np.array_equal(again[article_ids[1]][1],
+    assert np.array_equal(again[article_ids[0]].shingles, stored[article_ids[0]].shingles)
+    assert np.array_equal(again[article_ids[1]].shingles,
                           sh.shingle_hashes("a changed text of nine words for this test"))
 
 
-def test_parallel_fingerprints_equal_serial(texts) -> None:
-    from pipeline.dedup.fingerprint import PARALLEL_MIN_CHUNK, fingerprint_batch
+def test_fingerprinting_forks_no_worker(texts) -> None:
+    """Issue 12/14: no forked worker inherits the parent's connections or outlives it."""
+    import multiprocessing
+    import os
 
-    articles = list(enumerate((texts * (1 + 2 * PARALLEL_MIN_CHUNK // len(texts)))[: 2 * PARALLEL_MIN_CHUNK + 7]))
-    serial, parallel = fingerprint_batch(articles, workers=1), fingerprint_batch(articles, workers=2)
-    assert parallel.article_ids == serial.article_ids
-    assert np.array_equal(parallel.body, serial.body) and np.array_equal(parallel.lead, serial.lead)
-    assert all(np.array_equal(a, b) for a, b in zip(parallel.shingles, serial.shingles))
-    assert parallel.buckets() == serial.buckets()
+    from pipeline.dedup.fingerprint import fingerprint_batch
+
+    before = set(os.listdir(f"/proc/{os.getpid()}/task"))
+    fps = fingerprint_batch(list(enumerate(texts * 20)))
+    assert len(fps.article_ids) == 20 * len(texts)
+    assert multiprocessing.active_children() == []
+    assert set(os.listdir(f"/proc/{os.getpid()}/task")) <= before | set()
+
+
+def test_sentence_hashes_match_the_definition(texts) -> None:
+    from pipeline.dedup.sentences import SENTENCE_MIN_CHARS, SENTENCE_MIN_WORDS, long_sentences, sentence_hash
+
+    for text in texts:
+        tokens = tokenize(text)
+        minimum = SENTENCE_MIN_CHARS if tokens.unspaced else SENTENCE_MIN_WORDS
+        groups: dict[int, list[int]] = {}
+        for h, s in zip(tokens.hashes.tolist(), tokens.sentence.tolist()):
+            groups.setdefault(s, []).append(h)
+        expected = [sentence_hash(g) for g in groups.values() if len(g) >= minimum]
+        assert [h for _, _, h in long_sentences(tokens)] == expected, text[:40]

@@ -154,12 +154,34 @@ def extract_draft(
     return Draft(meta, paragraphs)
 
 
+# letters of scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK,
+# kana): each counts as one word, as word processors count East Asian text; a 245-character
+# Chinese article is ~230 words, not the 6 whitespace-separated clauses. Same blocks as
+# pipeline/dedup/normalize.UNSPACED.
+_UNSPACED_CHAR = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]"
+)
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words, each unspaced-script letter counted as one word.
+
+    'Ferries halted' -> 2; '渡轮停航。' -> 4; '21日宣布' -> 4 (the number and three characters).
+    """
+    if text.isascii() or not _UNSPACED_CHAR.search(text):
+        return len(text.split())
+    # such letters become words of their own; punctuation left alone between them is dropped
+    spaced = _UNSPACED_CHAR.sub(lambda m: f" {m.group()} ", text)
+    return sum(1 for chunk in spaced.split() if any(c.isalnum() for c in chunk))
+
+
 def finish(draft: Draft, learned: set[int] | None = None) -> CleanedArticle:
     """Steps 6-7: drop learned furniture, count words, set quality flags."""
     meta = draft.meta
     paragraphs = learned_layer.clean_paragraphs(draft.paragraphs, learned)
     text = "\n\n".join(paragraphs)
-    word_count = len(text.split())
+    word_count = count_words(text)
     if not meta.language and _mostly_english(text):
         meta.language = "en"
     return CleanedArticle(

@@ -23,19 +23,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="articles per transaction (default 1000)")
     parser.add_argument("--run-id", type=bounded_int(1, 2**63 - 1), metavar="ID",
                         help="also update news.crawl_run_sources.duplicates_found for this crawl run")
+    window = parser.add_mutually_exclusive_group()
+    window.add_argument("--window-days", type=int, metavar="D", default=None,
+                        help="compare articles published within D days of each other "
+                             "(default 14: copies appear within days of their originals)")
+    window.add_argument("--backfill", action="store_true",
+                        help="compare with all history whatever the publication dates (backfills)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from pipeline import db
     from pipeline.dedup import dedup
+    from pipeline.dedup.candidates import WINDOW_DAYS
     from pipeline.errors import ConfigError
 
     if args.batch_size < 1:
         raise ConfigError("--batch-size must be at least 1")
+    if args.window_days is not None and args.window_days < 0:
+        raise ConfigError("--window-days must be at least 0")
     with db.connection() as conn:
         db.require_schema(conn)
-        summary = dedup(conn, rebuild=args.rebuild, batch_size=args.batch_size, run_id=args.run_id)
+        summary = dedup(conn, rebuild=args.rebuild, batch_size=args.batch_size, run_id=args.run_id,
+                        window_days=None if args.backfill else (WINDOW_DAYS if args.window_days is None else args.window_days))
     print(
         f"dedup: {summary.articles_fingerprinted} articles fingerprinted, "
         f"{summary.candidates} candidate pairs, {summary.links} copy pairs verified, "

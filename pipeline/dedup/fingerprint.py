@@ -1,40 +1,40 @@
-"""Fingerprint a batch of articles: shingle sets, MinHash signatures and LSH bucket keys.
+"""Fingerprint a batch of articles: shingle sets, MinHash signatures, LSH bucket keys, evidence.
 
 Pure computation, no database: `fingerprint_batch` turns (article_id, text) pairs into what
-news.fingerprints and news.lsh_buckets store, plus the shingle sets the verification step
-needs for exact containment.
+news.fingerprints and news.lsh_buckets store: the shingle set (for exact containment), the
+body and lead MinHash signatures, the long-sentence hashes (rewrites) and the fact-token
+hashes (template stories).
+
+One process: measured in bench/dedup.py, forked workers cost more CPU per article than they
+save in wall time on a shared 2-core machine (0.88x per CPU-second, issue 14), and a fork
+inherits the parent's database connections and outlives it when killed. Fingerprinting is
+cheap enough serially (a few thousand articles/s).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline.dedup import lsh
-from pipeline.dedup.shingles import SHINGLE_WORDS, shingle_hashes
-from pipeline.dedup.signatures import (
-    LEAD_PERM,
-    MINHASH_SCHEME,
-    NUM_PERM,
-    SEED,
-    lead_text,
-    signatures,
-)
+from pipeline.dedup.facts import fact_hashes
+from pipeline.dedup.sentences import SENTENCE_MIN_CHARS, SENTENCE_MIN_WORDS, long_sentences, sentence_hashes
+from pipeline.dedup.shingles import HASH_SCHEME, SHINGLE_CHARS, SHINGLE_WORDS, shingle_set, size_for
+from pipeline.dedup.signatures import LEAD_PERM, MINHASH_SCHEME, NUM_PERM, SEED, lead_length, signatures
+from pipeline.dedup.tokens import tokenize
 
-# fingerprint_batch forks workers only for chunks of at least this many articles (a fork and
-# the texts' round trip cost ~10 ms), and at most MAX_WORKERS of them
-PARALLEL_MIN_CHUNK = 100
-MAX_WORKERS = 4
+# band number of the long-sentence rows in news.lsh_buckets (MinHash bands are 0..35)
+SENTENCE_BAND = 64
 
-# Everything that changes signatures or buckets; a stored fingerprint with another tag is stale.
+# Everything that changes stored signatures, shingles, evidence or buckets; a stored
+# fingerprint with another tag is stale and recomputed by the next run (that is how stored
+# signatures are migrated when the scheme changes).
 SCHEME_TAG = (
-    f"xxh32-w{SHINGLE_WORDS}-{MINHASH_SCHEME}-seed{SEED}-p{NUM_PERM}"
+    f"{HASH_SCHEME}-w{SHINGLE_WORDS}c{SHINGLE_CHARS}-{MINHASH_SCHEME}-seed{SEED}-p{NUM_PERM}"
     f"-b{lsh.BODY.bands}x{lsh.BODY.rows}-lead{LEAD_PERM}-b{lsh.LEAD.bands}x{lsh.LEAD.rows}"
+    f"-s{SENTENCE_MIN_WORDS}c{SENTENCE_MIN_CHARS}@{SENTENCE_BAND}-facts1"
 )
 
 
@@ -46,47 +46,62 @@ class Fingerprints:
     shingles: list[np.ndarray]   # sorted distinct uint32 shingle hashes per article
     body: np.ndarray             # (n, NUM_PERM) uint32
     lead: np.ndarray             # (n, LEAD_PERM) uint32
+    sentences: list[np.ndarray]  # sorted distinct int64 long-sentence hashes per article
+    facts: list[np.ndarray]      # sorted distinct uint32 fact-token hashes per article
 
-    def buckets(self) -> list[tuple[int, int, int]]:
-        """(band, bucket, article_id) rows for news.lsh_buckets."""
+    def buckets(self, days: Mapping[int, int] | None = None) -> list[tuple[int, int, int, int]]:
+        """(band, bucket, day, article_id) rows for news.lsh_buckets (day 0 when unknown)."""
         rows = []
+        days = days or {}
         for i, article_id in enumerate(self.article_ids):
+            day = days.get(article_id, 0)
             has_text = self.shingles[i].size > 0
             for band, bucket in lsh.article_buckets(self.body[i], self.lead[i], has_text, has_text):
-                rows.append((band, bucket, article_id))
+                rows.append((band, bucket, day, article_id))
+            rows.extend((SENTENCE_BAND, int(h), day, article_id) for h in self.sentences[i])
         return rows
 
 
-def fingerprint_batch(articles: Sequence[tuple[int, str]], workers: int | None = None) -> Fingerprints:
-    """Shingle, sign and band a batch of (article_id, text).
+def fingerprint_batch(articles: Sequence[tuple[int, str]], evidence: bool = True) -> Fingerprints:
+    """Shingle, sign and band a batch of (article_id, text), in input order.
 
-    Shingling is pure-Python string work (regex, joins, xxh32 per shingle), so a large batch is
-    cut into contiguous chunks fingerprinted by `workers` forked processes (default: the CPUs,
-    at most MAX_WORKERS); the rows come back in input order, identical to a serial run.
+    evidence=False computes the shingle sets and body signatures only, the work other MinHash
+    implementations do (bench/dedup.py's like-for-like comparison): no lead sketch (its rows
+    are left at the empty-set value), sentence or fact hashes. dedup always needs them.
     """
-    if workers is None:
-        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
-    workers = min(workers, len(articles) // PARALLEL_MIN_CHUNK)
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return _fingerprint_serial(articles)
-    size = -(-len(articles) // workers)
-    chunks = [list(articles[i : i + size]) for i in range(0, len(articles), size)]
-    with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
-        parts = list(pool.map(_fingerprint_serial, chunks))
-    return Fingerprints(
-        article_ids=[i for part in parts for i in part.article_ids],
-        shingles=[x for part in parts for x in part.shingles],
-        body=np.concatenate([part.body for part in parts]),
-        lead=np.concatenate([part.lead for part in parts]),
-    )
-
-
-def _fingerprint_serial(articles: Sequence[tuple[int, str]]) -> Fingerprints:
-    shingles = [shingle_hashes(text) for _, text in articles]
-    leads = [shingle_hashes(lead_text(text)) for _, text in articles]
+    shingles, leads, sentences, facts = [], [], [], []
+    for _, text in articles:
+        tokens = tokenize(text)
+        k = size_for(tokens)
+        shingles.append(shingle_set(tokens.hashes, k))
+        if evidence:
+            leads.append(shingle_set(tokens.hashes[: lead_length(tokens)], k))
+            sentences.append(sentence_hashes(tokens))
+            facts.append(fact_hashes(tokens))
+    if not evidence:
+        leads = [np.array([], dtype=np.uint32)] * len(articles)
+        sentences = [np.array([], dtype=np.int64)] * len(articles)
+        facts = [np.array([], dtype=np.uint32)] * len(articles)
     return Fingerprints(
         article_ids=[article_id for article_id, _ in articles],
         shingles=shingles,
         body=signatures(shingles, NUM_PERM),
         lead=signatures(leads, LEAD_PERM),
+        sentences=sentences,
+        facts=facts,
     )
+
+
+def distinctive_shingles(text: str, common: set[int] | frozenset[int]) -> np.ndarray:
+    """The text's shingle set with its common (standard) long sentences left out.
+
+    What two articles share once the sentences that recur across many articles are set
+    aside: two police appeals ending with the same three standard sentences share little
+    else (verify.verify re-measures such pairs on these sets).
+    """
+    tokens = tokenize(text)
+    keep = np.ones(tokens.hashes.size, dtype=bool)
+    for start, end, value in long_sentences(tokens):
+        if value in common:
+            keep[start:end] = False
+    return shingle_set(tokens.hashes[keep], size_for(tokens))

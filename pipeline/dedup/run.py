@@ -13,13 +13,12 @@ import logging
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import psycopg2.extensions
 
 from pipeline.dedup import candidates as sql
 from pipeline.dedup import clusters
-from pipeline.dedup.fingerprint import fingerprint_batch
-from pipeline.dedup.verify import Match, verify
+from pipeline.dedup.fingerprint import distinctive_shingles, fingerprint_batch
+from pipeline.dedup.verify import Evidence, Match, verify
 from pipeline.load import upsert
 from pipeline.progress import progress
 
@@ -41,7 +40,8 @@ class DedupSummary:
 
 
 def dedup(
-    conn: Conn, rebuild: bool = False, batch_size: int = 1000, run_id: int | None = None
+    conn: Conn, rebuild: bool = False, batch_size: int = 1000, run_id: int | None = None,
+    window_days: int | None = sql.WINDOW_DAYS,
 ) -> DedupSummary:
     """Fingerprint new and changed articles and link copies to originals across all history.
 
@@ -50,9 +50,13 @@ def dedup(
         rebuild: forget every fingerprint, bucket, match and cluster first, then start over.
         batch_size: articles fingerprinted and matched per transaction.
         run_id: when given, news.crawl_run_sources.duplicates_found is updated for that run.
+        window_days: compare each article with those published within this many days of it
+            (candidates.WINDOW_DAYS); None searches all history (backfills).
     """
     started = time.perf_counter()
     summary = DedupSummary()
+    # wall time of each batch, in order (the bench's per-batch times; not in the run report)
+    summary.batch_seconds = []  # type: ignore[attr-defined]
     with conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
         if rebuild:
@@ -66,10 +70,13 @@ def dedup(
     stale = _stale(conn)
     with progress("dedup", len(stale), "articles") as bar:
         for start in range(0, len(stale), batch_size):
+            batch_started = time.perf_counter()
             with conn:
                 with conn.cursor() as cur:
                     cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
-                _batch(conn, stale[start : start + batch_size], summary)
+                _batch(conn, stale[start : start + batch_size], summary, window_days)
+            summary.batch_seconds.append(  # type: ignore[attr-defined]
+                round(time.perf_counter() - batch_started, 4))
             log.info("dedup: %d/%d articles fingerprinted", min(start + batch_size, len(stale)), len(stale))
             bar.advance(len(stale[start : start + batch_size]))
     if run_id is not None:
@@ -84,22 +91,27 @@ def _stale(conn: Conn) -> list[int]:
         return sql.stale_article_ids(conn)
 
 
-def _batch(conn: Conn, ids: list[int], summary: DedupSummary) -> None:
-    texts = sql.article_texts(conn, ids)
-    ids = [i for i in ids if i in texts]
-    fps = fingerprint_batch([(i, texts[i][0]) for i in ids])
-    former_partners = sql.forget(conn, ids, keep_fingerprints=True)
-    sql.store(conn, fps, {i: texts[i][1] for i in ids})
-    pairs = sql.candidate_pairs(conn, ids)
+def _batch(conn: Conn, ids: list[int], summary: DedupSummary, window_days: int | None) -> None:
+    rows = sql.article_texts(conn, ids)
+    ids = [i for i in ids if i in rows]
+    fps = fingerprint_batch([(i, rows[i].text) for i in ids])
+    former_partners = sql.forget(conn, ids, keep_fingerprints=True, keep_versions=True)
+    keys = fps.buckets({i: r.day for i, r in rows.items()})
+    sql.store(conn, fps, rows, keys)
+    common = sql.common_sentences(conn, (h for s in fps.sentences for h in s.tolist()))
+    pairs = sql.candidate_pairs(conn, keys, common, window_days)
     links = sql.link_pairs(conn, ids)
     pairs |= set(links)
-    matches = _verify(conn, fps, pairs, links)
+    matches = _verify(conn, fps, rows, pairs, links, common)
     if matches:
         upsert(
             conn,
             "news.dedup_matches",
-            ["article_id", "other_id", "jaccard", "containment", "method"],
-            [(m.article_id, m.other_id, m.jaccard, m.containment, m.method) for m in matches],
+            ["article_id", "other_id", "jaccard", "containment", "method", "evidence",
+             "article_text_hash", "other_text_hash"],
+            [(m.article_id, m.other_id, m.jaccard, m.containment, m.method,
+              m.evidence or {}, m.article_text_hash, m.other_text_hash)
+             for m in matches],
             conflict=["article_id", "other_id"],
         )
     summary.articles_fingerprinted += len(ids)
@@ -108,23 +120,31 @@ def _batch(conn: Conn, ids: list[int], summary: DedupSummary) -> None:
     _recluster(conn, ids, former_partners, [], summary)
 
 
-def _verify(conn: Conn, fps, pairs: set[tuple[int, int]], links: dict) -> list[Match]:
+def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dict,
+            common: set[int]) -> list[Match]:
     in_batch = {article_id: i for i, article_id in enumerate(fps.article_ids)}
     outside = {x for pair in pairs for x in pair if x not in in_batch}
     stored = sql.stored_fingerprints(conn, outside)
 
-    def lookup(article_id: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def lookup(article_id: int) -> Evidence | None:
         if article_id in in_batch:
             i = in_batch[article_id]
-            return fps.body[i], fps.shingles[i]
+            row = rows[article_id]
+            return Evidence(fps.body[i], fps.shingles[i], fps.sentences[i], fps.facts[i],
+                            row.text_hash, row.credits, row.names)
         return stored.get(article_id)
+
+    def distinctive(pair: tuple[int, int]):
+        texts = {i: rows[i].text for i in pair if i in rows}
+        texts.update(sql.texts(conn, [i for i in pair if i not in texts]))
+        return tuple(distinctive_shingles(texts[i], common) for i in pair)
 
     matches = []
     for pair in sorted(pairs):
         a, b = lookup(pair[0]), lookup(pair[1])
         if a is None or b is None:
             continue
-        match = verify(pair, (a[0], b[0]), (a[1], b[1]), links.get(pair))
+        match = verify(pair, a, b, links.get(pair), common, lambda pair=pair: distinctive(pair))
         if match is not None:
             matches.append(match)
     return matches

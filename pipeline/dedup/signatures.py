@@ -4,8 +4,9 @@ Both are datasketch MinHashes in the "affine32" scheme (datasketch 2.0's default
 32-bit permutations, values stored as uint32) over shingle hashes that were already
 xxh32-hashed once (as `hashfunc=int`: the scheme's fmix pre-mix spreads them). `signatures`
 computes them in numpy with datasketch's own permutation parameters, bit-identical to
-`MinHash.generator` + `update_batch` (tests/test_dedup_speed.py) without its per-value calls. bench/dedup.py compares this with the plain
-per-shingle `MinHash.update(s.encode())` loop (SHA1).
+`MinHash.generator` + `update_batch` (tests/test_dedup_speed.py) without its per-value calls.
+bench/dedup.py compares the whole path (shingling included) with datasketch's batch paths
+(`MinHash.bulk`, `update_batch`, default SHA1 hash) and with rensa, per CPU-second.
 
 - body: NUM_PERM = 128 permutations over the whole text. Standard error of the Jaccard
   estimate is sqrt(J(1-J)/128) <= 0.044, well inside the gap between edited copies (J >= 0.74
@@ -29,6 +30,11 @@ from collections.abc import Sequence
 import numpy as np
 from datasketch import MinHash
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.dedup.tokens import Tokens
+
 NUM_PERM = 128
 LEAD_PERM = 16
 SEED = 1
@@ -36,6 +42,9 @@ MINHASH_SCHEME = "affine32"
 # a lead: the first paragraph, topped up to LEAD_MIN_WORDS from the next ones, cut at LEAD_MAX_WORDS
 LEAD_MIN_WORDS = 15
 LEAD_MAX_WORDS = 50
+# unspaced scripts: one token per character, a word is ~1.5-2 characters
+LEAD_MIN_CHARS = 30
+LEAD_MAX_CHARS = 90
 _PARAGRAPHS = re.compile(r"\s*\n\s*")
 
 
@@ -64,10 +73,18 @@ def signatures(shingle_sets: Sequence[np.ndarray], num_perm: int = NUM_PERM) -> 
     """
     a, b = _permutations(num_perm)
     out = np.full((len(shingle_sets), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    if not len(shingle_sets):
+        return out
+    # one (shingles, num_perm) work buffer reused for every set: no temporaries per article
+    buffer = np.empty((max(map(len, shingle_sets)), num_perm), dtype=np.uint32)
     for row, shingles in enumerate(shingle_sets):
-        if len(shingles):
+        n = len(shingles)
+        if n:
             hv = _fmix32(np.asarray(shingles, dtype=np.uint32))[:, np.newaxis]
-            (hv * a + b).min(axis=0, out=out[row])
+            values = buffer[:n]
+            np.multiply(hv, a, out=values)
+            np.add(values, b, out=values)
+            values.min(axis=0, out=out[row])
     return out
 
 
@@ -86,7 +103,11 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def lead_text(text: str) -> str:
-    """The opening of an article: what an aggregator's truncated copy always keeps."""
+    """The opening of an article: what an aggregator's truncated copy always keeps.
+
+    The first paragraph, topped up from the next ones to LEAD_MIN_WORDS words, cut at
+    LEAD_MAX_WORDS (whitespace-separated words: the lead of a spaced-script text).
+    """
     text = text.strip()
     words: list[str] = []
     start = 0
@@ -98,3 +119,20 @@ def lead_text(text: str) -> str:
         start = separator.end()
     words.extend(text[start:].split())
     return " ".join(words[:LEAD_MAX_WORDS])
+
+
+def lead_length(tokens: "Tokens") -> int:
+    """How many of a tokenised text's first tokens make its lead.
+
+    The first paragraph, topped up from the next ones to LEAD_MIN_WORDS tokens, cut at
+    LEAD_MAX_WORDS (unspaced scripts, one token a character: LEAD_MIN_CHARS / LEAD_MAX_CHARS,
+    about the same span of text).
+    """
+    low, high = (LEAD_MIN_CHARS, LEAD_MAX_CHARS) if tokens.unspaced else (LEAD_MIN_WORDS, LEAD_MAX_WORDS)
+    paragraph = tokens.paragraph
+    if paragraph.size <= low:
+        return min(int(paragraph.size), high)
+    # tokens before the end of the paragraph holding token number `low - 1`
+    last = paragraph[low - 1]
+    end = int(np.searchsorted(paragraph, last, side="right"))
+    return min(end, high)

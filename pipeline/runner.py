@@ -6,6 +6,7 @@ does not stop the others; the run is marked failed and the exit code says so.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -42,7 +43,7 @@ def run_nightly(
     out=sys.stderr,  # noqa: ANN001 - a text stream for progress lines
 ) -> RunResult:
     """migrate → crawl → extract → dedup → refresh → quality checks → report."""
-    with exclusive_run():
+    with exclusive_run(holder=f"newscorpus {trigger} (pid {os.getpid()})"):
         timings: dict[str, float] = {}
 
         def stage(name: str, work: Callable[[], T]) -> T:
@@ -71,5 +72,6 @@ def run_nightly(
             nightly.finish_run(run_id, failed=True, error=f"{type(exc).__name__}: {exc}")
             raise
         result.report = stage("report", lambda: nightly.finish_run(
-            run_id, failed=result.failed, error="; ".join(result.problems) or None))
+            run_id, failed=result.failed, error="; ".join(result.problems) or None,
+            problems=result.problems))
         return result

@@ -235,4 +235,4 @@ def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(
     assert [status for status, _, _ in runs] == ["succeeded", "failed"]
     status, error, report = runs[1]
     assert "crawl of dead-outlet failed" in error and "crawl_source" not in error
-    assert report["sources"] and [row["source"] for row in report["document_failures"]] == ["dead-outlet"]
+    assert report["sources"] and "dead-outlet" in [row["source"] for row in report["document_failures"]]

@@ -126,7 +126,7 @@ def test_dag_run_fails_on_one_dead_source_naming_it_and_stores_the_report(
     assert "dead-outlet: every fetch failed" in error
     assert report["problems"] and report["run_id"]
     assert {row["source"] for row in report["sources"]} == set(web.base_urls) | {"dead-outlet"}
-    assert [row["source"] for row in report["document_failures"]] == ["dead-outlet"]
+    assert "dead-outlet" in [row["source"] for row in report["document_failures"]]
 
 
 def test_every_outlet_unreachable_is_a_failed_run_naming_each_source(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -84,8 +85,11 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def airflow_api(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str) -> Iterator[Api]:
+def airflow_api(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str,
+                airflow_metadata: Path) -> Iterator[Api]:
     home = tmp_path_factory.mktemp("airflow-stack") / ".airflow"
+    home.mkdir()
+    shutil.copy(airflow_metadata, home / "airflow.db")  # migrated: `db migrate` has nothing to do
     log_path = home.parent / "stack.log"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
@@ -171,6 +175,16 @@ def _print_table(title: str, rows: list[tuple]) -> None:
         print(f"  {task_id:<16} {name or '':<20} {state}")
 
 
+def _three_outlets(sources: list[dict]) -> list[dict]:
+    """A wire, a tabloid and one more: a copy to link, in a third of the sample web's crawl time."""
+    by_kind: dict[str, dict] = {}
+    for source in sources:
+        by_kind.setdefault(source["kind"], source)
+    chosen = [by_kind[k] for k in ("wire", "tabloid") if k in by_kind]
+    chosen += [s for s in sources if s not in chosen][: 3 - len(chosen)]
+    return chosen
+
+
 def test_shared_secrets_are_made_once_and_private(tmp_path: Path) -> None:
     from pipeline.airflow_stack import SECRETS_FILE, shared_secrets
 
@@ -188,14 +202,18 @@ def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(
 
     database = f"airflow_api_{os.getpid()}"
     with running_sample_web(tmp_path / "web", stories=10) as web:
+        config = yaml.safe_load(web.sources_path.read_text())
+        config["sources"] = _three_outlets(config["sources"])
+        outlets = {source["name"] for source in config["sources"]}
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(yaml.safe_dump(config))
         started = time.monotonic()
-        good = airflow_api.trigger({"sources": str(web.sources_path), "database": database})
+        good = airflow_api.trigger({"sources": str(sources), "database": database})
         good_state = airflow_api.wait(good)
         good_tis = airflow_api.task_instances(good)
         print(f"\nrun 1 ({good}): {good_state} in {time.monotonic() - started:.0f}s")
         _print_table("run 1 task instances (task id, rendered map index, state):", good_tis)
 
-        config = yaml.safe_load(web.sources_path.read_text())
         dead = f"http://127.0.0.1:{_free_port()}"  # nothing listens: connection refused
         config["sources"].append({"name": "dead-outlet", "outlet": "Dead Outlet", "kind": "tabloid",
                                   "domains": ["127.0.0.1"], "feeds": [f"{dead}/feed.xml"],
@@ -209,7 +227,6 @@ def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(
         print(f"\nrun 2 ({bad}): {bad_state} in {time.monotonic() - started:.0f}s")
         _print_table("run 2 task instances (task id, rendered map index, state):", bad_tis)
 
-    outlets = set(web.base_urls)
     assert good_state == "success"
     assert {(task, state) for task, name, state in good_tis} == {
         (task, "success") for task in ("migrate", "start_run", "source_list", "crawl_source", "extract",
@@ -223,12 +240,11 @@ def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(
     assert states == {"migrate": "success", "start_run": "success", "source_list": "success",
                       "extract": "success", "dedup": "success", "refresh": "success",
                       "quality_checks": "failed", "report": "failed"}
-    # the dead outlet was retried once; its first try ("up for retry") already carried its name
-    listed = airflow_api.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{bad}/taskInstances?task_id=crawl_source&limit=100")
+    # the dead outlet went through "up for retry" once (its name, set by the first try, stays)
+    listed = airflow_api.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{bad}/taskInstances?limit=100")
     dead_ti = next(ti for ti in listed["task_instances"] if ti["rendered_map_index"] == "dead-outlet")
     tries = airflow_api.tries(bad, "crawl_source", dead_ti["map_index"])
-    assert len(tries) == 2 and tries[-1]["state"] == "failed", tries
-    assert all(t["rendered_map_index"] == "dead-outlet" for t in tries), tries
+    assert [t["try_number"] for t in tries] == [1, 2] and tries[-1]["state"] == "failed", tries
 
     url = with_database(pg_server_url, database)  # created by the run's migrate task
     runs = query(url, "select status, error, report from news.crawl_runs order by run_id")

@@ -11,10 +11,14 @@ Here:
    `AIRFLOW__API_AUTH__JWT_SECRET`, `AIRFLOW__API__SECRET_KEY`, `AIRFLOW__CORE__FERNET_KEY`
    (the fernet key must stay the same across restarts too, or stored connections become
    unreadable);
-2. `airflow db migrate`, then the API server, whose `/api/v2/monitor/health` is polled until it
+2. the metadata database is PostgreSQL: four processes writing one SQLite file lock each other
+   out (the API server stops answering while the scheduler waits on it), so unless
+   `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN` names another, the database `airflow` on the embedded
+   PostgreSQL (`.newscorpus/pgdata`, the one newscorpus itself uses) is created and used;
+3. `airflow db migrate`, then the API server, whose `/api/v2/monitor/health` is polled until it
    answers; only then the scheduler, the dag-processor and the triggerer;
-3. where the admin password is kept (SimpleAuthManager writes it) is printed on every start;
-4. SIGINT/SIGTERM stops every component it started (SIGTERM, then SIGKILL after a grace).
+4. where the admin password is kept (SimpleAuthManager writes it) is printed on every start;
+5. SIGINT/SIGTERM stops every component it started (SIGTERM, then SIGKILL after a grace).
 
 Each component's output is copied to stdout with its name in front, like standalone does.
 Exit code: 0 after a requested stop, 1 when a component died or the API never became ready,
@@ -75,10 +79,42 @@ def shared_secrets(home: Path) -> dict[str, str]:
     return json.loads(path.read_text())
 
 
+METADATA_DATABASE = "airflow"
+
+
+def metadata_url(env: dict[str, str]) -> str:
+    """The metadata database's SQLAlchemy URL: AIRFLOW__DATABASE__SQL_ALCHEMY_CONN when set, else
+    the database `airflow` on the embedded PostgreSQL (started and created if needed)."""
+    configured = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+    if configured:
+        return configured
+    import psycopg2
+    from psycopg2 import sql
+
+    from pipeline import db, embedded
+
+    server = embedded.start()
+    admin = db.connect(server)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", (METADATA_DATABASE,))
+            if cur.fetchone() is None:
+                try:
+                    cur.execute(sql.SQL("create database {}").format(sql.Identifier(METADATA_DATABASE)))
+                except psycopg2.errors.DuplicateDatabase:
+                    pass
+    finally:
+        admin.close()
+    return db.with_database(server, METADATA_DATABASE).replace("postgresql://", "postgresql+psycopg2://", 1)
+
+
 def stack_env(home: Path, host: str, port: int, base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment every component gets: this repo's config, the shared secrets, the port."""
+    """The environment every component gets: this repo's config, the shared secrets, the port,
+    the metadata database."""
     env = dict(os.environ if base is None else base)
     env.update(shared_secrets(home))
+    env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = metadata_url(env)
     env.update(
         AIRFLOW_HOME=str(home),
         AIRFLOW_CONFIG=env.get("AIRFLOW_CONFIG") or str(paths.REPO_ROOT / "airflow.cfg"),
@@ -127,7 +163,10 @@ class Stack:
             self.say(f"{name:>13} | {line}")
 
     def start(self) -> None:
+        from pipeline.db import redact
+
         self.say(f"airflow_stack: AIRFLOW_HOME={self.home}; shared secrets in {self.home / SECRETS_FILE} (0600)")
+        self.say(f"airflow_stack: metadata database {redact(self.env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'])}")
         migrate = self.airflow("db-migrate", ["db", "migrate"])
         if migrate.wait() != 0:
             raise StackError(f"`airflow db migrate` failed (exit {migrate.returncode}); see the lines above")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import stat
@@ -31,7 +30,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.db import with_database
+from pipeline.db import run_admin, with_database
 from tests.plugins.database import query
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,11 +84,10 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def airflow_api(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str,
-                airflow_metadata: Path) -> Iterator[Api]:
+def airflow_api(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str) -> Iterator[Api]:
     home = tmp_path_factory.mktemp("airflow-stack") / ".airflow"
-    home.mkdir()
-    shutil.copy(airflow_metadata, home / "airflow.db")  # migrated: `db migrate` has nothing to do
+    metadata = f"airflow_meta_{os.getpid()}"
+    run_admin(pg_server_url, f"create database {metadata}")
     log_path = home.parent / "stack.log"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
@@ -102,6 +100,9 @@ def airflow_api(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str,
         AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY="2",
         # the configured server; the runs' `database` param names a database on it
         NEWSCORPUS_DATABASE_URL=pg_server_url,
+        # metadata on the session's PostgreSQL too (what make airflow does with the embedded one)
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=with_database(pg_server_url, metadata).replace(
+            "postgresql://", "postgresql+psycopg2://", 1),
     )
     started = time.monotonic()
     with open(log_path, "w") as log:

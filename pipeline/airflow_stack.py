@@ -123,6 +123,10 @@ def stack_env(home: Path, host: str, port: int, base: dict[str, str] | None = No
         AIRFLOW__API__PORT=str(port),
         AIRFLOW__API__BASE_URL=f"http://{host}:{port}",
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://{host}:{port}/execution/",
+        # the scheduler's and triggerer's log servers (fixed 8793/8794 by default): free ports, so
+        # two installs (or a test beside `make airflow`) never collide
+        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(_free_port_number(host)),
+        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(_free_port_number(host)),
         PYTHONPATH=os.pathsep.join(filter(None, [str(paths.REPO_ROOT), env.get("PYTHONPATH")])),
     )
     # standalone's components are `airflow ...` processes: the venv's bin must come first
@@ -222,6 +226,12 @@ class Stack:
 
 class StackError(RuntimeError):
     """A component could not be started."""
+
+
+def _free_port_number(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -194,3 +194,40 @@ def test_database_param_names_a_database_on_the_configured_server(
     psycopg2.connect(target.database_url).close()  # created
     assert nightly.resolve_target("x.yaml", "postgresql://h/db").sources_path == "x.yaml"
     assert nightly.resolve_target("", None, default_sources="v.yaml").sources_path == "v.yaml"
+
+
+def test_cli_crawl_is_refused_while_a_dag_task_holds_the_lock_naming_it(database_url: str, tmp_path: Path) -> None:
+    from pipeline import nightly
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": [_dead_source("solo")]}))
+    with nightly.dag_run_lock("manual__2026-11-30 crawl_source[solo]"):
+        result = subprocess.run([sys.executable, "-m", "pipeline", "crawl", "--sources", str(sources)],
+                                env=dict(os.environ), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert "in progress" in line and "airflow manual__2026-11-30 crawl_source[solo]" in line
+    assert query(database_url, "select count(*) from news.crawl_runs") == [(0,)]  # nothing started
+
+
+def test_a_dag_task_waits_for_a_cli_run_then_gives_up_naming_it(database_url: str) -> None:
+    from pipeline import nightly
+    from pipeline.runlock import RunInProgress, exclusive_run
+
+    said: list[str] = []
+    with exclusive_run(holder="newscorpus run (pid 4242)"):
+        with pytest.raises(RunInProgress, match=r"newscorpus run \(pid 4242\)"):
+            with nightly.dag_run_lock("manual__x extract", wait_seconds=3):
+                pass
+        # two tasks of one DAG run share it; a CLI run cannot join them
+    with nightly.dag_run_lock("manual__x crawl_source[a]"), nightly.dag_run_lock("manual__x crawl_source[b]"):
+        with pytest.raises(RunInProgress, match=r"crawl_source\[a\]"):
+            with exclusive_run():
+                pass
+    from pipeline.runlock import run_lock
+
+    with exclusive_run(holder="newscorpus crawl (pid 7)"):
+        with pytest.raises(RunInProgress):
+            with run_lock("waiter", shared=True, wait_seconds=2.5, say=said.append):
+                pass
+    assert said and "newscorpus crawl (pid 7)" in said[0]

@@ -15,8 +15,10 @@ Here:
    out (the API server stops answering while the scheduler waits on it), so unless
    `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN` names another, the database `airflow` on the embedded
    PostgreSQL (`.newscorpus/pgdata`, the one newscorpus itself uses) is created and used;
-3. `airflow db migrate`, then the API server, whose `/api/v2/monitor/health` is polled until it
-   answers; only then the scheduler, the dag-processor and the triggerer;
+3. `airflow db migrate`, then the API server, whose `/api/v2/monitor/health` and
+   `/execution/health` are polled until they answer (the second one builds the execution
+   API's routes, see `Stack.wait_for_api`); only then the scheduler, the dag-processor and
+   the triggerer;
 4. where the admin password is kept (SimpleAuthManager writes it) is printed on every start;
 5. SIGINT/SIGTERM stops every component it started (SIGTERM, then SIGKILL after a grace).
 
@@ -53,7 +55,8 @@ COMPONENTS: tuple[tuple[str, list[str]], ...] = (
     ("dag-processor", ["dag-processor"]),
     ("triggerer", ["triggerer"]),
 )
-API_READY_TIMEOUT_S = 180.0   # a cold api-server on a loaded 2-core machine takes ~20-60 s
+API_READY_TIMEOUT_S = 300.0   # a cold api-server on a loaded 2-core machine: ~20-60 s, plus ~60 s
+                              # for the execution API's first request
 STOP_GRACE_S = 30.0
 
 
@@ -183,21 +186,33 @@ class Stack:
         self.say(f"airflow_stack: admin password: in {passwords}")
 
     def wait_for_api(self) -> None:
-        """Poll the API server's health endpoint until it answers 200 (or it died / timed out)."""
+        """Poll the API server until both its public API and its execution API answer 200.
+
+        The execution API (what task processes call) is a Cadwyn app that builds its versioned
+        routes on its first request, on the server's event loop: ~1 minute of CPU on a busy
+        2-core machine during which the whole API server answers nothing, and the first task's
+        "start" call times out. Asking /execution/health here pays that before any task exists.
+        """
         deadline = time.monotonic() + API_READY_TIMEOUT_S
         api = self.processes["api-server"]
-        while time.monotonic() < deadline:
-            if api.poll() is not None:
-                raise StackError(f"the API server exited with code {api.returncode} before it was ready")
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/v2/monitor/health", timeout=5) as reply:
-                    if reply.status == 200:
-                        self.say(f"airflow_stack: API server ready at {self.url}")
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(1)
-        raise StackError(f"the API server did not answer on {self.url} within {API_READY_TIMEOUT_S:.0f}s")
+        for path in ("/api/v2/monitor/health", "/execution/health"):
+            started = time.monotonic()
+            while True:
+                if api.poll() is not None:
+                    raise StackError(f"the API server exited with code {api.returncode} before it was ready")
+                if time.monotonic() > deadline:
+                    raise StackError(f"the API server did not answer {path} on {self.url} "
+                                     f"within {API_READY_TIMEOUT_S:.0f}s")
+                try:
+                    with urllib.request.urlopen(f"{self.url}{path}",
+                                                timeout=max(1.0, deadline - time.monotonic())) as reply:
+                        if reply.status == 200:
+                            break
+                except (urllib.error.URLError, OSError):
+                    pass
+                time.sleep(1)
+            self.say(f"airflow_stack: {self.url}{path} ready ({time.monotonic() - started:.0f}s)")
+        self.say(f"airflow_stack: API server ready at {self.url}")
 
     def watch(self, stop: threading.Event) -> int:
         """Block until asked to stop (0) or a component exits on its own (1)."""

@@ -56,7 +56,7 @@ class Api:
             headers={"Content-Type": "application/json",
                      **({"Authorization": f"Bearer {self.token}"} if self.token else {})},
         )
-        with urllib.request.urlopen(request, timeout=30) as reply:
+        with urllib.request.urlopen(request, timeout=120) as reply:
             return json.loads(reply.read() or b"{}")
 
     def trigger(self, conf: dict) -> str:

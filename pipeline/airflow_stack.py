@@ -160,6 +160,9 @@ class Stack:
         proc = subprocess.Popen(
             command, env=self.env, cwd=paths.REPO_ROOT, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,
+            # its own process group: stop() ends the component and what it spawned (the
+            # scheduler's and triggerer's `serve-logs`, task processes) and nothing else
+            start_new_session=True,
         )
         self.processes[name] = proc
         threading.Thread(target=self._copy, args=(name, proc), daemon=True).start()
@@ -224,19 +227,27 @@ class Stack:
         return 0
 
     def stop(self) -> None:
-        """SIGTERM every component still running, SIGKILL what is left after the grace period."""
+        """SIGTERM every component's process group, SIGKILL what is left after the grace period."""
         running = {n: p for n, p in self.processes.items() if p.poll() is None}
         for proc in running.values():
-            proc.send_signal(signal.SIGTERM)
+            _signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_S
         for name, proc in running.items():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self.say(f"airflow_stack: {name} did not stop in {STOP_GRACE_S:.0f}s; killing it")
-                proc.kill()
-                proc.wait()
+        for proc in self.processes.values():
+            _signal_group(proc, signal.SIGKILL)  # leftovers of a group (serve-logs, a stuck task)
+            proc.wait()
         self.say("airflow_stack: every component stopped")
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)  # the group this launcher created for the component
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class StackError(RuntimeError):

@@ -122,6 +122,10 @@ def airflow_api(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str) ->
     finally:
         _stop(stack)
         print(f"airflow_stack log: {log_path}")
+    left = _leftovers(home)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes outlived the launcher: {left}"
 
 
 def _wait_for_line(stack: subprocess.Popen, log_path: Path, marker: str) -> str:
@@ -164,6 +168,21 @@ def _stop(stack: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     stack.wait()
+
+
+def _leftovers(home: Path) -> list[int]:
+    """PIDs of processes still running with this test's AIRFLOW_HOME (components run in their
+    own process groups; none may outlive the launcher)."""
+    marker = f"AIRFLOW_HOME={home}".encode()
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if marker in (proc / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(proc.name))
+            except OSError:
+                continue
+    return pids
 
 
 def _tail(path: Path, lines: int = 60) -> str:

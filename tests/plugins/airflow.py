@@ -7,7 +7,6 @@ any test imports it, and the metadata database is created with `airflow db migra
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-MIGRATED_COPY = "airflow.db.migrated"
 
 
 @pytest.fixture(scope="session")
@@ -36,12 +34,4 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         timeout=300,
     )
-    shutil.copy(home / "airflow.db", home.parent / MIGRATED_COPY)  # before any test writes to it
     return home
-
-
-@pytest.fixture(scope="session")
-def airflow_metadata(airflow_home: Path) -> Path:
-    """The metadata database as `airflow db migrate` left it, for tests that start their own
-    Airflow components (migrating an empty SQLite file takes a minute or two on 2 cores)."""
-    return airflow_home.parent / MIGRATED_COPY

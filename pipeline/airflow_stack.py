@@ -11,10 +11,10 @@ Here:
    `AIRFLOW__API_AUTH__JWT_SECRET`, `AIRFLOW__API__SECRET_KEY`, `AIRFLOW__CORE__FERNET_KEY`
    (the fernet key must stay the same across restarts too, or stored connections become
    unreadable);
-2. the metadata database is PostgreSQL: four processes writing one SQLite file lock each other
-   out (the API server stops answering while the scheduler waits on it), so unless
-   `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN` names another, the database `airflow` on the embedded
-   PostgreSQL (`.newscorpus/pgdata`, the one newscorpus itself uses) is created and used;
+2. the metadata database is PostgreSQL (Airflow supports SQLite for trying things out, not
+   for four components writing at once): unless `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN` names
+   another, the database `airflow` on the embedded PostgreSQL (`.newscorpus/pgdata`, the
+   server newscorpus itself uses) is created and used;
 3. `airflow db migrate`, then the API server, whose `/api/v2/monitor/health` and
    `/execution/health` are polled until they answer (the second one builds the execution
    API's routes, see `Stack.wait_for_api`); only then the scheduler, the dag-processor and

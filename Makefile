@@ -5,8 +5,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 export AIRFLOW_HOME   ?= $(CURDIR)/.airflow
 export AIRFLOW_CONFIG ?= $(CURDIR)/airflow.cfg
+AIRFLOW_PORT ?= 8080
 
-.PHONY: install demo test bench airflow clean
+.PHONY: install demo test bench airflow airflow-demo clean
 
 install: $(STAMP)
 
@@ -25,12 +26,16 @@ test: install
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
-# standalone starts its components as `airflow ...` subprocesses: the venv must be on PATH
+# api-server (awaited), then scheduler, dag-processor, triggerer, sharing one set of secrets
+# generated once into $(AIRFLOW_HOME)/secrets.json (0600); see pipeline/airflow_stack.py.
+# Prints the UI address and where the admin password is. Ctrl-C stops every component.
 airflow: install
-	@mkdir -p $(AIRFLOW_HOME)
-	@echo "Airflow UI: http://127.0.0.1:8080  user admin, password printed below and kept in"
-	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/airflow standalone
+	$(PY) -m pipeline.airflow_stack --home $(AIRFLOW_HOME) --port $(AIRFLOW_PORT)
+
+# with `make airflow` running (another terminal): serve the sample web and trigger one night of
+# it into its own database (newscorpus_airflow_demo), following the run until it ends
+airflow-demo: install
+	$(PY) -m pipeline.airflow_demo --home $(AIRFLOW_HOME) --port $(AIRFLOW_PORT)
 
 clean:
 	rm -rf $(VENV) .newscorpus .airflow

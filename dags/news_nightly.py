@@ -6,9 +6,9 @@ Thin by design: every task calls one `pipeline.nightly` function, the same ones
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from airflow.sdk import dag, task
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
 SOURCES_VARIABLE = "newscorpus_sources"   # Airflow Variable: path of the sources file
 DATABASE_CONNECTION = "newscorpus_db"     # Airflow connection id of the PostgreSQL to load
@@ -18,66 +18,112 @@ DAG_DOC = """
 ### newscorpus nightly
 
 Crawls every outlet in the sources file, cleans the new pages into articles, links
-syndicated copies to their originals, refreshes the views and checks the night's data.
+syndicated copies to their originals, refreshes the views, checks the night's data and
+stores a report. **A night with a failed outlet or a fired quality check is a failed run.**
 
-* **Database**: the Airflow connection `newscorpus_db` if it exists, else the
-  `NEWSCORPUS_DATABASE_URL` environment variable, else the embedded PostgreSQL.
-* **Sources**: the Airflow Variable `newscorpus_sources` (a path), else the repo's `sources.yaml`.
-* **Re-running** is safe: every task is idempotent. Clear a failed `crawl_source` to retry one
-  outlet; clear the whole run to redo the night.
-* Each run's report is the `report` task's return value (XCom) and `news.crawl_report`.
+* **Trigger form** (or the REST API's `conf`): `sources` (a sources file path) and `database`
+  (a libpq URL, or a database name on the configured server, created if missing). Empty: the
+  Variable `newscorpus_sources` / `sources.yaml`, and the connection `newscorpus_db` /
+  `NEWSCORPUS_DATABASE_URL` / the embedded PostgreSQL.
+* **crawl_source** runs once per outlet, named after it. A failed one names its outlet in its
+  log's last lines; the others go on.
+* **report** prints the night (per-source counts, failures, new stories, top syndicated) and
+  fails the run, after storing the report, if anything went wrong; its error line names the
+  outlets.
+* **What to do**: read the failed crawl's log, then *Clear* that task (or the whole run) to
+  re-run it. Every task is idempotent.
+* Runs exclude `newscorpus run` / `newscorpus crawl` on the same database: a task waits
+  (saying who holds the lock) while one works.
 """
 
+PARAMS = {
+    "sources": Param(
+        None,
+        type=["null", "string"],
+        title="Sources file",
+        description="Path of a sources file on the workers. Empty: the Variable newscorpus_sources, "
+                    "else the repo's sources.yaml.",
+    ),
+    "database": Param(
+        None,
+        type=["null", "string"],
+        title="Database",
+        description="A libpq URL (postgresql://user@host:5432/name) or a database name on the "
+                    "configured server (created if missing). Empty: the connection newscorpus_db, "
+                    "else NEWSCORPUS_DATABASE_URL, else the embedded PostgreSQL.",
+    ),
+}
 
-def _configure() -> str | None:
-    """Point the pipeline at the configured database; return the sources path (or None)."""
-    import os
 
-    from airflow.sdk import Connection, Variable
+def _configure(create_database: bool = False):  # noqa: ANN202 - a pipeline.nightly.Target
+    """Resolve the run's params against the Variable/connection defaults (exports the database URL)."""
+    from airflow.sdk import Connection, Variable, get_current_context
     from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
 
+    from pipeline import nightly
+
+    params = get_current_context()["params"]
     try:
         uri = Connection.get(DATABASE_CONNECTION).get_uri()
-        os.environ["NEWSCORPUS_DATABASE_URL"] = uri.replace("postgres://", "postgresql://", 1)
+        connection_url = uri.replace("postgres://", "postgresql://", 1)
     except (AirflowNotFoundException, AirflowRuntimeError):
-        pass  # no connection configured: NEWSCORPUS_DATABASE_URL or the embedded server
-    return Variable.get(SOURCES_VARIABLE, default=None)
+        connection_url = None  # no connection configured: NEWSCORPUS_DATABASE_URL or the embedded server
+    return nightly.resolve_target(
+        params.get("sources"), params.get("database"),
+        default_sources=Variable.get(SOURCES_VARIABLE, default=None),
+        connection_url=connection_url, create_database=create_database,
+    )
 
 
-def _failed_tasks() -> list[str]:
-    """This DAG run's failed tasks, as problems for the run row (the report runs regardless)."""
+def _holder(what: str) -> str:
+    """Who holds the run lock, as a CLI run refused by it will read it."""
+    from airflow.sdk import get_current_context
+
+    return f"{get_current_context()['run_id']} {what}"
+
+
+def _failed_steps(sources: list[str]) -> list[str]:
+    """This DAG run's failed tasks in operator words: "crawl of the-sun", "extract"."""
     from airflow.sdk import get_current_context
 
     context = get_current_context()
     states = context["ti"].get_task_states(dag_id=context["dag"].dag_id, run_ids=[context["run_id"]])
-    failed = sorted(
-        task for task, state in states.get(context["run_id"], {}).items()
-        if state in ("failed", "upstream_failed")
-    )
-    return [f"failed tasks: {', '.join(failed)}"] if failed else []
+    steps = []
+    for key, state in sorted(states.get(context["run_id"], {}).items()):
+        if state not in ("failed", "upstream_failed"):
+            continue
+        prefix, _, index = key.rpartition("_")
+        if prefix == "crawl_source" and index.isdigit() and int(index) < len(sources):
+            steps.append(f"crawl of {sources[int(index)]}")  # map index → its source's name
+        else:
+            steps.append(key)
+    return steps
 
 
 @dag(
     dag_id="news_nightly",
-    schedule=NIGHTLY_AT,
-    start_date=datetime(2026, 1, 1),
+    # no start_date: CronTriggerTimetable then waits for the next 02:30 instead of running the
+    # latest missed night the moment a fresh install starts (that would crawl real outlets
+    # while an operator is still trying the sample web)
+    schedule=CronTriggerTimetable(NIGHTLY_AT, timezone="UTC"),
     catchup=False,
     max_active_runs=1,
     tags=["newscorpus", "crawl"],
     doc_md=DAG_DOC,
+    params=PARAMS,
+    # retries and retry_delay come from airflow.cfg ([core] default_task_retries = 2,
+    # default_task_retry_delay = 300 s), so a test or a dev install can shorten them there
     default_args={
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
     },
 )
 def news_nightly() -> None:
-    @task(doc_md="Apply pending schema migrations (no-op when up to date).")
+    @task(doc_md="Apply pending schema migrations (no-op when up to date); creates a named database.")
     def migrate() -> list[str]:
         from pipeline import nightly
 
-        _configure()
+        _configure(create_database=True)
         return nightly.migrate_database()
 
     @task(doc_md="Validate the sources file and open (or, on a re-run, reopen) this night's crawl run row.")
@@ -86,40 +132,44 @@ def news_nightly() -> None:
 
         from pipeline import nightly
 
-        sources = nightly.source_names(_configure())  # a bad file fails here, before any row
+        target = _configure()
+        sources = nightly.source_names(target.sources_path)  # a bad file fails here, before any row
         context = get_current_context()
         run_key = f"airflow:{context['dag'].dag_id}:{context['run_id']}"
         return {"run_id": nightly.start_run("airflow", run_key), "sources": sources}
 
-    @task
+    @task(doc_md="The outlets to crawl, one mapped `crawl_source` each.")
     def source_list(run: dict) -> list[str]:
         return run["sources"]
 
     @task(
         doc_md="Crawl one outlet's feeds and sitemaps. Fails alone: other outlets go on.",
-        map_index_template="{{ source }}",
+        # rendered from the task's own argument, before it runs (Airflow 3.3 renders early)
+        map_index_template="{{ task.op_kwargs['source'] }}",
         max_active_tis_per_dag=2,
     )
     def crawl_source(source: str, run: dict) -> dict:
-        from airflow.sdk import get_current_context
-
         from pipeline import nightly
 
-        get_current_context()["source"] = source  # read by map_index_template for the UI
-        return nightly.crawl_sources(run["run_id"], sources_path=_configure(), only=[source])
+        target = _configure()
+        with nightly.dag_run_lock(_holder(f"crawl_source[{source}]")):
+            return nightly.crawl_sources(run["run_id"], sources_path=target.sources_path, only=[source])
 
     @task(doc_md="Clean every page not yet extracted into an article.", trigger_rule="all_done")
     def extract(run: dict) -> dict:
         from pipeline import nightly
 
-        return nightly.extract_pages(sources_path=_configure())
+        target = _configure()
+        with nightly.dag_run_lock(_holder("extract")):
+            return nightly.extract_pages(sources_path=target.sources_path)
 
     @task(doc_md="Fingerprint new articles and link copies to originals, across all history.")
     def dedup(run: dict) -> dict:
         from pipeline import nightly
 
         _configure()
-        return nightly.deduplicate(run_id=run["run_id"])
+        with nightly.dag_run_lock(_holder("dedup")):
+            return nightly.deduplicate(run_id=run["run_id"])
 
     @task(doc_md="Refresh the furniture cache (news.article_furniture) and planner statistics.")
     def refresh() -> None:
@@ -128,7 +178,9 @@ def news_nightly() -> None:
         _configure()
         nightly.refresh()
 
-    @task(doc_md="Fail loudly on a silent source, furniture in new text or a dead crawl.")
+    # a judgement, not a transient fault: retrying would only delay the failed run
+    @task(doc_md="Fail on a silent source, an outlet whose every fetch failed, or furniture in new text.",
+          retries=0)
     def quality_checks(run: dict) -> None:
         from pipeline import nightly
 
@@ -136,18 +188,19 @@ def news_nightly() -> None:
         nightly.check_quality(run["run_id"])
 
     @task(
-        doc_md="Store and log the night's report; closes the crawl run row.",
+        doc_md="Store and print the night's report, close the crawl run row; fail the run (after "
+               "storing) if a crawl failed or a quality check fired, naming the outlets.",
         trigger_rule="all_done",
+        retries=0,
     )
     def report(run: dict) -> dict:
+        import logging
+
         from pipeline import nightly
-        from pipeline.report import format_report
 
         _configure()
-        problems = nightly.quality_problems(run["run_id"]) + _failed_tasks()
-        result = nightly.finish_run(run["run_id"], failed=bool(problems), error="; ".join(problems) or None)
-        print(format_report(result))
-        return result
+        say = logging.getLogger("newscorpus.report").info  # inside the task's main log group
+        return nightly.finish_night(run["run_id"], _failed_steps(run["sources"]), say=say)
 
     run = start_run()
     migrate() >> run

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,6 +31,9 @@ from pipeline.runs import finish_run, start_run
 from pipeline.sources import load_sources, upsert_sources
 
 log = logging.getLogger(__name__)
+child_log = logging.getLogger("newscorpus.crawl.child")  # the Scrapy child's own lines
+
+PROGRESS_EVERY_S = 10.0  # a quiet crawl still says how far it got (issue 11: ~10 s)
 
 CHILD_GRACE_SECONDS = 90  # after a forwarded signal, how long the child may take to flush
 
@@ -196,10 +200,17 @@ def _run_child(
         # own session: a Ctrl-C in the terminal reaches only this process, which forwards one
         # SIGTERM (Scrapy stops gracefully on the first signal, uncleanly on a second). The
         # child dies with this process (PR_SET_PDEATHSIG), so killing the run's process group
-        # or this process alone never leaves a crawl running under a dead run
+        # or this process alone never leaves a crawl running under a dead run. Its output is
+        # relayed through this process's logging at operator-readable levels (_ChildLog)
         child = subprocess.Popen(command, env=env, cwd=paths.REPO_ROOT, start_new_session=True,
-                                 preexec_fn=_die_with_parent(os.getpid()))
-        received = _wait_forwarding_signals(child)
+                                 preexec_fn=_die_with_parent(os.getpid()),
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                 errors="replace", bufsize=1)
+        relay = _ChildLog(child, run_id, names, database_url)
+        try:
+            received = _wait_forwarding_signals(child)
+        finally:
+            relay.close()
         result = json.loads(result_path.read_text()) if result_path.exists() else {}
     reason = result.get("finish_reason")
     if received or reason == "shutdown":
@@ -258,6 +269,74 @@ def _die_with_parent(parent: int):  # noqa: ANN202 - a preexec_fn
             os._exit(1)
 
     return arm
+
+
+class _ChildLog:
+    """Relays the crawl child's output through this process's logging, and says how far the
+    crawl got every PROGRESS_EVERY_S when the child has been quiet.
+
+    Levels: the child's progress lines at INFO; Scrapy's WARNING/ERROR lines (one feed, one
+    page, robots.txt) at WARNING, because one document's fault is not the task's failure (the
+    caller raises for that). Where INFO is not shown (the CLI without -v), progress lines go to
+    stderr unchanged, as before. Under Airflow every line lands in the task log at its level.
+    """
+
+    def __init__(self, child: subprocess.Popen, run_id: int, names: list[str], database_url: str):
+        self.child, self.run_id, self.names, self.database_url = child, run_id, names, database_url
+        self.last_line = time.monotonic()
+        self.started = time.monotonic()
+        self.done = threading.Event()
+        self.reader = threading.Thread(target=self._read, name="crawl-child-log", daemon=True)
+        self.ticker = threading.Thread(target=self._tick, name="crawl-progress", daemon=True)
+        self.reader.start()
+        self.ticker.start()
+
+    def _read(self) -> None:
+        level = logging.INFO
+        for line in self.child.stdout:  # type: ignore[union-attr]
+            self.last_line = time.monotonic()
+            text = line.rstrip("\n")
+            if not text:
+                continue
+            level = _level_of(text, level)
+            if child_log.isEnabledFor(level):
+                child_log.log(level, "%s", text)
+            else:
+                sys.stderr.write(line)
+                sys.stderr.flush()
+
+    def _tick(self) -> None:
+        while not self.done.wait(PROGRESS_EVERY_S):
+            if time.monotonic() - self.last_line < PROGRESS_EVERY_S:
+                continue
+            try:
+                with db.connection(self.database_url) as conn, conn.cursor() as cur:
+                    cur.execute(
+                        "select coalesce(sum(pages_fetched), 0), coalesce(sum(pages_failed), 0),"
+                        " coalesce(sum(documents_ok + documents_failed), 0)"
+                        " from news.crawl_run_sources where run_id = %s and source = any(%s)",
+                        (self.run_id, self.names),
+                    )
+                    pages, failed, documents = cur.fetchone()
+            except NewscorpusError:
+                continue
+            log.info("crawl run %d: %d page(s) fetched so far (%d failed), %d feed(s)/sitemap(s) read, %.0fs",
+                     self.run_id, pages, failed, documents, time.monotonic() - self.started)
+
+    def close(self) -> None:
+        self.reader.join(timeout=10)
+        self.done.set()
+        self.ticker.join(timeout=5)
+
+
+def _level_of(line: str, previous: int) -> int:
+    """A child line's level: Scrapy's "[logger] ERROR: …" / "WARNING: …" are single-document
+    faults (WARNING here); a traceback's continuation lines keep the level of the line above."""
+    if re.search(r"\] (ERROR|CRITICAL|WARNING): ", line):
+        return logging.WARNING
+    if line.startswith((" ", "\t", "Traceback")) or not re.match(r"^\d", line):
+        return previous
+    return logging.INFO
 
 
 def _wait_forwarding_signals(child: subprocess.Popen) -> tuple[int, Any] | None:

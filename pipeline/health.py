@@ -55,6 +55,18 @@ group by a.source, marker
 order by a.source, marker
 """
 
+# One run's fetches per source, discovery documents included: an unreachable outlet (DNS,
+# connection refused, robots.txt unreachable) fails every feed/sitemap and stores no page row.
+RUN_FETCHES_QUERY = """
+select source,
+       pages_fetched + documents_ok + documents_failed  as fetches,
+       pages_failed + documents_failed                  as failures,
+       document_errors
+from news.crawl_run_sources
+where run_id = %(run_id)s
+order by source
+"""
+
 # Incremental: only articles never checked or whose text changed since.
 REFRESH_SQL = """
 insert into news.article_furniture as cached (article_id, text_hash, markers, checked_at)
@@ -120,14 +132,20 @@ def quality_problems(
 
     Problems reported, per source:
       - it had articles the night before and has none this night;
-      - every fetch failed this night;
+      - every fetch failed: with a run, every fetch of that run, feeds and sitemaps included
+        (so an outlet unreachable before any page is fetched fires it); without, every page
+        fetched that night;
       - articles fetched this night still contain furniture (markers named, with counts).
     """
     night = _night_of(conn, run_id)
     if night is None:
         return []
     refresh(conn)
+    run_fetches: list[tuple] = []
     with conn, conn.cursor() as cur:
+        if isinstance(run_id, int):
+            cur.execute(RUN_FETCHES_QUERY, {"run_id": run_id})
+            run_fetches = cur.fetchall()
         cur.execute(NIGHTS_QUERY, {"night": night})
         rows = cur.fetchall()
         cur.execute(FURNITURE_QUERY, {"night": night})
@@ -142,9 +160,16 @@ def quality_problems(
             problems.append(
                 f"{source}: no articles on {night} (had {had} on {night - timedelta(days=1)})"
             )
+    all_failed: set[str] = set()
     for source, _, fetched, failed, _, _ in sorted(tonight.values()):
         if fetched and failed == fetched:
+            all_failed.add(source)
             problems.append(f"{source}: all {fetched} fetches failed on {night}")
+    for source, fetches, failures, errors in run_fetches:
+        if fetches and failures == fetches and source not in all_failed:
+            first = f" (first: {errors[0]})" if errors else ""
+            problems.append(f"{source}: every fetch failed in crawl run {run_id}, feeds and sitemaps "
+                            f"included: {failures} of {fetches}{first}")
     markers: dict[str, list[str]] = {}
     for source, marker, count in furniture:
         markers.setdefault(source, []).append(f"{marker.strip()!r} in {count}")

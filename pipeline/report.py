@@ -49,6 +49,14 @@ order by source, url
 limit 50
 """
 
+# feeds/sitemaps that failed before any page was fetched (unreachable outlets leave no page row)
+DOCUMENT_FAILURES_SQL = """
+select source, documents_failed, documents_ok, document_errors[1] as first_error
+from news.crawl_run_sources
+where run_id = %(run_id)s and documents_failed > 0
+order by source
+"""
+
 NEW_STORIES_SQL = """
 select count(*)
 from news.corpus as s
@@ -66,14 +74,22 @@ limit 5
 """
 
 
-def build_report(conn: psycopg2.extensions.connection, run_id: int) -> dict[str, Any]:
-    """Compute the run's report, update its per-source article counts, store and return it."""
+def build_report(
+    conn: psycopg2.extensions.connection, run_id: int, problems: list[str] | None = None
+) -> dict[str, Any]:
+    """Compute the run's report, update its per-source article counts, store and return it.
+
+    `problems` (failed steps, fired quality checks: one line each, naming the source) are kept
+    in the report as given.
+    """
     with conn, conn.cursor() as cur:
         cur.execute(ARTICLE_COUNTS_SQL, {"run_id": run_id})
         report = {
             "run_id": run_id,
             "sources": _rows(cur, PER_SOURCE_SQL, run_id),
             "failures": _rows(cur, FAILURES_SQL, run_id),
+            "document_failures": _rows(cur, DOCUMENT_FAILURES_SQL, run_id),
+            "problems": list(problems or []),
             "new_stories": _scalar(cur, NEW_STORIES_SQL, run_id),
             "top_syndicated": _rows(cur, TOP_SYNDICATED_SQL, run_id),
         }
@@ -111,8 +127,17 @@ def format_report(report: dict[str, Any]) -> str:
     if report["failures"]:
         lines.append(f"{len(report['failures'])} failed fetches (first 50):")
         lines.append(tabulate(report["failures"], headers="keys", tablefmt="simple", maxcolwidths=60))
+    if report.get("document_failures"):
+        lines.append("feeds/sitemaps that could not be read:")
+        lines.append(tabulate(report["document_failures"], headers="keys", tablefmt="simple", maxcolwidths=70))
     if report["top_syndicated"]:
         lines.append("most syndicated stories:")
         rows = [{**r, "outlets": ", ".join(r["outlets"])} for r in report["top_syndicated"]]
         lines.append(tabulate(rows, headers="keys", tablefmt="simple", maxcolwidths=50))
+    problems = report.get("problems") or []
+    if problems:
+        lines.append(f"FAILED: {len(problems)} problem(s):")
+        lines.extend(f"  - {problem}" for problem in problems)
+    else:
+        lines.append("no problems: every source crawled, every quality check passed")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ does not stop the others; the run is marked failed and the exit code says so.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -70,7 +71,7 @@ def run_nightly(
     out=sys.stderr,  # noqa: ANN001 - a text stream for progress lines
 ) -> RunResult:
     """migrate → crawl → extract → dedup → refresh → quality checks → report."""
-    with exclusive_run(), _sigterm_interrupts():
+    with exclusive_run(holder=f"newscorpus {trigger} (pid {os.getpid()})"), _sigterm_interrupts():
         timings: dict[str, float] = {}
 
         def stage(name: str, work: Callable[[], T]) -> T:
@@ -113,7 +114,8 @@ def run_nightly(
             raise
         try:
             result.report = stage("report", lambda: nightly.finish_run(
-                run_id, failed=result.failed, error="; ".join(result.problems) or None))
+                run_id, failed=result.failed, error="; ".join(result.problems) or None,
+                problems=result.problems))
         finally:
             owner.close()
         return result

@@ -224,7 +224,8 @@ class NewsSpider(scrapy.Spider):
         ledger = self.ledger[source.name]
         ledger.error(f"{url}: {message}")
         ledger.documents_failed += 1
-        self.logger.error("%s: %s: %s", source.name, url, message)
+        # one document's fault is a warning; the source failing as a whole fails the task upstream
+        self.logger.warning("%s: %s: %s", source.name, url, message)
         if done:
             self._document_done(source)
 

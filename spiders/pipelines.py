@@ -29,7 +29,10 @@ PAGE_COLUMNS = [
     "run_id", "source", "url", "final_url", "canonical_url", "status", "content_type",
     "body_zlib", "body_hash", "body_bytes", "lastmod", "error", "fetched_at",
 ]
-COUNT_COLUMNS = ["pages_fetched", "pages_failed", "pages_new", "pages_updated", "bytes", "requests_refused"]
+COUNT_COLUMNS = ["pages_fetched", "pages_failed", "pages_new", "pages_updated", "bytes", "requests_refused",
+                 "documents_ok", "documents_failed"]
+# feed/sitemap failures (before any page row exists) kept per run and source for the report
+MAX_DOCUMENT_ERRORS = 20
 ZLIB_LEVEL = 6
 
 
@@ -42,6 +45,7 @@ class PageStore:
         self.flush_seconds = flush_seconds
         self.batch: list[PageItem] = []
         self.baseline: dict[str, tuple[int, ...]] = {}
+        self.baseline_errors: dict[str, list[str]] = {}
         self.last_flush = time.monotonic()
         self.conn = None
         self.error: str | None = None
@@ -68,10 +72,13 @@ class PageStore:
         if self.run_id is not None:
             with self.conn, self.conn.cursor() as cur:
                 cur.execute(
-                    f"select source, {', '.join(COUNT_COLUMNS)} from news.crawl_run_sources where run_id = %s",
+                    f"select source, {', '.join(COUNT_COLUMNS)}, document_errors"
+                    " from news.crawl_run_sources where run_id = %s",
                     (self.run_id,),
                 )
-                self.baseline = {row[0]: tuple(row[1:]) for row in cur}
+                rows = cur.fetchall()
+                self.baseline = {row[0]: tuple(row[1:-1]) for row in rows}
+                self.baseline_errors = {row[0]: list(row[-1]) for row in rows}
                 self._write_counts()
 
     def process_item(self, item: PageItem) -> PageItem:
@@ -187,7 +194,8 @@ class PageStore:
         for source, ledger in self.ledger.items():
             base = self.baseline.get(source, (0,) * len(COUNT_COLUMNS))
             mine = (ledger.pages_fetched, ledger.pages_failed, ledger.pages_new, ledger.pages_updated, ledger.bytes,
-                    ledger.refused)
-            rows.append((self.run_id, source, *(b + m for b, m in zip(base, mine))))
-        upsert(self.conn, "news.crawl_run_sources", ["run_id", "source", *COUNT_COLUMNS], rows,
+                    ledger.refused, ledger.documents_ok, ledger.documents_failed)
+            errors = (self.baseline_errors.get(source, []) + ledger.errors)[-MAX_DOCUMENT_ERRORS:]
+            rows.append((self.run_id, source, *(b + m for b, m in zip(base, mine)), errors))
+        upsert(self.conn, "news.crawl_run_sources", ["run_id", "source", *COUNT_COLUMNS, "document_errors"], rows,
                conflict=["run_id", "source"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from pipeline.commands.common import bounded_int
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.crawl import CrawlInterrupted, crawl
     from pipeline.errors import ConfigError
     from pipeline.migrate import migrate
+    from pipeline.runlock import exclusive_run
     from pipeline.sources import load_sources
 
     if args.max_pages is not None and args.max_pages < 1:
@@ -39,8 +41,10 @@ def run(args: argparse.Namespace) -> int:
     with db.connection() as conn:
         migrate(conn)
     try:
-        summary = crawl(args.sources, only=args.only, max_pages=args.max_pages, trigger="cli",
-                        verbose=getattr(args, "verbose", False))
+        # the same lock as `newscorpus run` and the DAG's crawl tasks: never two crawls at once
+        with exclusive_run(holder=f"newscorpus crawl (pid {os.getpid()})"):
+            summary = crawl(args.sources, only=args.only, max_pages=args.max_pages, trigger="cli",
+                            verbose=getattr(args, "verbose", False))
     except CrawlInterrupted as exc:
         print(exc.summary.table())
         print(f"newscorpus crawl: {exc}", file=sys.stderr)

@@ -1,0 +1,274 @@
+"""The operators' view: the real Airflow components, driven through the real REST API.
+
+`python -m pipeline.airflow_stack` (what `make airflow` runs) starts `airflow db migrate`, the
+API server, the scheduler, the dag-processor and the triggerer with this repo's airflow.cfg in
+a temporary AIRFLOW_HOME, on a free loopback port. The test logs in with the generated admin
+password (POST /auth/token), triggers news_nightly with params pointing at the sample web and a
+database of its own, and reads back what an operator sees: the DAG run's state and every task
+instance with its rendered name. It stops every process it started.
+
+Slow (a few minutes on 2 cores: fresh metadata database, four components, two nights), but CI
+runs it: it is the only test that goes through the scheduler and the API server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.db import run_admin, with_database
+from tests.plugins.database import query
+
+REPO = Path(__file__).resolve().parents[1]
+STACK_START_TIMEOUT_S = 420
+RUN_TIMEOUT_S = 600
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Api:
+    base: str
+    token: str = ""
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        request = urllib.request.Request(
+            self.base + path, method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json",
+                     **({"Authorization": f"Bearer {self.token}"} if self.token else {})},
+        )
+        with urllib.request.urlopen(request, timeout=120) as reply:
+            return json.loads(reply.read() or b"{}")
+
+    def trigger(self, conf: dict) -> str:
+        run = self.call("POST", "/api/v2/dags/news_nightly/dagRuns", {"logical_date": None, "conf": conf})
+        return run["dag_run_id"]
+
+    def wait(self, run_id: str) -> str:
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while time.monotonic() < deadline:
+            state = self.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{run_id}")["state"]
+            if state in ("success", "failed"):
+                return state
+            time.sleep(3)
+        raise AssertionError(f"DAG run {run_id} did not end within {RUN_TIMEOUT_S}s")
+
+    def task_instances(self, run_id: str) -> list[tuple[str, str | None, str]]:
+        """(task id, rendered map index, state) of every task instance, as the UI lists them."""
+        listed = self.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{run_id}/taskInstances?limit=100")
+        rows = [(ti["task_id"], ti["rendered_map_index"], ti["state"]) for ti in listed["task_instances"]]
+        return sorted(rows, key=lambda row: (row[0], row[1] or ""))
+
+    def tries(self, run_id: str, task_id: str, map_index: int) -> list[dict]:
+        path = f"/api/v2/dags/news_nightly/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}/tries"
+        return self.call("GET", path)["task_instances"]
+
+
+@pytest.fixture(scope="module")
+def airflow_api(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str) -> Iterator[Api]:
+    home = tmp_path_factory.mktemp("airflow-stack") / ".airflow"
+    metadata = f"airflow_meta_{os.getpid()}"
+    run_admin(pg_server_url, f"create database {metadata}")
+    log_path = home.parent / "stack.log"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        AIRFLOW_CONFIG=str(REPO / "airflow.cfg"),
+        # only triggered runs: a scheduled night would crawl the real outlets of sources.yaml
+        AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False",
+        # one quick retry, so a failed crawl also goes through "up for retry"
+        AIRFLOW__CORE__DEFAULT_TASK_RETRIES="1",
+        AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY="2",
+        # the configured server; the runs' `database` param names a database on it
+        NEWSCORPUS_DATABASE_URL=pg_server_url,
+        # metadata on the session's PostgreSQL too (what make airflow does with the embedded one)
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=with_database(pg_server_url, metadata).replace(
+            "postgresql://", "postgresql+psycopg2://", 1),
+    )
+    started = time.monotonic()
+    with open(log_path, "w") as log:
+        stack = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.airflow_stack", "--home", str(home), "--port", str(port)],
+            env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        api = Api(f"http://127.0.0.1:{port}")
+        password_file = _wait_for_line(stack, log_path, "admin password: in ")
+        password = json.loads(Path(password_file).read_text())["admin"]
+        api.token = api.call("POST", "/auth/token", {"username": "admin", "password": password})["access_token"]
+        _wait_for_dag(api, stack, log_path)
+        print(f"\nairflow_stack ready in {time.monotonic() - started:.0f}s")
+        api.home = home  # type: ignore[attr-defined]
+        yield api
+    finally:
+        _stop(stack)
+        print(f"airflow_stack log: {log_path}")
+    left = _leftovers(home)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes outlived the launcher: {left}"
+
+
+def _wait_for_line(stack: subprocess.Popen, log_path: Path, marker: str) -> str:
+    deadline = time.monotonic() + STACK_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for line in log_path.read_text(errors="replace").splitlines():
+            if marker in line:
+                return line.split(marker, 1)[1].strip()
+        if stack.poll() is not None:
+            raise AssertionError(f"airflow_stack exited ({stack.returncode}):\n{_tail(log_path)}")
+        time.sleep(1)
+    raise AssertionError(f"airflow_stack not ready in {STACK_START_TIMEOUT_S}s:\n{_tail(log_path)}")
+
+
+def _wait_for_dag(api: Api, stack: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + STACK_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            api.call("GET", "/api/v2/dags/news_nightly")
+            return
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404:
+                raise
+        if stack.poll() is not None:
+            raise AssertionError(f"airflow_stack exited ({stack.returncode}):\n{_tail(log_path)}")
+        time.sleep(2)
+    raise AssertionError(f"news_nightly was never parsed:\n{_tail(log_path)}")
+
+
+def _stop(stack: subprocess.Popen) -> None:
+    """SIGTERM the launcher (it stops its components), then make sure its whole group is gone."""
+    if stack.poll() is None:
+        stack.send_signal(signal.SIGTERM)
+        try:
+            stack.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(stack.pid, signal.SIGKILL)  # the launcher's own session: only what it started
+    except ProcessLookupError:
+        pass
+    stack.wait()
+
+
+def _leftovers(home: Path) -> list[int]:
+    """PIDs of processes still running with this test's AIRFLOW_HOME (components run in their
+    own process groups; none may outlive the launcher)."""
+    marker = f"AIRFLOW_HOME={home}".encode()
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if marker in (proc / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(proc.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _print_table(title: str, rows: list[tuple]) -> None:
+    print(f"\n{title}")
+    for task_id, name, state in rows:
+        print(f"  {task_id:<16} {name or '':<20} {state}")
+
+
+def _three_outlets(sources: list[dict]) -> list[dict]:
+    """A wire, a tabloid and one more: a copy to link, in a third of the sample web's crawl time."""
+    by_kind: dict[str, dict] = {}
+    for source in sources:
+        by_kind.setdefault(source["kind"], source)
+    chosen = [by_kind[k] for k in ("wire", "tabloid") if k in by_kind]
+    chosen += [s for s in sources if s not in chosen][: 3 - len(chosen)]
+    return chosen
+
+
+def test_shared_secrets_are_made_once_and_private(tmp_path: Path) -> None:
+    from pipeline.airflow_stack import SECRETS_FILE, shared_secrets
+
+    first = shared_secrets(tmp_path)
+    assert set(first) == {"AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY", "AIRFLOW__CORE__FERNET_KEY"}
+    assert all(len(value) >= 32 for value in first.values())
+    assert stat.S_IMODE((tmp_path / SECRETS_FILE).stat().st_mode) == 0o600
+    assert shared_secrets(tmp_path) == first  # a restart keeps them (stored connections stay readable)
+
+
+def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(
+    airflow_api: Api, pg_server_url: str, tmp_path: Path
+) -> None:
+    from pipeline.sampleweb.testing import running_sample_web
+
+    database = f"airflow_api_{os.getpid()}"
+    with running_sample_web(tmp_path / "web", stories=10) as web:
+        config = yaml.safe_load(web.sources_path.read_text())
+        config["sources"] = _three_outlets(config["sources"])
+        outlets = {source["name"] for source in config["sources"]}
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(yaml.safe_dump(config))
+        started = time.monotonic()
+        good = airflow_api.trigger({"sources": str(sources), "database": database})
+        good_state = airflow_api.wait(good)
+        good_tis = airflow_api.task_instances(good)
+        print(f"\nrun 1 ({good}): {good_state} in {time.monotonic() - started:.0f}s")
+        _print_table("run 1 task instances (task id, rendered map index, state):", good_tis)
+
+        dead = f"http://127.0.0.1:{_free_port()}"  # nothing listens: connection refused
+        config["sources"].append({"name": "dead-outlet", "outlet": "Dead Outlet", "kind": "tabloid",
+                                  "domains": ["127.0.0.1"], "feeds": [f"{dead}/feed.xml"],
+                                  "sitemaps": [f"{dead}/sitemap.xml"]})
+        with_dead = tmp_path / "with-dead.yaml"
+        with_dead.write_text(yaml.safe_dump(config))
+        started = time.monotonic()
+        bad = airflow_api.trigger({"sources": str(with_dead), "database": database})
+        bad_state = airflow_api.wait(bad)
+        bad_tis = airflow_api.task_instances(bad)
+        print(f"\nrun 2 ({bad}): {bad_state} in {time.monotonic() - started:.0f}s")
+        _print_table("run 2 task instances (task id, rendered map index, state):", bad_tis)
+
+    assert good_state == "success"
+    assert {(task, state) for task, name, state in good_tis} == {
+        (task, "success") for task in ("migrate", "start_run", "source_list", "crawl_source", "extract",
+                                       "dedup", "refresh", "quality_checks", "report")}
+    assert {name for task, name, _ in good_tis if task == "crawl_source"} == outlets  # names, not indexes
+
+    assert bad_state == "failed"
+    crawls = {name: state for task, name, state in bad_tis if task == "crawl_source"}
+    assert crawls == {**{name: "success" for name in outlets}, "dead-outlet": "failed"}
+    states = {task: state for task, _, state in bad_tis if task != "crawl_source"}
+    assert states == {"migrate": "success", "start_run": "success", "source_list": "success",
+                      "extract": "success", "dedup": "success", "refresh": "success",
+                      "quality_checks": "failed", "report": "failed"}
+    # the dead outlet went through "up for retry" once (its name, set by the first try, stays)
+    listed = airflow_api.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{bad}/taskInstances?limit=100")
+    dead_ti = next(ti for ti in listed["task_instances"] if ti["rendered_map_index"] == "dead-outlet")
+    tries = airflow_api.tries(bad, "crawl_source", dead_ti["map_index"])
+    assert [t["try_number"] for t in tries] == [1, 2] and tries[-1]["state"] == "failed", tries
+
+    url = with_database(pg_server_url, database)  # created by the run's migrate task
+    runs = query(url, "select status, error, report from news.crawl_runs order by run_id")
+    assert [status for status, _, _ in runs] == ["succeeded", "failed"]
+    status, error, report = runs[1]
+    assert "crawl of dead-outlet failed" in error and "crawl_source" not in error
+    assert report["sources"] and "dead-outlet" in [row["source"] for row in report["document_failures"]]

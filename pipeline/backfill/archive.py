@@ -114,6 +114,9 @@ class _Input:
 
     def __init__(self, stream: BinaryIO, offset: int):
         self.stream = stream
+        # read1: what has arrived (up to the size), so records are handled as a slow or
+        # stalled download trickles in instead of after each whole chunk
+        self.read = getattr(stream, "read1", stream.read)
         self.offset = offset
         self.buf = b""
         self.pos = 0
@@ -126,7 +129,7 @@ class _Input:
         """Append one chunk (compacting the window); False at the end of the stream."""
         if self.eof:
             return False
-        chunk = self.stream.read(CHUNK_BYTES)
+        chunk = self.read(CHUNK_BYTES)
         if not chunk:
             self.eof = True
             return False

@@ -147,3 +147,35 @@ def _progress_line(result: FileResult) -> str:
     line = (f"backfill: {result.file}{where}: {result.status}, {result.records} records, "
             f"{result.kept} kept, {result.foreign_host} other hosts, skipped: {skipped}")
     return line + (f"; {result.error}" if result.error else "")
+
+
+# ---- one function per task of the news_backfill DAG (dags/news_backfill.py) ----------------
+
+def start_backfill_run(sources_path: str | Path | None, all_hosts: bool, run_key: str | None = None) -> int:
+    """Record the sources and open (or, on a re-run, reopen) the run row with trigger 'backfill'."""
+    from pipeline.runs import start_run
+
+    prepare(sources_path, all_hosts)
+    with db.connection() as conn:
+        return start_run(conn, "backfill", run_key)
+
+
+def list_files(locations: list[str], months: str | None, cc_news_base: str = CC_NEWS_BASE) -> list[str]:
+    """Every file to read: the locations given and each listed file of the months "YYYY-MM[:YYYY-MM]"."""
+    from pipeline.backfill.listing import parse_months
+
+    return resolve(list(locations or []), parse_months(months) if months else [], cc_news_base)
+
+
+def read_file(location: str, run_id: int, sources_path: str | Path | None = None,
+              all_hosts: bool = False) -> dict[str, Any]:
+    """Backfill one file (resuming where an earlier attempt stopped); raises when it did not finish."""
+    from spiders.warc import keep_bodies
+
+    from pipeline.errors import NewscorpusError
+
+    result = backfill_file(location, run_id, sources_path=sources_path, all_hosts=all_hosts,
+                           keep_bodies=keep_bodies())
+    if result.status not in ("done",):
+        raise NewscorpusError(f"{location}: {result.status}: {result.error}")
+    return result.as_dict()

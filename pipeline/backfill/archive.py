@@ -32,6 +32,7 @@ from typing import BinaryIO
 from pipeline.errors import NewscorpusError
 
 CHUNK_BYTES = 1 << 20                 # read size of the compressed stream
+FEED_BYTES = 16 << 10                 # first slice fed to zlib per member (doubles up to a chunk)
 MAX_RECORD_BYTES = 40 * (1 << 20)     # a record above this (uncompressed) is skipped, not kept
 HTTP_TIMEOUT_SECONDS = 60
 GZIP_MAGIC = b"\x1f\x8b\x08"          # gzip ID1 ID2 and CM=8 (deflate), RFC 1952 §2.3
@@ -234,8 +235,12 @@ def _inflate(src: _Input, max_bytes: int) -> tuple[str, int, bytes, str]:
     parts: list[bytes] = []
     size = fed = dropped = 0
     large = False
+    step = FEED_BYTES
     while True:
-        data = src.view(fed)
+        # bounded slices: zlib copies what follows the member into unused_data, so feeding the
+        # whole window would copy up to a chunk per record
+        data = src.view(fed, fed + step)
+        step = min(step * 2, CHUNK_BYTES)
         if not data:
             if not src.more():
                 return "truncated", dropped + fed, b"", ""

@@ -61,11 +61,24 @@ class FileResult:
 
 
 def owner_of(sources_file: SourcesFile, host: str, all_hosts: bool) -> str | None:
-    """The source a host belongs to; the generic source with --all-hosts; else None."""
-    owner = sources_file.for_host(host)  # host ownership: one call, swappable for a shared module
-    if owner is not None:
-        return owner.name
+    """The source a host belongs to; the generic source with --all-hosts; else None.
+
+    Answers are cached per sources file and host: an archive repeats hosts, and most of a
+    CC-NEWS file's hosts belong to no source, so this runs for every response record.
+    """
+    cache = _OWNERS.setdefault(id(sources_file), {})
+    if host not in cache:
+        if len(cache) > 100_000:
+            cache.clear()
+        owner = sources_file.for_host(host)  # host ownership: one call, swappable for a shared module
+        cache[host] = owner.name if owner is not None else None
+    name = cache[host]
+    if name is not None:
+        return name
     return GENERIC_SOURCE if all_hosts else None
+
+
+_OWNERS: dict[int, dict[str, str | None]] = {}
 
 
 def backfill_file(

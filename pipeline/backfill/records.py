@@ -81,13 +81,13 @@ def parse_head(data: bytes) -> WarcHead:
     end = data.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES)
     if end < 0 or not data.startswith(b"WARC/"):
         raise Skipped(archive.NOT_WARC, "no WARC header block")
-    lines = data[:end].decode("utf-8", "replace").split("\r\n")
+    lines = data[:end].split(b"\r\n")
     fields: dict[str, str] = {}
     for line in lines[1:]:
-        name, sep, value = line.partition(":")
+        name, sep, value = line.partition(b":")
         if sep:
-            fields[name.strip().lower()] = value.strip()
-    return WarcHead(lines[0].strip(), fields, end + 4)
+            fields[name.strip().lower().decode("latin-1")] = value.strip().decode("utf-8", "replace")
+    return WarcHead(lines[0].strip().decode("latin-1"), fields, end + 4)
 
 
 def parse_warc_date(value: str) -> datetime | None:

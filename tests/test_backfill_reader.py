@@ -99,3 +99,30 @@ def test_months() -> None:
     for bad in ("2026-13", "2026-02:2026-01", "26-01", "2026-01:x"):
         with pytest.raises(ConfigError):
             parse_months(bad)
+
+
+def _newscorpus(*args: str, env: dict | None = None) -> "subprocess.CompletedProcess[str]":
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})})
+
+
+def test_cli_refuses_bad_usage_with_exit_2() -> None:
+    for args in ((), ("--cc-news", "2026-13"), ("x.warc.gz", "--workers", "0"),
+                 ("x.warc.gz", "--cc-news-base", "ftp://example.org")):
+        result = _newscorpus("backfill", *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_cli_missing_file_is_a_run_time_failure(database_url: str, tmp_path) -> None:
+    result = _newscorpus("backfill", str(tmp_path / "missing.warc.gz"))
+    assert result.returncode == 1
+    assert "cannot open" in result.stderr and "Traceback" not in result.stderr
+    from tests.plugins.database import query
+
+    assert query(database_url, "select trigger, status from news.crawl_runs") == [("backfill", "failed")]
+    assert query(database_url, "select status from news.backfill_files") == [("failed",)]

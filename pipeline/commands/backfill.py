@@ -39,6 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
 
     from pipeline import db
     from pipeline.backfill.files import BATCH_RECORDS
@@ -70,5 +71,5 @@ def run(args: argparse.Namespace) -> int:
                       "copies_linked": summary.dedup.get("copies_linked", 0),
                       "seconds": summary.seconds}, indent=1))
     if summary.error:
-        print(f"newscorpus backfill: {summary.error}")
+        print(f"newscorpus backfill: error: {summary.error}", file=sys.stderr)
     return 0 if summary.status == "succeeded" else 1

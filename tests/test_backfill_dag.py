@@ -4,12 +4,26 @@ CC-NEWS month served on loopback, then extract, dedup and the run's report."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.plugins import warcfiles
 from tests.plugins.database import query
 
 REPO = Path(__file__).resolve().parents[1]
+DAG_TEST = """
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+dag = DagBag(dag_folder=sys.argv[1]).dags["news_backfill"]
+for task in dag.tasks:
+    task.retries = 0
+run = dag.test(variable_file_path=sys.argv[2], run_conf=json.loads(sys.argv[3]))
+tis = run.get_task_instances()
+print(json.dumps({"states": [[ti.task_id, ti.map_index, ti.state] for ti in tis],
+                  "labels": [ti.rendered_map_index for ti in tis if ti.task_id == "backfill_file"]}))
+"""
 
 
 def _dag(airflow_home: Path):
@@ -32,9 +46,6 @@ def test_backfill_dag_settings(airflow_home: Path) -> None:
 
 def test_backfill_dag_maps_one_task_per_file(airflow_home: Path, database_url: str, sample_web,
                                               tmp_path: Path) -> None:
-    dag = _dag(airflow_home)
-    for task in dag.tasks:
-        task.retries = 0
     urls = sorted({a.url for a in sample_web.key.articles_on(1)})[:24]
     names = []
     for number, part in enumerate((urls[:12], urls[12:])):
@@ -46,14 +57,21 @@ def test_backfill_dag_maps_one_task_per_file(airflow_home: Path, database_url: s
     variables = tmp_path / "variables.json"
     variables.write_text(json.dumps({"newscorpus_sources": str(sample_web.sources_path)}))
     with warcfiles.serving(tmp_path) as server:
-        run = dag.test(variable_file_path=str(variables),
-                       run_conf={"months": "2026-01", "cc_news_base": server.url()})
-    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+        # dag.test in its own interpreter: Airflow's in-process state (ORM session, task
+        # context) then cannot leak into the nightly DAG's tests that run after this one
+        child = subprocess.run(
+            [sys.executable, "-c", DAG_TEST, str(REPO / "dags"), str(variables),
+             json.dumps({"months": "2026-01", "cc_news_base": server.url()})],
+            capture_output=True, text=True, timeout=900, env=dict(os.environ),
+        )
+    lines = [line for line in child.stdout.splitlines() if line.startswith('{"states"')]
+    assert child.returncode == 0 and lines, child.stdout[-3000:] + child.stderr[-3000:]
+    result = json.loads(lines[-1])
+    states = {(task, index): state for task, index, state in result["states"]}
     mapped = {i: s for (task, i), s in states.items() if task == "backfill_file"}
     assert sorted(mapped) == [0, 1] and set(mapped.values()) == {"success"}, states
     assert states[("report", -1)] == "success"
-    labels = {ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "backfill_file"}
-    assert labels == {"part-0.warc.gz", "part-1.warc.gz"}
+    assert set(result["labels"]) == {"part-0.warc.gz", "part-1.warc.gz"}
     assert query(database_url, "select trigger, status from news.crawl_runs") == [("backfill", "succeeded")]
     assert query(database_url, "select count(*) from news.backfill_files where status = 'done'") == [(2,)]
     assert query(database_url, "select count(*) from news.articles")[0][0] >= 20

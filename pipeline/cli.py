@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "pipeline.commands.export",
     "pipeline.commands.run",
     "pipeline.commands.demo",
+    "pipeline.commands.backfill",
     "pipeline.sampleweb.cli",
 )
 

@@ -73,14 +73,14 @@ PENDING_SQL = """
 select p.page_id
 from news.pages as p
 left join news.page_extractions as e on e.page_id = p.page_id
-where p.body_zlib is not null
+where (p.body_zlib is not null or p.body_hash is not null and p.warc_file is not null)  -- 015: body in WARC
   and (e.page_id is null or %(reextract)s)
 order by p.fetched_at, p.page_id
 """
 
 PAGES_SQL = """
 select p.page_id, p.source, p.url, p.final_url, p.canonical_url, p.status, p.content_type,
-       p.body_zlib, p.fetched_at, p.lastmod
+       p.body_zlib, p.fetched_at, p.lastmod, p.warc_file, p.warc_offset, p.warc_length
 from news.pages as p
 where p.page_id = any(%s)
 order by p.fetched_at, p.page_id
@@ -221,9 +221,10 @@ def _extract_batch(
     pages, jobs = [], []
     with conn.cursor() as cur:
         cur.execute(PAGES_SQL, (list(page_ids),))
-        for page_id, source, url, final_url, canonical, status, content_type, body, fetched_at, lastmod in cur:
+        for page_id, source, url, final_url, canonical, status, content_type, body, fetched_at, lastmod, *warc in cur:
             pages.append(_Page(page_id, source, url, final_url or url, canonical, status, fetched_at, lastmod))
-            jobs.append((bytes(body), final_url or url, rules.get(source), content_type, page_seconds))
+            body = bytes(body) if body is not None else _warc_body(*warc)
+            jobs.append((body, final_url or url, rules.get(source), content_type, page_seconds))
     drafts = draft_all(jobs)
     return _write_split(conn, pages, drafts, domains, min_pages, summary)
 
@@ -395,6 +396,19 @@ def _source_domains(conn: Conn) -> dict[str, list[str]]:
 def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(items), max(1, size)):
         yield list(items[start:start + size])
+
+
+def _warc_body(location: str, offset: int, length: int) -> bytes:
+    """A page kept only in WARC (NEWSCORPUS_WARC_PG_BODIES off): its payload, zlib-compressed
+    as news.pages holds bodies; b"" (refused as not valid zlib) when the record cannot be read."""
+    from pipeline.backfill.records import Skipped, read_payload
+    from pipeline.errors import NewscorpusError
+
+    try:
+        return zlib.compress(read_payload(location, offset, length), 1)
+    except (NewscorpusError, Skipped, OSError) as exc:
+        log.warning("reading the WARC record %s@%d failed: %s", location, offset, exc)
+        return b""
 
 
 # --------------------------------------------------------------------------- drafting

@@ -23,6 +23,9 @@ class PageItem:
     known: bool = False           # the URL was stored by an earlier crawl
     announced_by: str = ""        # the source whose feed/sitemap listed it (counts go there)
     received_bytes: int = 0
+    warc_file: str | None = None  # the WARC record of this fetch (spiders.warc), when archived
+    warc_offset: int | None = None
+    warc_length: int | None = None
 
     @property
     def failed(self) -> bool:

@@ -362,6 +362,7 @@ class NewsSpider(scrapy.Spider):
 
     def _item(self, request: scrapy.Request, status: int, final_url: str) -> PageItem:
         url = request.meta["url"]
+        warc_file, warc_offset, warc_length = request.meta.get("warc") or (None, None, None)  # spiders.warc
         return PageItem(
             source=request.meta["source"],
             url=url,
@@ -371,6 +372,7 @@ class NewsSpider(scrapy.Spider):
             lastmod=self.lastmods.get(url),
             known=request.meta.get("known", False),
             announced_by=request.meta["source"],
+            warc_file=warc_file, warc_offset=warc_offset, warc_length=warc_length,
         )
 
     def _owner(self, final_url: str, announced_by: str) -> str:

@@ -1,44 +1,39 @@
 """PageStore: the item pipeline that writes fetches to news.pages in batches.
 
-Pages go through `pipeline.load.upsert` (COPY + ON CONFLICT), a batch at a time: every
-NEWSCORPUS_BATCH_SIZE items, every NEWSCORPUS_FLUSH_SECONDS, and at close. A page whose
-(url, body hash) is already stored is not stored again; only its announced lastmod moves,
-unless that stored row is an older version than the URL's latest (the page went back to an
-earlier body, A → B → A): then the row becomes the latest again (fetched_at, run_id) and its
-extraction is forgotten so `extract` cleans it into the article again.
+Pages go through `pipeline.pages.store` (the page store the WARC backfill shares: COPY +
+ON CONFLICT, a stored (url, body hash) not stored twice, A → B → A revives A), a batch at a
+time: every NEWSCORPUS_BATCH_SIZE items, every NEWSCORPUS_FLUSH_SECONDS, and at close. A page
+archived as WARC (spiders.warc) carries its record's pointer; with NEWSCORPUS_WARC_PG_BODIES
+off its body is kept only there.
 Each flush also writes the run's per-source counters (news.crawl_run_sources) in the same
 transaction, so what the report says is always what is stored.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-import zlib
 from typing import Any
 
-from pipeline import db
+from pipeline import db, pages
 from pipeline.load import upsert
 from spiders.items import PageItem
 from spiders.ledger import SourceLedger
+from spiders.warc import keep_bodies as warc_keep_bodies
 
 log = logging.getLogger(__name__)
 
-PAGE_COLUMNS = [
-    "run_id", "source", "url", "final_url", "canonical_url", "status", "content_type",
-    "body_zlib", "body_hash", "body_bytes", "lastmod", "error", "fetched_at",
-]
 COUNT_COLUMNS = ["pages_fetched", "pages_failed", "pages_new", "pages_updated", "bytes", "requests_refused",
                  "documents_ok", "documents_failed"]
 # feed/sitemap failures (before any page row exists) kept per run and source for the report
 MAX_DOCUMENT_ERRORS = 20
-ZLIB_LEVEL = 6
 
 
 class PageStore:
-    def __init__(self, crawler: Any, database_url: str, run_id: int | None, batch_size: int, flush_seconds: float):
+    def __init__(self, crawler: Any, database_url: str, run_id: int | None, batch_size: int, flush_seconds: float,
+                 keep_bodies: bool = True):
         self.crawler = crawler
+        self.keep_bodies = keep_bodies  # False: a page archived as WARC keeps no body_zlib
         self.database_url = database_url
         self.run_id = run_id
         self.batch_size = batch_size
@@ -60,6 +55,7 @@ class PageStore:
             run_id=int(run_id) if run_id else None,
             batch_size=settings.getint("NEWSCORPUS_BATCH_SIZE", 200),
             flush_seconds=settings.getfloat("NEWSCORPUS_FLUSH_SECONDS", 5.0),
+            keep_bodies=warc_keep_bodies(settings),
         )
 
     @property
@@ -95,93 +91,34 @@ class PageStore:
                 self.conn.close()
 
     def flush(self) -> None:
-        """Store the batch and the counters in one transaction."""
+        """Store the batch (pipeline.pages.store) and the counters in one transaction."""
         self.last_flush = time.monotonic()
         batch, self.batch = self.batch, []
-        rows, hashes = [], []
-        for item in batch:
-            body_hash = hashlib.sha256(item.body).digest() if item.body is not None else None
-            hashes.append(body_hash)
-            rows.append((
-                self.run_id, item.source, item.url, item.final_url, item.canonical_url, item.status,
-                item.content_type, zlib.compress(item.body, ZLIB_LEVEL) if item.body is not None else None,
-                body_hash, len(item.body) if item.body is not None else None, item.lastmod, item.error,
-                item.fetched_at,
-            ))
         try:
             with self.conn:
-                if rows:
-                    self._classify(batch, hashes)
-                    upsert(self.conn, "news.pages", PAGE_COLUMNS, rows,
-                           conflict=["url", "body_hash"], update=["lastmod"])
-                    self._revive(batch, hashes)
+                if batch:
+                    outcomes = pages.store(self.conn, self.run_id, batch, keep_bodies=self.keep_bodies)
+                    self._count(batch, outcomes)
                 self._write_counts()
         except Exception as exc:
-            self.error = f"storing {len(rows)} page(s) failed: {exc}"
+            self.error = f"storing {len(batch)} page(s) failed: {exc}"
             log.error(self.error)
             raise
-        if rows:
-            log.debug("stored a batch of %d page(s)", len(rows))
+        if batch:
+            log.debug("stored a batch of %d page(s)", len(batch))
 
-    def _revive(self, batch: list[PageItem], hashes: list[bytes | None]) -> None:
-        """A fetch whose body is an older stored version of its URL (not the latest one) makes
-        that row the latest again and drops its extraction; a re-fetch of the latest is a no-op."""
-        fetched = [(i.url, h, i.fetched_at) for i, h in zip(batch, hashes) if h is not None]
-        if not fetched:
-            return
-        with self.conn.cursor() as cur:
-            cur.execute(
-                """
-                with incoming as (
-                    select * from unnest(%s::text[], %s::bytea[], %s::timestamptz[]) as u(url, body_hash, fetched_at)
-                ), revived as (
-                    update news.pages as p
-                    set fetched_at = i.fetched_at, run_id = %s
-                    from incoming as i
-                    where p.url = i.url and p.body_hash = i.body_hash
-                      and exists (select from news.pages as q
-                                  where q.url = p.url and q.body_hash is not null and q.body_hash <> p.body_hash
-                                    and (q.fetched_at, q.page_id) > (p.fetched_at, p.page_id))
-                    returning p.page_id
-                )
-                delete from news.page_extractions as e using revived as r where e.page_id = r.page_id
-                """,
-                ([u for u, _, _ in fetched], [h for _, h, _ in fetched], [t for _, _, t in fetched], self.run_id),
-            )
-
-    def _classify(self, batch: list[PageItem], hashes: list[bytes | None]) -> None:
-        """Count each fetch as new, updated, unchanged or failed (one query per batch)."""
-        stored = [(i, h) for i, h in zip(batch, hashes) if h is not None]
-        seen: dict[tuple[str, bytes], tuple[bool, bool]] = {}
-        if stored:
-            with self.conn.cursor() as cur:
-                cur.execute(
-                    """
-                    with incoming as (
-                        select * from unnest(%s::text[], %s::bytea[]) as u(url, body_hash)
-                    )
-                    select i.url, i.body_hash,
-                           exists (select from news.pages as p where p.url = i.url and p.body_hash is not null),
-                           -- the URL's latest stored body (an older one coming back is an update)
-                           (select p.body_hash from news.pages as p where p.url = i.url and p.body_hash is not null
-                            order by p.fetched_at desc, p.page_id desc limit 1) is not distinct from i.body_hash
-                    from incoming as i
-                    """,
-                    ([i.url for i, _ in stored], [h for _, h in stored]),
-                )
-                seen = {(url, bytes(h)): (url_seen, latest) for url, h, url_seen, latest in cur}
-        for item, body_hash in zip(batch, hashes):
+    def _count(self, batch: list[PageItem], outcomes: list[str]) -> None:
+        """Count each fetch as new, updated, unchanged or failed."""
+        for item, outcome in zip(batch, outcomes):
             # counted for the source that announced it: a crawl writes only its own sources' rows
             ledger = self.ledger.setdefault(item.announced_by or item.source, SourceLedger())
             ledger.pages_fetched += 1
             ledger.bytes += item.received_bytes
-            if body_hash is None:
+            if outcome == pages.FAILED:
                 ledger.pages_failed += 1
-                continue
-            url_seen, latest = seen.get((item.url, body_hash), (False, False))
-            if latest:
+            elif outcome == pages.UNCHANGED:
                 ledger.pages_unchanged += 1
-            elif url_seen:
+            elif outcome == pages.UPDATED:
                 ledger.pages_updated += 1
             else:
                 ledger.pages_new += 1

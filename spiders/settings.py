@@ -56,7 +56,11 @@ DEFAULTS: dict[str, Any] = {
     # a page callback yields one item, so 100 tasks per response were most of the crawl's CPU
     "CONCURRENT_ITEMS": 8,
     "ITEM_PIPELINES": {"spiders.pipelines.PageStore": 300},
-    "DOWNLOADER_MIDDLEWARES": {"spiders.middlewares.GuardMiddleware": 50, "spiders.middlewares.BackoffMiddleware": 560},
+    # WarcArchive (off unless NEWSCORPUS_WARC_DIR is set) sits next to the downloader, so it
+    # archives every response as received, before retries, redirects and decompression;
+    # GuardMiddleware (SSRF guard) sees every request and redirect hop first
+    "DOWNLOADER_MIDDLEWARES": {"spiders.middlewares.GuardMiddleware": 50, "spiders.middlewares.BackoffMiddleware": 560,
+                               "spiders.warc.WarcArchive": 950},
     "LOG_LEVEL": "WARNING",
     "NEWSCORPUS_BATCH_SIZE": 200,
     "NEWSCORPUS_FLUSH_SECONDS": 5.0,

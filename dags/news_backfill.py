@@ -1,0 +1,152 @@
+"""newscorpus backfill: WARC archives (CC-NEWS months or any .warc.gz) → the corpus.
+
+Thin by design: every task calls one `pipeline.backfill.run` or `pipeline.nightly` function,
+the same ones `newscorpus backfill` uses. One mapped task per file, so a cluster spreads a
+month's files over its workers; each file resumes where an earlier attempt stopped
+(news.backfill_files), so clearing a failed file's task is safe. Nothing touches the database
+or the network at parse time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Param, dag, task
+
+SOURCES_VARIABLE = "newscorpus_sources"   # Airflow Variable: path of the sources file
+DATABASE_CONNECTION = "newscorpus_db"     # Airflow connection id of the PostgreSQL to load
+
+DAG_DOC = """
+### newscorpus backfill
+
+Reads WARC files into the corpus through the same page store → extract → dedup path as the
+nightly crawl, as one run with trigger `backfill` (see `news.crawl_report`).
+
+* **months**: `YYYY-MM` or `YYYY-MM:YYYY-MM`; each month's CC-NEWS `warc.paths.gz` listing is
+  read from **cc_news_base** (default Common Crawl's public endpoint) and every file it lists
+  becomes one `backfill_file` task.
+* **files**: paths or http(s) URLs of further `.warc.gz` files.
+* **all_hosts**: keep records of hosts no source owns (under the source `warc-other`).
+* Progress is kept per file and offset (`news.backfill_files`): clear a failed file to resume it.
+"""
+
+
+def _configure() -> str | None:
+    """Point the pipeline at the configured database; return the sources path (or None)."""
+    import os
+
+    from airflow.sdk import Connection, Variable
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+
+    try:
+        uri = Connection.get(DATABASE_CONNECTION).get_uri()
+        os.environ["NEWSCORPUS_DATABASE_URL"] = uri.replace("postgres://", "postgresql://", 1)
+    except (AirflowNotFoundException, AirflowRuntimeError):
+        pass  # no connection configured: NEWSCORPUS_DATABASE_URL or the embedded server
+    return Variable.get(SOURCES_VARIABLE, default=None)
+
+
+@dag(
+    dag_id="news_backfill",
+    schedule=None,
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["newscorpus", "backfill", "warc"],
+    doc_md=DAG_DOC,
+    params={
+        "months": Param("", type="string", description="CC-NEWS months, YYYY-MM or YYYY-MM:YYYY-MM"),
+        "files": Param([], type="array", description="paths or http(s) URLs of .warc.gz files"),
+        "cc_news_base": Param("https://data.commoncrawl.org", type="string"),
+        "all_hosts": Param(False, type="boolean"),
+    },
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=30),
+    },
+)
+def news_backfill() -> None:
+    @task(doc_md="Apply pending schema migrations (no-op when up to date).")
+    def migrate() -> list[str]:
+        from pipeline import nightly
+
+        _configure()
+        return nightly.migrate_database()
+
+    @task(doc_md="Record the sources and open (or reopen) this backfill's run row (trigger 'backfill').")
+    def start_run() -> int:
+        from airflow.sdk import get_current_context
+
+        from pipeline.backfill.run import start_backfill_run
+
+        context = get_current_context()
+        run_key = f"airflow:{context['dag'].dag_id}:{context['run_id']}"
+        return start_backfill_run(_configure(), bool(context["params"]["all_hosts"]), run_key)
+
+    @task(doc_md="The files to read: the `files` param and every file the `months` listings name.")
+    def list_files() -> list[str]:
+        from airflow.sdk import get_current_context
+
+        from pipeline.backfill.run import list_files as files_of
+
+        params = get_current_context()["params"]
+        return files_of(params["files"], params["months"], params["cc_news_base"])
+
+    @task(
+        doc_md="Read one WARC file into news.pages (resumes at its recorded offset). Fails alone.",
+        map_index_template="{{ file_name }}",
+        max_active_tis_per_dag=2,
+    )
+    def backfill_file(file: str, run: int) -> dict:
+        from airflow.sdk import get_current_context
+
+        from pipeline.backfill.run import read_file
+
+        context = get_current_context()
+        context["file_name"] = file.rsplit("/", 1)[-1]  # read by map_index_template for the UI
+        return read_file(file, run, sources_path=_configure(), all_hosts=bool(context["params"]["all_hosts"]))
+
+    @task(doc_md="Clean every page not yet extracted into an article.", trigger_rule="all_done")
+    def extract(run: int) -> dict:
+        from pipeline import nightly
+
+        return nightly.extract_pages(sources_path=_configure())
+
+    @task(doc_md="Fingerprint new articles and link copies to originals, across all history.",
+          trigger_rule="all_done")
+    def dedup(run: int) -> dict:
+        from pipeline import nightly
+
+        _configure()
+        return nightly.deduplicate(run_id=run)
+
+    @task(doc_md="Store the run's report and close the run row; failed when any file failed.",
+          trigger_rule="all_done")
+    def report(run: int) -> dict:
+        from airflow.sdk import get_current_context
+
+        from pipeline import nightly
+
+        _configure()
+        context = get_current_context()
+        states = context["ti"].get_task_states(dag_id=context["dag"].dag_id, run_ids=[context["run_id"]])
+        failed = sorted({task for task, state in states.get(context["run_id"], {}).items()
+                         if state in ("failed", "upstream_failed")})
+        error = f"failed tasks: {', '.join(failed)}" if failed else None
+        return nightly.finish_run(run, failed=bool(failed), error=error)
+
+    run = start_run()  # the news.crawl_runs id ("run_id" is Airflow's own context name)
+    migrate() >> run
+    files = list_files()
+    run >> files
+    read = backfill_file.partial(run=run).expand(file=files)
+    extracted = extract(run)
+    read >> extracted
+    deduped = dedup(run)
+    extracted >> deduped
+    deduped >> report(run)
+
+
+news_backfill()

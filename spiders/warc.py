@@ -1,0 +1,227 @@
+"""WarcArchive: a downloader middleware keeping every fetch as WARC 1.1 request/response records.
+
+Every response the downloader hands back — article pages, feeds, sitemaps, robots.txt, error
+answers and the ones a retry will repeat — is written as a request record and a response
+record (warcio; one gzip member per record, so any record can be read alone from its offset)
+before any other middleware changes it: the payload is what the server sent (still
+Content-Encoded; the Transfer-Encoding header is dropped because Twisted already de-chunked the
+body). Each response record carries, besides WARC-Target-URI, WARC-Date, WARC-Payload-Digest
+and WARC-Block-Digest, three newscorpus fields:
+
+    Newscorpus-Source:          the source (sources.yaml name) the fetch was made for
+    Newscorpus-Run-Id:          the news.crawl_runs row of the crawl
+    Newscorpus-Announced-Date:  for an article, the lastmod its feed or sitemap announced
+
+The record's place (file, offset, length) goes to `request.meta["warc"]`, so the spider's
+PageItem — and news.pages — point at it.
+
+Files: `<dir>/newscorpus-<run id>-<UTC start>-<pid>-<serial>.warc.gz`, each opening with a
+warcinfo record; a new file after NEWSCORPUS_WARC_MAX_BYTES (1 GiB, the size Common Crawl
+and Heritrix use) and for every crawl process, so never two runs in one file.
+
+Settings (Scrapy setting, else the environment variable of the same name):
+    NEWSCORPUS_WARC_DIR        directory; unset: no WARC is written (the middleware is off)
+    NEWSCORPUS_WARC_MAX_BYTES  rotate after this many bytes (default 1 GiB)
+    NEWSCORPUS_WARC_PG_BODIES  "0"/"false": pages archived as WARC keep no body in PostgreSQL
+                               (extract reads the WARC record instead); default on
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import socket
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from warcio.recordbuilder import RecordBuilder
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+log = logging.getLogger(__name__)
+
+GIB = 1024 ** 3
+DEFAULT_MAX_BYTES = GIB
+SOURCE_HEADER = "Newscorpus-Source"
+RUN_HEADER = "Newscorpus-Run-Id"
+ANNOUNCED_HEADER = "Newscorpus-Announced-Date"
+# hop-by-hop framing Twisted has already undone: keeping it would make readers de-chunk again
+DROPPED_HEADERS = {b"transfer-encoding"}
+BUILDER = RecordBuilder(warc_version="WARC/1.1")
+
+
+def _setting(settings: Any, name: str, default: str | None = None) -> str | None:
+    value = settings.get(name) if settings is not None else None
+    if value in (None, ""):
+        value = os.environ.get(name)
+    return default if value in (None, "") else str(value)
+
+
+def keep_bodies(settings: Any = None) -> bool:
+    """False when NEWSCORPUS_WARC_PG_BODIES says bodies of archived pages stay out of PostgreSQL."""
+    return (_setting(settings, "NEWSCORPUS_WARC_PG_BODIES", "1") or "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def warc_date(when: datetime) -> str:
+    """WARC 1.1 date: ISO 8601 UTC with microseconds (WARC/1.1 §5.4 allows sub-second precision)."""
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class RotatingWarcFile:
+    """One crawl's WARC output: gzip-per-record files rotated by size.
+
+    `write(records)` appends records and returns (path, offset, length) of each one's gzip
+    member; the file is flushed after each call so a reader (or a crash) sees whole members.
+    """
+
+    def __init__(self, directory: Path, prefix: str, max_bytes: int = DEFAULT_MAX_BYTES):
+        self.directory = directory
+        self.prefix = prefix
+        self.max_bytes = max_bytes
+        self.serial = 0
+        self.path: Path | None = None
+        self.file: BinaryIO | None = None
+        self.writer: WARCWriter | None = None
+        self.paths: list[Path] = []
+
+    def _open(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = (self.directory / f"{self.prefix}-{self.serial:05d}.warc.gz").resolve()
+        self.serial += 1
+        self.file = open(self.path, "xb")  # noqa: SIM115 - closed by rotate()/close()
+        self.writer = WARCWriter(self.file, gzip=True, warc_version="WARC/1.1")
+        self.paths.append(self.path)
+        info = self.writer.create_warcinfo_record(self.path.name, {
+            "software": "newscorpus (warcio)",
+            "hostname": socket.gethostname(),
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        })
+        self.writer.write_record(info)
+
+    def write(self, records: list[Any]) -> list[tuple[str, int, int]]:
+        if self.file is None or self.file.tell() >= self.max_bytes:
+            self.close()
+            self._open()
+        places = []
+        for record in records:
+            start = self.file.tell()
+            self.writer.write_record(record)
+            places.append((str(self.path), start, self.file.tell() - start))
+        self.file.flush()
+        return places
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = self.writer = None
+
+
+class WarcArchive:
+    """Downloader middleware (ordered close to the downloader, so it sees raw responses)."""
+
+    def __init__(self, crawler: Any, output: RotatingWarcFile, run_id: str):
+        self.crawler = crawler
+        self.output = output
+        self.run_id = run_id
+        self.records = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "WarcArchive":
+        settings = crawler.settings
+        directory = _setting(settings, "NEWSCORPUS_WARC_DIR")
+        if not directory:
+            raise NotConfigured("NEWSCORPUS_WARC_DIR is not set")
+        run_id = str(settings.get("NEWSCORPUS_RUN_ID") or "0")
+        started = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        output = RotatingWarcFile(
+            Path(directory), f"newscorpus-{run_id}-{started}-{os.getpid()}",
+            int(_setting(settings, "NEWSCORPUS_WARC_MAX_BYTES", str(DEFAULT_MAX_BYTES))),
+        )
+        middleware = cls(crawler, output, run_id)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_closed(self) -> None:
+        self.output.close()
+        log.info("WARC: %d record(s) in %s", self.records, ", ".join(p.name for p in self.output.paths))
+
+    def process_request(self, request):  # noqa: ANN001, ANN201 - Scrapy's signature
+        request.meta.pop("warc", None)  # a redirect's copy of the meta must not point at the 3xx
+        return None
+
+    def process_response(self, request, response):  # noqa: ANN001, ANN201 - Scrapy's signature
+        fetched_at = datetime.now(timezone.utc)
+        warc_headers = {"WARC-Date": warc_date(fetched_at), RUN_HEADER: self.run_id}
+        source = self._source(request)
+        if source:
+            warc_headers[SOURCE_HEADER] = source
+        announced = self._announced(request)
+        if announced is not None:
+            warc_headers[ANNOUNCED_HEADER] = warc_date(announced)
+        url = response.url
+        response_record = BUILDER.create_warc_record(
+            url, "response", payload=io.BytesIO(response.body), length=len(response.body),
+            warc_headers_dict=dict(warc_headers), http_headers=_response_headers(response),
+        )
+        request_record = BUILDER.create_warc_record(
+            url, "request", payload=io.BytesIO(request.body or b""), length=len(request.body or b""),
+            warc_headers_dict={"WARC-Date": warc_headers["WARC-Date"],
+                               "WARC-Concurrent-To": response_record.rec_headers.get_header("WARC-Record-ID")},
+            http_headers=_request_headers(request),
+        )
+        _, place = self.output.write([request_record, response_record])
+        self.records += 2
+        request.meta["warc"] = place
+        return response
+
+    def _source(self, request: Any) -> str | None:
+        """The source the request was made for; robots.txt requests: the source owning the host."""
+        name = request.meta.get("source")
+        if name:
+            return name
+        spider = getattr(self.crawler, "spider", None)
+        sources_file = getattr(spider, "sources_file", None)
+        if sources_file is None:
+            return None
+        from urllib.parse import urlsplit
+
+        owner = sources_file.for_host(urlsplit(request.url).hostname or "")  # host ownership: one call
+        return owner.name if owner is not None else None
+
+    def _announced(self, request: Any) -> datetime | None:
+        url = request.meta.get("url")
+        spider = getattr(self.crawler, "spider", None)
+        return getattr(spider, "lastmods", {}).get(url) if url else None
+
+
+def _response_headers(response: Any) -> StatusAndHeaders:
+    protocol = getattr(response, "protocol", None) or "HTTP/1.1"
+    from http import HTTPStatus
+
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    headers = [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in response.headers.items() if name.lower() not in DROPPED_HEADERS
+        for value in values
+    ]
+    return StatusAndHeaders(f"{response.status} {reason}".strip(), headers, protocol=protocol)
+
+
+def _request_headers(request: Any) -> StatusAndHeaders:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(request.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = [("Host", parts.netloc)] + [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in request.headers.items() for value in values
+    ]
+    return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)

@@ -306,6 +306,7 @@ def test_window_keeps_old_articles_out_and_backfill_brings_them_in(conn, capsys)
     wire, tab = ids["https://wire.example/barrier"], ids["https://tab.example/barrier"]
     assert main(["dedup"]) == 0
     assert not _together(conn, wire, tab)
+    conn.rollback()  # end the read transaction: --rebuild truncates the tables it read
     assert main(["dedup", "--rebuild", "--backfill"]) == 0
     assert _together(conn, wire, tab)
     assert main(["dedup", "--window-days", "-1"]) == 2

@@ -11,7 +11,11 @@ created 0700 and owned by the server's user (pgserver's own fallback was a 0777 
 /tmp/runtime-<uid> when run as root, with `trust` authentication: any local user became
 superuser). Other users cannot reach the socket, so `trust` never applies to them. No parent
 folder's mode is ever changed: pgserver loosens every parent of the data directory (0700 →
-0755) when started by root; here a parent its system user cannot traverse is reported instead.
+0755) when started by root. Instead, when root starts a new server whose data path has a parent
+pgserver's system user cannot enter (a 0700 home or temp folder), the data directory is made in
+a folder of that user's own (0700) under `/var/lib/newscorpus/` — or beside the path in the
+system temp folder when the path itself is temporary — and `<home>/pgdata` becomes a symlink to
+it. An existing data directory is never moved.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ def start(pgdata: Path | None = None) -> str:
     pgdata = pgdata or pgdata_dir()
     try:
         with _lock(), _private_paths():
+            _relocate_if_unreachable(pgdata)
             server = pgserver.get_server(pgdata, cleanup_mode=None)
             return server.get_uri()
     except (subprocess.SubprocessError, OSError, AssertionError) as exc:
@@ -106,6 +111,43 @@ def socket_dir(pgdata: Path) -> Path:
         os.chown(folder, uid, -1)
     folder.chmod(0o700)
     return _PrivatePath(folder)
+
+
+ROOT_DATA_DIR = Path("/var/lib/newscorpus")  # where root's relocated data directories live
+
+
+def _relocate_if_unreachable(pgdata: Path) -> None:
+    """As root: a new data directory whose parents the server's system user cannot enter is
+    made in a private folder that user owns, with a symlink at `pgdata` (module docstring)."""
+    if os.geteuid() != 0 or pgdata.exists() or pgdata.is_symlink():
+        return
+    from pgserver.utils import ensure_user_exists
+
+    uid = ensure_user_exists("pgserver").pw_uid
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _check_traversable(pgdata, uid)
+        return
+    except OSError:
+        pass
+    resolved = pgdata.parent.resolve() / pgdata.name
+    temp = Path(tempfile.gettempdir()).resolve()
+    base = temp if resolved.is_relative_to(temp) else ROOT_DATA_DIR
+    if base == ROOT_DATA_DIR:
+        base.mkdir(mode=0o711, parents=True, exist_ok=True)  # ours: others may pass, not list
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
+    private = base / f"newscorpus-data-{digest}"
+    private.mkdir(mode=0o700, exist_ok=True)
+    info = private.lstat()
+    if stat.S_ISLNK(info.st_mode) or info.st_uid not in (0, uid):
+        raise OSError(f"{private} is not a private folder of ours; refusing to keep the database there")
+    os.chown(private, uid, -1)
+    private.chmod(0o700)
+    (private / "pgdata").mkdir(mode=0o700, exist_ok=True)
+    os.chown(private / "pgdata", uid, -1)
+    pgdata.symlink_to(private / "pgdata", target_is_directory=True)
+    log.info("the embedded server's data directory %s lives in %s (its parents are closed to the server's user)",
+             pgdata, private / "pgdata")
 
 
 def _check_traversable(path: Path, uid: int) -> None:

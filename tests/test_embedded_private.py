@@ -81,16 +81,26 @@ def _intruder_cannot_connect(folder: Path) -> None:
 
 
 @pytest.mark.skipif(not ROOT, reason="the server runs as another system user only when started by root")
-def test_a_private_parent_is_reported_not_loosened(open_base: Path) -> None:
+def test_a_private_parent_is_not_loosened_the_data_lives_in_a_private_folder(open_base: Path) -> None:
+    """Root, data path under a 0700 folder: the server starts, no parent's mode changes, and the
+    data directory is a folder of the server's user (0700) that `<home>/pgdata` links to."""
     private = open_base / "private"
     private.mkdir(mode=0o700)
     private.chmod(0o700)
     home = private / "home"
-    result = _newscorpus(home, "db", "start")
+    before = _modes(private)
+    result = _newscorpus(home, "db", "url")
     try:
-        assert result.returncode != 0
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
-        assert len(lines) == 1 and "never loosened" in lines[0], result.stderr
-        assert stat.S_IMODE(private.stat().st_mode) == 0o700
+        assert result.returncode == 0, result.stderr
+        assert _modes(private) == before
+        target = (home / "pgdata").resolve()
+        assert (home / "pgdata").is_symlink() and not target.is_relative_to(private)
+        folder = target.parent
+        import pwd
+
+        assert folder.stat().st_uid == pwd.getpwnam("pgserver").pw_uid
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert _newscorpus(home, "migrate").returncode == 0  # the server is usable, and reused
     finally:
         _newscorpus(home, "db", "stop")
+        shutil.rmtree((home / "pgdata").resolve().parent, ignore_errors=True)

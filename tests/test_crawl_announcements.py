@@ -77,7 +77,7 @@ def test_url_variants_share_one_key_and_amp_forms_become_plain() -> None:
 
 
 def _sources(web: TinyWeb, tmp_path: Path) -> Path:
-    settings = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_TIMEOUT": 10, "RETRY_TIMES": 0,
+    settings = {"NEWSCORPUS_ALLOW_NETWORKS": ["127.0.0.0/8"], "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_TIMEOUT": 10, "RETRY_TIMES": 0,
                 "NEWSCORPUS_FLUSH_SECONDS": 0.5}
     doc = {"settings": settings, "sources": [
         {"name": "quay-news", "outlet": "Quay News", "kind": "tabloid", "domains": ["127.0.0.1"],

@@ -125,8 +125,10 @@ def _inputs(names: list[str], input_list: str | None) -> Iterator[Input]:
             yield from (Input(str(p), "file") for p in sorted(path.rglob("*"))
                         if p.suffix.lower() in HTML_SUFFIXES and p.is_file()
                         and not any(part.startswith(".") for part in p.relative_to(path).parts))
-        elif path.exists():
+        elif path.is_file():
             yield Input(name, "file")
+        elif path.exists():  # a device, FIFO or socket (/dev/zero never ends): `-` reads stdin
+            raise ConfigError(f"{name}: not a regular file (use - for standard input)")
         else:
             raise ConfigError(f"cannot read {name}: no such file or folder")
     if input_list:

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import db, paths
+
+WARC_DIR_ENV = "NEWSCORPUS_WARC_DIR"  # read by spiders.warc; "off" turns archiving off
 from pipeline.errors import NewscorpusError
 from pipeline.runs import finish_run, start_run
 from pipeline.sources import load_sources, upsert_sources
@@ -196,6 +198,9 @@ def _run_child(
         if verbose:
             command.append("--verbose")
         env = {**os.environ, db.DATABASE_URL_ENV: database_url}
+        # every fetch is archived as WARC under the caller's data folder unless configured
+        # otherwise (the child runs in the repository folder, so the folder is decided here)
+        env.setdefault(WARC_DIR_ENV, str(paths.home() / "warc"))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.REPO_ROOT), env.get("PYTHONPATH")]))
         # own session: a Ctrl-C in the terminal reaches only this process, which forwards one
         # SIGTERM (Scrapy stops gracefully on the first signal, uncleanly on a second). The

@@ -20,7 +20,8 @@ warcinfo record; a new file after NEWSCORPUS_WARC_MAX_BYTES (1 GiB, the size Com
 and Heritrix use) and for every crawl process, so never two runs in one file.
 
 Settings (Scrapy setting, else the environment variable of the same name):
-    NEWSCORPUS_WARC_DIR        directory; unset: no WARC is written (the middleware is off)
+    NEWSCORPUS_WARC_DIR        directory; `newscorpus crawl/run` default it to `<home>/warc`
+                               (the data folder); "off" (or unset outside them): no WARC
     NEWSCORPUS_WARC_MAX_BYTES  rotate after this many bytes (default 1 GiB)
     NEWSCORPUS_WARC_PG_BODIES  "0"/"false": pages archived as WARC keep no body in PostgreSQL
                                (extract reads the WARC record instead); default on
@@ -134,8 +135,8 @@ class WarcArchive:
     def from_crawler(cls, crawler: Any) -> "WarcArchive":
         settings = crawler.settings
         directory = _setting(settings, "NEWSCORPUS_WARC_DIR")
-        if not directory:
-            raise NotConfigured("NEWSCORPUS_WARC_DIR is not set")
+        if not directory or directory.strip().lower() in ("off", "0", "false", "no", "none"):
+            raise NotConfigured("NEWSCORPUS_WARC_DIR is not set or off")
         run_id = str(settings.get("NEWSCORPUS_RUN_ID") or "0")
         started = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
         output = RotatingWarcFile(

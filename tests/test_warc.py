@@ -146,3 +146,19 @@ def test_no_bodies_in_postgresql_when_the_setting_is_off(sample_web, pg_server_u
         assert extracted.articles_new >= 5 and extracted.failed == 0
         words = query(url, "select min(word_count) from news.articles where is_article")[0][0]
         assert words and words > 50
+
+
+def test_a_crawl_archives_by_default_under_the_data_folder_and_off_turns_it_off(
+        sample_web, pg_server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No NEWSCORPUS_WARC_DIR: WARC goes to `<home>/warc`; NEWSCORPUS_WARC_DIR=off: none."""
+    monkeypatch.delenv("NEWSCORPUS_WARC_DIR", raising=False)
+    monkeypatch.setenv("NEWSCORPUS_HOME", str(tmp_path / "home"))
+    with exported_database(pg_server_url) as url:
+        crawl(sample_web.sources_path, only=["daily-beacon"], max_pages=3, trigger="test")
+        archived = sorted((tmp_path / "home" / "warc").glob("*.warc.gz"))
+        assert archived
+        assert query(url, "select count(*) from news.pages where warc_file is null and body_hash is not null") == [(0,)]
+        monkeypatch.setenv("NEWSCORPUS_WARC_DIR", "off")
+        monkeypatch.setenv("NEWSCORPUS_HOME", str(tmp_path / "other"))
+        crawl(sample_web.sources_path, only=["worldwire"], max_pages=3, trigger="test")
+        assert not list((tmp_path / "other").glob("warc/*.warc.gz"))

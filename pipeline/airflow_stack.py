@@ -49,11 +49,13 @@ from pipeline import paths
 
 SECRETS_FILE = "secrets.json"
 PASSWORDS_FILE = "simple_auth_manager_passwords.json.generated"
-# component name → `airflow` sub-command; the API server is started (and awaited) first
+# component name → `airflow` sub-command; the API server is started (and awaited) first.
+# --skip-serve-logs: Airflow's log servers bind every interface (no host setting); on one host
+# the API server reads task logs from the shared log folder, so no log server is needed
 COMPONENTS: tuple[tuple[str, list[str]], ...] = (
-    ("scheduler", ["scheduler"]),
+    ("scheduler", ["scheduler", "--skip-serve-logs"]),
     ("dag-processor", ["dag-processor"]),
-    ("triggerer", ["triggerer"]),
+    ("triggerer", ["triggerer", "--skip-serve-logs"]),
 )
 API_READY_TIMEOUT_S = 300.0   # a cold api-server on a loaded 2-core machine: ~20-60 s, plus ~60 s
                               # for the execution API's first request

@@ -53,6 +53,15 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {one_line(message)} (see `{self.prog} --help`)\n")
 
+    def parse_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's signature
+        """As argparse's, but an unknown option is reported by the command it was given to."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            prog = " ".join(filter(None, (self.prog, getattr(parsed, "command", None))))
+            self.exit(2, f"{prog}: error: unrecognized arguments: {one_line(' '.join(extras))} "
+                      f"(see `{prog} --help`)\n")
+        return parsed
+
 
 def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
     """-v and --database, on the top parser (with defaults) and on every command (without)."""

@@ -7,6 +7,7 @@ demand. Every stage, the CLI and the Airflow tasks get their connections from he
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,7 +16,7 @@ import psycopg2.errors
 import psycopg2.extensions
 
 from pipeline import embedded
-from pipeline.errors import DatabaseUnavailable
+from pipeline.errors import DatabaseMissing, DatabaseUnavailable
 
 DATABASE_URL_ENV = "NEWSCORPUS_DATABASE_URL"
 CONNECT_TIMEOUT_S = 10
@@ -278,7 +279,16 @@ def connect(url: str | None = None) -> psycopg2.extensions.connection:
         )
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
+        if _MISSING_DATABASE.search(reason):
+            name = database_name(url)
+            fix = (f"`newscorpus --database {name} migrate` creates it" if uses_embedded_server()
+                   else f"create it (`createdb {name}`), then `newscorpus migrate`")
+            raise DatabaseMissing(f"database {name} does not exist at {redact(url)}: {fix}") from None
         raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {redact(url)}: {reason}") from exc
+
+
+# libpq's FATAL for a missing database (SQLSTATE 3D000 is not exposed before the session starts).
+_MISSING_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')
 
 
 @contextmanager

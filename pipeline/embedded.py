@@ -213,6 +213,7 @@ def _import_pgserver():  # noqa: ANN202 - the module
 
 
 def is_running(pgdata: Path | None = None) -> bool:
+    _import_pgserver()  # first import through the quiet path
     from pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(pgdata or pgdata_dir())
@@ -221,6 +222,7 @@ def is_running(pgdata: Path | None = None) -> bool:
 
 def stop(pgdata: Path | None = None) -> bool:
     """Stop the server; returns False when it was not running."""
+    _import_pgserver()  # first import through the quiet path
     from pgserver import postgres_server
 
     pgdata = pgdata or pgdata_dir()

@@ -22,3 +22,7 @@ class DatabaseUnavailable(NewscorpusError):
 
 class LoadError(NewscorpusError):
     """A bulk load was refused by the database; the whole batch was rolled back."""
+
+
+class DatabaseMissing(ConfigError):
+    """The selected database does not exist on a reachable server: exit code 2, with the fix."""

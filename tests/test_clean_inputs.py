@@ -127,3 +127,17 @@ def test_listed_urls_go_through_the_ssrf_guard(sample_web, tmp_path: Path) -> No
     refused = [line for line in err.splitlines() if "refused" in line]
     assert len(refused) == len(spellings), err
     assert "Traceback" not in err
+
+
+def test_empty_input_is_skipped_and_a_page_without_text_is_flagged_aloud(tmp_path: Path) -> None:
+    empty = _clean("-", stdin=b"  \n")
+    assert empty.returncode == 1 and b"skipped -: empty input" in empty.stderr
+    assert json.loads(empty.stdout or b"null") is None
+    note = tmp_path / "notes.txt"
+    note.write_text("just a line of plain text, no HTML at all\n")
+    result = _clean(str(note))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["text"] == ""
+    (line,) = result.stderr.decode().splitlines()
+    assert line.startswith("newscorpus clean: warning:") and "no article text found" in line
+    assert "not_article" in line

@@ -69,6 +69,22 @@ def test_usage_errors_are_one_line_and_exit_2(args: list[str]) -> None:
     assert "--help" in line and line.startswith("newscorpus")
 
 
+@pytest.mark.parametrize("args, command", [
+    (["stats", "--bogus"], "stats"), (["search", "x", "--nope", "1"], "search"),
+])
+def test_an_unknown_option_is_reported_by_its_command(args: list[str], command: str) -> None:
+    line = _one_error_line(_run(*args), 2, "unrecognized arguments")
+    assert line.startswith(f"newscorpus {command}: error:") and f"`newscorpus {command} --help`" in line
+
+
+def test_a_database_name_that_does_not_exist_is_a_usage_error_with_the_fix(pg_server_url: str) -> None:
+    from pipeline.db import with_database
+
+    env = {"NEWSCORPUS_DATABASE_URL": with_database(pg_server_url, "postgres")}
+    line = _one_error_line(_run("--database", "no_such_corpus_db", "stats", env=env), 2)
+    assert "database no_such_corpus_db does not exist" in line and "createdb no_such_corpus_db" in line
+
+
 def test_every_command_has_help() -> None:
     from pipeline.cli import build_parser
 
@@ -135,12 +151,18 @@ def test_migrate_creates_a_named_database_on_the_embedded_server() -> None:
         result = _run("--database", "mycorpus", "migrate", env=env, unset=unset)
         assert result.returncode == 0, result.stderr
         assert "created database mycorpus" in result.stdout
+        used = _run("db", "use", "mycorpus", env=env, unset=unset)
+        assert used.returncode == 0 and used.stderr == ""  # it exists: nothing to warn about
+        typo = _run("db", "use", "mycorpsu", env=env, unset=unset)  # a typo is not silent
+        assert typo.returncode == 0 and "created database mycorpsu" in typo.stderr
         assert _run("db", "use", "mycorpus", env=env, unset=unset).returncode == 0
         url = _run("db", "url", env=env, unset=unset).stdout.strip()
         assert "/mycorpus" in url
         assert query(url, "select count(*) from news.schema_migrations")[0][0] > 0
         assert _run("db", "use", "--reset", env=env, unset=unset).returncode == 0
         assert "/postgres" in _run("db", "url", env=env, unset=unset).stdout
+        stopped = _run("db", "stop", env=env, unset=unset)
+        assert stopped.returncode == 0 and stopped.stderr == "", stopped.stderr  # no library warnings
     finally:
         _run("db", "stop", env=env, unset=unset)
         shutil.rmtree(home, ignore_errors=True)

@@ -12,8 +12,9 @@ URLs, no database — as trafilatura's own command line is used:
   Several inputs carry an `input` field (json/jsonl) or a header line (txt/markdown).
 * The outlet rules are those of the source owning the page's host (`--url`, or the fetched
   URL) in the sources file.
-* An input that cannot be read, fetched or cleaned is reported on stderr and skipped; the
-  others are printed; the exit code is then 1. A missing path given on the command line is a
+* An input that cannot be read, fetched or cleaned (or is empty) is reported on stderr and
+  skipped; the others are printed; the exit code is then 1. An input with no article text
+  (not HTML, a listing page) is printed with its flags and a warning line on stderr. A missing path given on the command line is a
   usage error (exit 2) before anything is read.
 """
 
@@ -89,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
                 print(f"newscorpus clean: skipped {item.name}: {exc}", file=sys.stderr, flush=True)
             else:
                 writer.write(item, article)
+                if not article.text:  # printed (the flags say why), but never silently
+                    print(f"newscorpus clean: warning: {item.name}: no article text found "
+                          f"({', '.join(article.flags) or 'not an article page'})",
+                          file=sys.stderr, flush=True)
             bar.advance()
     writer.close()
     if failed:
@@ -163,6 +168,8 @@ def _read(item: Input, url: str | None, fetcher) -> tuple[bytes, str | None]:  #
             raise _Skip(str(exc)) from None
     if len(body) > MAX_BYTES:
         raise _Skip(f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    if not body.strip():
+        raise _Skip("empty input")
     return body, url
 
 

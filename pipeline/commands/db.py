@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -81,10 +82,12 @@ def use(args: argparse.Namespace) -> int:
         raise ConfigError("give a database NAME or --reset")
     _embedded_only()
     name = None if args.reset else db.check_name(args.name)
-    if name:
-        db.create_if_missing(db.with_database(db.database_url(), name))
+    created = bool(name) and db.create_if_missing(db.with_database(db.database_url(), name))
     db.use(name)
     print(f"database in use in this folder: {name or db.DEFAULT_DATABASE}")
+    if created:  # a typo would otherwise silently become an empty corpus
+        print(f"newscorpus db use: created database {name}; it is empty until `newscorpus migrate` "
+              "or `newscorpus run` (`newscorpus db use --reset` goes back)", file=sys.stderr)
     return 0
 
 

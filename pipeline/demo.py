@@ -87,6 +87,20 @@ def _prog() -> str:
 DEMO_PORT = 8765  # fixed, so a second demo sees the same URLs and crawls incrementally
 
 
+def this_run_line(result) -> str:  # noqa: ANN001 - pipeline.runner.RunResult
+    """What this run added, so a second demo says plainly that it found nothing new."""
+    sources = (result.crawl or {}).get("sources") or {}
+    new_pages = sum(c.get("pages_new", 0) for c in sources.values())
+    changed = sum(c.get("pages_updated", 0) for c in sources.values())
+    articles = (result.extract or {}).get("articles_new", 0)
+    copies = (result.dedup or {}).get("copies_linked", 0)
+    line = (f"this run: {new_pages} new pages, {changed} changed, {articles} new articles, "
+            f"{copies} copies linked")
+    if not (new_pages or changed or articles or copies):
+        line += " (0 new: every page was already stored by an earlier run; the totals above are the corpus)"
+    return line
+
+
 def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noqa: ANN001 - text stream
     from tabulate import tabulate
 
@@ -116,6 +130,7 @@ def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noq
     print(file=out)
     print(tabulate(result.stage_seconds.items(), headers=["stage", "seconds"], floatfmt=".1f"), file=out)
     print(f"\ntotal {time.perf_counter() - started:.1f}s; run {result.run_id}", file=out)
+    print(this_run_line(result), file=out)
     for problem in result.problems:
         print(f"quality note: {problem}", file=out)
     print("\nexample query:", file=out)

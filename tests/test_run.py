@@ -72,6 +72,10 @@ def test_demo_runs_the_whole_pipeline_and_is_repeatable(database_url: str) -> No
     second = _newscorpus("demo", "--stories", "10", "--port", port)
     assert second.returncode == 0, second.stderr[-3000:]
     assert _summary_counts(second.stdout) == counts
+    first_line = re.search(r"^this run: (\d+) new pages.*$", first.stdout, re.M)
+    assert first_line and int(first_line[1]) > 10, first.stdout
+    assert re.search(r"^this run: 0 new pages, 0 changed, 0 new articles, 0 copies linked \(0 new",
+                     second.stdout, re.M), second.stdout
 
 
 def test_a_rerun_with_the_same_run_key_reopens_its_row(conn) -> None:

@@ -44,19 +44,24 @@ def headline_like(line: str) -> bool:
     return 2 <= words(line) <= 30 and not ends_sentence(line)
 
 
-def drop_headed_lines(paragraphs: Sequence[str], is_heading: Matcher) -> list[str]:
-    """Drop each heading line and the headline-like lines listed under it."""
+def drop_headed_lines(paragraphs: Sequence[str], is_heading: Matcher, min_listed: int = 0) -> list[str]:
+    """Drop each heading line and the headline-like lines listed under it.
+
+    With `min_listed`, a heading goes only with at least that many headlines under it (the
+    list is the evidence; a lone "Related" line between body paragraphs is left alone).
+    """
     kept: list[str] = []
     i = 0
     while i < len(paragraphs):
         line = paragraphs[i]
         if len(line) <= MAX_HEADING_CHARS and is_heading(line):
-            i += 1
             listed = 0
-            while i < len(paragraphs) and listed < MAX_LISTED_LINES and headline_like(paragraphs[i]):
-                i += 1
+            while (i + 1 + listed < len(paragraphs) and listed < MAX_LISTED_LINES
+                   and headline_like(paragraphs[i + 1 + listed])):
                 listed += 1
-            continue
+            if listed >= min_listed:
+                i += 1 + listed
+                continue
         kept.append(line)
         i += 1
     return kept

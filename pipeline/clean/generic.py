@@ -1,12 +1,23 @@
 """Layer 1, generic furniture: what news templates share, for outlets nobody wrote rules for.
 
-Two passes. On the DOM, before trafilatura: captions, share/newsletter/promo boxes found
-by their class or id (only while they stay short or link-dense, so a body container named
-"article-share-enabled" survives), paragraphs that are nothing but a link (inline
-related-story links), and heading-led link lists ("Most read", "Related"…). On the
-extracted paragraphs, after trafilatura: the same furniture when an aggregator pasted it
-in as plain text — a heading line and the headlines under it, "READ MORE: …" lines,
-"Source: Read Full Article", newsletter pitches, share labels, credit lines.
+Recall first: a rule drops text only on *evidence* that it is furniture, never on its words
+alone. The words of a furniture line ("Read more: …", "Follow us on …", "Sign up to our
+newsletter", "Copyright © 2026 …", "Source: Read Full Article", share labels —
+`FURNITURE_LINES`) only name a *candidate*; a body sentence holding the same words
+("Residents can read more about the plan…", "Source: a council officer said…") is text.
+The evidence, per pass:
+
+* DOM, before trafilatura: captions; share/newsletter/promo boxes by their class or id
+  (only while short or link-dense, so a body container named "article-share-enabled"
+  survives); paragraphs that are nothing but a link; heading-led link lists ("Most read",
+  "Related"…); and furniture-line candidates that are mostly a link, link to another
+  host, are a button, or sit in a small box whose class/role names furniture
+  (`drop_marked_furniture_lines`).
+* extracted paragraphs, after trafilatura (an aggregator's paste has no markup left): a
+  furniture heading line with the headlines listed under it; candidates outside the
+  article body — in the leading block before the first body paragraph or the trailing
+  block after the last one (`_outside_body`); exact repeats and teaser bullets. Repetition
+  across the site's own pages is learned separately (`learned.py`).
 """
 
 from __future__ import annotations
@@ -44,7 +55,7 @@ HEADING = re.compile(
     re.I | re.X,
 )
 
-# whole lines that are furniture wherever they appear
+# the words of furniture lines: candidates only, dropped with evidence (module docstring)
 FURNITURE_LINES = [
     re.compile(p, re.I)
     for p in (
@@ -177,8 +188,76 @@ def drop_teaser_bullets(tree: lxml_html.HtmlElement) -> None:
                 elements[i].drop_tree()
 
 
+# whole lines only: an inline link or span inside a sentence is never dropped on its own
+_LINE_ELEMENTS = ("p", "li", "div", "h2", "h3", "h4", "h5", "h6", "button", "section", "aside", "footer")
+_BLOCK_CHILDREN = ("p", "div", "li", "ul", "ol", "section", "article", "table", "h1", "h2", "h3", "h4", "h5", "h6")
+_FURNITURE_ROLES = {"complementary", "navigation", "contentinfo", "banner", "button", "dialog", "form"}
+_FURNITURE_TAGS = {"aside", "nav", "footer", "form", "button"}
+MAX_LINE_CHARS = 400  # a furniture line is a line or two, never a paragraph of prose
+MAX_MARKED_BOX_CHARS = 1500  # an ancestor box whose class names furniture: never the article body
+MARKED_BOX_LEVELS = 3  # ancestors looked at for a furniture class or role
+
+
+def drop_marked_furniture_lines(tree: lxml_html.HtmlElement) -> None:
+    """A furniture-line candidate (its words) that the markup also marks as furniture.
+
+    Evidence (one suffices): at least half its text is linked, it links to another host
+    (an aggregator's "Source: Read Full Article", a "Follow us on X" handle), it is or sits
+    in a button, or one of its nearest MARKED_BOX_LEVELS ancestors is a small box (under
+    MAX_MARKED_BOX_CHARS) whose class/id names furniture or whose tag/role is a side bar,
+    navigation, footer or form. A candidate with none of these is left to the paragraph
+    pass, which drops it only outside the article body.
+    """
+    host = _page_host(tree)
+    for el in tree.xpath("//body//*[string-length(normalize-space()) <= %d]" % MAX_LINE_CHARS):
+        if el.tag not in _LINE_ELEMENTS or any(child.tag in _BLOCK_CHILDREN for child in el):
+            continue
+        text = squash(el.text_content())
+        if not text or detached(el) or not (is_furniture_line(text) or is_heading(text)):
+            continue
+        if _marked_as_furniture(el, host):
+            el.drop_tree()
+
+
+def _page_host(tree: lxml_html.HtmlElement) -> str | None:
+    for href in tree.xpath("//head/link[@rel='canonical']/@href | //head/meta[@property='og:url']/@content"):
+        found = _host(href)
+        if found:
+            return found
+    return None
+
+
+def _host(href: str) -> str | None:
+    match = _HOST.match(href.strip())
+    return match.group(1).lower().removeprefix("www.") if match else None
+
+
+_HOST = re.compile(r"^(?:https?:)?//([^/:?#\s]+)", re.I)
+
+
+def _marked_as_furniture(el: lxml_html.HtmlElement, host: str | None) -> bool:
+    if link_text_share(el) >= 0.5:
+        return True
+    for a in el.iter("a"):
+        other = _host(a.get("href") or "")
+        if other and host and other != host and not other.endswith("." + host):
+            return True
+    node = el
+    for _ in range(MARKED_BOX_LEVELS + 1):
+        if node is None or node.tag in _NEVER_DROP:
+            return False
+        if node.tag in _FURNITURE_TAGS or (node.get("role") or "").lower() in _FURNITURE_ROLES:
+            return True
+        names = _CAMEL.sub("-", f"{node.get('class') or ''} {node.get('id') or ''}").split()
+        if any(_CLASS_TOKEN.search(n) or _BOX_TOKEN.search(n) for n in names) \
+                and short_text(node, MAX_MARKED_BOX_CHARS) is not None:
+            return True
+        node = node.getparent()
+    return False
+
+
 DOM_STEPS = (drop_figcaptions, drop_furniture_boxes, drop_image_captions, drop_browser_notices,
-             drop_link_paragraphs, drop_headed_link_blocks, drop_teaser_bullets)
+             drop_link_paragraphs, drop_headed_link_blocks, drop_marked_furniture_lines, drop_teaser_bullets)
 
 
 def is_heading(text: str) -> bool:
@@ -211,12 +290,33 @@ def clean_paragraphs(paragraphs: Sequence[str], structured: set[str] | None = No
     `structured`, from `structured_lines`, for those pages: an aggregator page crediting
     its source); elsewhere a short unpunctuated paragraph is too often a real subheading.
     """
-    kept = drop_headed_lines(paragraphs, is_heading)
-    kept = [p for p in kept if not is_furniture_line(p)]
+    kept = drop_headed_lines(paragraphs, is_heading, min_listed=1)
+    kept = _outside_body(kept)
     kept = _without_repeats(kept)
     if structured is not None:
         kept = [p for p in kept if not _orphan_headline(p, structured)]
     return kept
+
+
+def _outside_body(paragraphs: list[str]) -> list[str]:
+    """Drop furniture-line candidates in the leading and trailing blocks of the text.
+
+    Position is the evidence: a "Follow along with the latest updates below." before the
+    first body paragraph, or a run of "MORE: …", "Got a story? …", "Copyright © 2026 …",
+    "Source: Read Full Article" lines after the last one, is outside the article; the same
+    words between two body paragraphs are a body sentence, kept. A block is the maximal
+    run of candidates (or furniture headings) at either end; a candidate longer than
+    MAX_LINE_CHARS is prose and ends it.
+    """
+    def furniture(line: str) -> bool:
+        return len(line) <= MAX_LINE_CHARS and (is_furniture_line(line) or is_heading(line))
+
+    start, end = 0, len(paragraphs)
+    while start < end and furniture(paragraphs[start]):
+        start += 1
+    while end > start and furniture(paragraphs[end - 1]):
+        end -= 1
+    return paragraphs[start:end]
 
 
 def _without_repeats(paragraphs: list[str]) -> list[str]:

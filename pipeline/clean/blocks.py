@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from lxml import etree
 from lxml import html as lxml_html
 
 Matcher = Callable[[str], bool]
@@ -19,9 +20,16 @@ HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong"
 MAX_HEADING_CHARS = 80
 MAX_LISTED_LINES = 8      # headlines after a heading line that go with it
 MAX_BLOCK_CHARS = 2500    # a heading-led link block is never longer than this
-_SHORT_ELEMENTS = f"//body//*[string-length(normalize-space()) <= {MAX_HEADING_CHARS}]"
+# the tag test first: string-length is then computed for candidate tags only
+_SHORT_ELEMENTS = ("//body//*[" + " or ".join(f"self::{t}" for t in HEADING_TAGS)
+                   + f"][string-length(normalize-space()) <= {MAX_HEADING_CHARS}]")
 _WS = re.compile(r"\s+")
 _TRAILING = " \t\"'”’»)]*"
+
+
+# an element's text, whitespace collapsed, in one C call (no Python text join and regex):
+# XPath's normalize-space, which collapses XML whitespace (a no-break space stays)
+normalized = etree.XPath("normalize-space()", smart_strings=False)
 
 
 def squash(text: str) -> str:
@@ -102,9 +110,7 @@ def drop_headed_blocks(tree: lxml_html.HtmlElement, is_heading: Matcher) -> int:
     removed = 0
     # XPath (C) picks the short elements; Python only looks at those
     for el in tree.xpath(_SHORT_ELEMENTS):
-        if el.tag not in HEADING_TAGS:
-            continue
-        text = squash(el.text_content())
+        text = normalized(el)
         if not text or not is_heading(text) or detached(el):
             continue
         block = _link_block(el, len(text))

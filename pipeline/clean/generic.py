@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from lxml import html as lxml_html
 
@@ -33,6 +34,7 @@ from pipeline.clean.blocks import (
     drop_headed_lines,
     headline_like,
     link_text_share,
+    normalized,
     short_text,
     squash,
     words,
@@ -105,6 +107,13 @@ _BROWSER_NOTICE = re.compile(
     r"|upgrade|up to date browser|newer browser)",
     re.I,
 )
+# every word the three token patterns above can match, anywhere: a prefilter only
+_ANY_NAME = re.compile(
+    r"share|sharing|social|newsletter|signup|subscribe|related|most|trending|recommended|read|puff|outbrain"
+    r"|taboola|promo|caption|credit|comment|advert|adslot|pull|sponsored|by|author|tweet|instagram|tiktok|bluesky"
+    r"|threads|bio|access|reg|wall|donat|card|teaser",
+    re.I,
+)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "InlineDonationPromo" names the same as "inline-donation-promo"
 _NEVER_DROP = {"html", "body", "main", "article", "head"}
 MAX_FURNITURE_CHARS = 400  # a share bar, caption or newsletter box is short (unless all links)
@@ -127,18 +136,34 @@ def drop_figcaptions(tree: lxml_html.HtmlElement) -> None:
         el.drop_tree()
 
 
+@lru_cache(maxsize=4096)
+def _named(class_and_id: str) -> tuple[bool, bool, bool]:
+    """(box, card, furniture): what an element's class and id name (cached: templates reuse them)."""
+    if not _ANY_NAME.search(class_and_id):
+        return (False, False, False)  # most names hold no furniture word at all: one search
+    names = _CAMEL.sub("-", class_and_id).split()
+    return (any(_BOX_TOKEN.search(n) for n in names), any(_CARD_TOKEN.search(n) for n in names),
+            any(_CLASS_TOKEN.search(n) for n in names))
+
+
+def _names_of(el: lxml_html.HtmlElement) -> tuple[bool, bool, bool]:
+    """`_named` of the class and of the id, apart (an id is unique: cached alone it would miss)."""
+    by_class, by_id = _named(el.get("class") or ""), _named(el.get("id") or "")
+    return by_class[0] or by_id[0], by_class[1] or by_id[1], by_class[2] or by_id[2]
+
+
 def drop_furniture_boxes(tree: lxml_html.HtmlElement) -> None:
     """Elements whose class or id names furniture, while short or link-dense (see the tokens)."""
     for el in tree.xpath("//body//*[@class or @id]"):
-        names = _CAMEL.sub("-", f"{el.get('class') or ''} {el.get('id') or ''}").split()
-        if el.tag in _NEVER_DROP or detached(el):
+        box, card, furniture = _names_of(el)
+        if not (box or card or furniture) or el.tag in _NEVER_DROP or detached(el):
             continue
-        if any(_BOX_TOKEN.search(name) for name in names) and short_text(el, MAX_BOX_CHARS) is not None:
+        if box and short_text(el, MAX_BOX_CHARS) is not None:
             el.drop_tree()
-        elif (any(_CARD_TOKEN.search(name) for name in names) and el.xpath("(.//h2|.//h3|.//h4)//a[@href]")
+        elif (card and el.xpath("(.//h2|.//h3|.//h4)//a[@href]")
               and short_text(el, MAX_CARD_CHARS) is not None):
             el.drop_tree()
-        elif not any(_CLASS_TOKEN.search(name) for name in names):
+        elif not furniture:
             continue
         elif short_text(el, MAX_FURNITURE_CHARS) is not None or link_text_share(el) >= 0.5:
             el.drop_tree()
@@ -196,6 +221,9 @@ _FURNITURE_TAGS = {"aside", "nav", "footer", "form", "button"}
 MAX_LINE_CHARS = 400  # a furniture line is a line or two, never a paragraph of prose
 MAX_MARKED_BOX_CHARS = 1500  # an ancestor box whose class names furniture: never the article body
 MARKED_BOX_LEVELS = 3  # ancestors looked at for a furniture class or role
+_LINE_CANDIDATES = ("//body//*[" + " or ".join(f"self::{t}" for t in _LINE_ELEMENTS)
+                    + "][not(" + " or ".join(_BLOCK_CHILDREN) + ")]"
+                    + f"[string-length(normalize-space()) <= {MAX_LINE_CHARS}]")
 
 
 def drop_marked_furniture_lines(tree: lxml_html.HtmlElement) -> None:
@@ -209,10 +237,8 @@ def drop_marked_furniture_lines(tree: lxml_html.HtmlElement) -> None:
     pass, which drops it only outside the article body.
     """
     host = _page_host(tree)
-    for el in tree.xpath("//body//*[string-length(normalize-space()) <= %d]" % MAX_LINE_CHARS):
-        if el.tag not in _LINE_ELEMENTS or any(child.tag in _BLOCK_CHILDREN for child in el):
-            continue
-        text = squash(el.text_content())
+    for el in tree.xpath(_LINE_CANDIDATES):
+        text = normalized(el)
         if not text or detached(el) or not (is_furniture_line(text) or is_heading(text)):
             continue
         if _marked_as_furniture(el, host):
@@ -248,9 +274,8 @@ def _marked_as_furniture(el: lxml_html.HtmlElement, host: str | None) -> bool:
             return False
         if node.tag in _FURNITURE_TAGS or (node.get("role") or "").lower() in _FURNITURE_ROLES:
             return True
-        names = _CAMEL.sub("-", f"{node.get('class') or ''} {node.get('id') or ''}").split()
-        if any(_CLASS_TOKEN.search(n) or _BOX_TOKEN.search(n) for n in names) \
-                and short_text(node, MAX_MARKED_BOX_CHARS) is not None:
+        box, _, furniture = _names_of(node)
+        if (box or furniture) and short_text(node, MAX_MARKED_BOX_CHARS) is not None:
             return True
         node = node.getparent()
     return False
@@ -264,9 +289,12 @@ def is_heading(text: str) -> bool:
     return bool(HEADING.match(squash(text)))
 
 
+_FURNITURE_LINE = re.compile("|".join(f"(?:{p.pattern})" for p in FURNITURE_LINES), re.I)
+
+
 def is_furniture_line(line: str) -> bool:
     text = squash(line.lstrip("-–—•* "))
-    return any(p.match(text) for p in FURNITURE_LINES)
+    return bool(_FURNITURE_LINE.match(text))
 
 
 def structured_lines(tree: lxml_html.HtmlElement) -> set[str]:

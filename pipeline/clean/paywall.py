@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from pipeline.clean.blocks import ends_sentence, squash, words
@@ -50,14 +52,13 @@ def prune_dom(tree: lxml_html.HtmlElement) -> bool:
     paragraphs; True when any was found."""
     found = False
     body = tree.find("body")
-    texts = body.xpath(".//text()[not(parent::script) and not(parent::style)]") if body is not None else []
+    texts = _TEXTS(body) if body is not None else []
     if not _has_prompt(" ".join(" ".join(texts).split())):
         return False  # both passes need a prompt somewhere: one look instead of one per element
     for el in tree.xpath("//body//*[@class or @id]"):
         if el.getparent() is None or el.tag in ("body", "html", "main", "article"):
             continue
-        names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if not _BOX_NAME.search(names):
+        if not _box_named(f"{el.get('class') or ''} {el.get('id') or ''}"):
             continue
         text = squash(el.text_content())
         if len(text) <= MAX_BOX_CHARS and PROMPT.search(text):
@@ -68,6 +69,15 @@ def prune_dom(tree: lxml_html.HtmlElement) -> bool:
             el.drop_tree()
             found = True
     return found
+
+
+_TEXTS = etree.XPath(".//text()[not(parent::script) and not(parent::style)]", smart_strings=False)
+
+
+@lru_cache(maxsize=4096)
+def _box_named(names: str) -> bool:
+    """A class/id naming a paywall box (cached: a template repeats its class names)."""
+    return bool(_BOX_NAME.search(names))
 
 
 _ASK_WORD = re.compile(r"subscri|member|sign (?:in|up)|log ?in|regist|unlock|upgrade|premium|join|account", re.I)

@@ -33,12 +33,15 @@ normalized = etree.XPath("normalize-space()", smart_strings=False)
 
 
 def squash(text: str) -> str:
-    """Whitespace collapsed, ends trimmed."""
-    return _WS.sub(" ", text).strip()
+    """Whitespace collapsed, ends trimmed (str.split: the same Unicode whitespace as `\\s`, no regex)."""
+    return " ".join(text.split())
+
+
+_WORD = re.compile(r"\w+")
 
 
 def words(text: str) -> int:
-    return len(re.findall(r"\w+", text))
+    return len(_WORD.findall(text))
 
 
 def ends_sentence(line: str) -> bool:

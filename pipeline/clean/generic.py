@@ -203,11 +203,13 @@ def drop_teaser_bullets(tree: lxml_html.HtmlElement) -> None:
     items = [li for li in tree.iter("li") if li.find(".//li") is None and li.find(".//p") is None]
     if not items:
         return
-    elements = items + list(tree.iter("p"))
-    tokens = [_TOKEN.findall(el.text_content().lower()) for el in elements]
-    normal = [" ".join(t) for t in tokens]
+    tokens = [_TOKEN.findall(el.text_content().lower()) for el in items]
     candidates = [i for i in range(len(items)) if len(tokens[i]) >= MIN_REPEAT_WORDS]
-    if candidates:
+    if candidates:  # only then are the paragraphs read (most pages have no long list item)
+        paragraphs = list(tree.iter("p"))
+        elements = items + paragraphs
+        tokens += [_TOKEN.findall(el.text_content().lower()) for el in paragraphs]
+        normal = [" ".join(t) for t in tokens]
         for i in _contained_items(candidates, tokens, normal, holders_ok=set(range(len(items), len(elements)))):
             if not detached(elements[i]):
                 elements[i].drop_tree()

@@ -85,10 +85,14 @@ _ASK_WORD = re.compile(r"subscri|member|sign (?:in|up)|log ?in|regist|unlock|upg
 
 def _has_prompt(text: str) -> bool:
     """PROMPT anywhere in a long text, looked for only around the words a prompt needs."""
-    for hit in _ASK_WORD.finditer(text):
-        if PROMPT.search(text, max(0, hit.start() - 200), hit.end() + 200):
-            return True
-    return False
+    windows: list[list[int]] = []
+    for hit in _ASK_WORD.finditer(text):  # overlapping windows merged: each stretch searched once
+        start, end = max(0, hit.start() - 200), hit.end() + 200
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    return any(PROMPT.search(text, start, end) for start, end in windows)
 
 
 def is_prompt(text: str) -> bool:

@@ -120,3 +120,11 @@ def test_the_same_words_on_most_of_the_sites_pages_are_learned() -> None:
     # on one page only, the same pitch is text like any other sentence
     lone = _clean(_ps([BODY[0], pitch, BODY[1], BODY[2]]))
     assert pitch in lone.paragraphs
+
+
+def test_a_standfirst_printed_in_the_byline_box_is_kept_and_the_names_go() -> None:
+    standfirst = "A new frame of oak, but the old stones stay where they are"
+    box = (f"<div class='meta-byline'><span>By <a href='/authors/ann-lowe/'>Ann Lowe</a></span>"
+           f"<time datetime='2026-03-02T08:00:00Z'>2 March 2026</time><p class='dek'>{standfirst}</p></div>")
+    cleaned = _clean(box + _ps(BODY))
+    assert cleaned.paragraphs == [standfirst, *BODY]

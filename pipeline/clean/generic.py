@@ -166,7 +166,28 @@ def drop_furniture_boxes(tree: lxml_html.HtmlElement) -> None:
         elif not furniture:
             continue
         elif short_text(el, MAX_FURNITURE_CHARS) is not None or link_text_share(el) >= 0.5:
+            if _BYLINE_NAME.search(el.get("class") or "") or _BYLINE_NAME.search(el.get("id") or ""):
+                _lift_prose(el)
             el.drop_tree()
+
+
+_BYLINE_NAME = re.compile(r"(?:^|[-_\s])(?:by|byline|author)(?:[-_\s]|$)", re.I)
+MIN_LIFTED_WORDS = 5
+
+
+def _lift_prose(box: lxml_html.HtmlElement) -> None:
+    """Move a byline box's own prose paragraph (a standfirst printed with the byline and
+    date) out in front of the box, so dropping the box drops names and dates only.
+
+    Prose: a `<p>` or `<h2>` without links, of at least MIN_LIFTED_WORDS words, whose own
+    class/id names no furniture (realpages: TechRadar's strapline inside "byline-social").
+    """
+    for el in list(box.iter("p", "h2")):
+        if el is box or el.find(".//a") is not None or any(_names_of(el)):
+            continue
+        if words(el.text_content()) >= MIN_LIFTED_WORDS:
+            el.tail = None
+            box.addprevious(el)
 
 
 def drop_image_captions(tree: lxml_html.HtmlElement) -> None:

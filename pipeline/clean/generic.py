@@ -308,8 +308,25 @@ DOM_STEPS = (drop_figcaptions, drop_furniture_boxes, drop_image_captions, drop_b
              drop_link_paragraphs, drop_headed_link_blocks, drop_marked_furniture_lines, drop_teaser_bullets)
 
 
+# the first words HEADING and FURNITURE_LINES can start with (`_FIRST` of the line): a set
+# lookup turns away a body line before the long case-insensitive alternations run (~15 µs)
+_HEADING_START = frozenset(
+    "most read see more related trending recommended don you also top latest popular editor editors what in today"
+    " todays".split())
+_LINE_START = frozenset(
+    "source read more also see related recommended most sign subscribe share post tweet whatsapp email e facebook"
+    " twitter x pinterest linkedin reddit copy link save print comment comments view image photo picture video"
+    " credit click tap got do get for join follow keep stay copyright c advertisement".split())
+_FIRST = re.compile(r"[^\w©]*([a-z]*)")
+
+
+def _first_word(text: str) -> str:
+    return _FIRST.match(text[:40].lower()).group(1)
+
+
 def is_heading(text: str) -> bool:
-    return bool(HEADING.match(squash(text)))
+    text = squash(text)
+    return _first_word(text) in _HEADING_START and bool(HEADING.match(text))
 
 
 _FURNITURE_LINE = re.compile("|".join(f"(?:{p.pattern})" for p in FURNITURE_LINES), re.I)
@@ -317,6 +334,9 @@ _FURNITURE_LINE = re.compile("|".join(f"(?:{p.pattern})" for p in FURNITURE_LINE
 
 def is_furniture_line(line: str) -> bool:
     text = squash(line.lstrip("-–—•* "))
+    first = _first_word(text)
+    if first not in _LINE_START and first and "sign up" not in text.lower():
+        return False  # "" (a line led by a digit or ©) goes to the patterns
     return bool(_FURNITURE_LINE.match(text))
 
 

@@ -128,3 +128,12 @@ def test_a_standfirst_printed_in_the_byline_box_is_kept_and_the_names_go() -> No
            f"<time datetime='2026-03-02T08:00:00Z'>2 March 2026</time><p class='dek'>{standfirst}</p></div>")
     cleaned = _clean(box + _ps(BODY))
     assert cleaned.paragraphs == [standfirst, *BODY]
+
+
+def test_a_furniture_heading_left_alone_by_its_removed_list_goes_and_a_lone_subheading_stays() -> None:
+    widget = ("<div class='x7'><h3>Read More</h3><div class='related'><a href='/news/8/'>Lock gates to close for "
+              "repairs</a><a href='/news/9/'>Swans return to the mill pond</a></div></div>")
+    cleaned = _clean(_ps(BODY[:2]) + widget + _ps(BODY[2:]))
+    assert cleaned.paragraphs == BODY
+    sub = _ps(BODY[:2]) + "<h3>Related</h3>" + _ps(BODY[2:])  # a subheading among the paragraphs
+    assert "Related" in _clean(sub).paragraphs

@@ -119,10 +119,20 @@ def drop_headed_blocks(tree: lxml_html.HtmlElement, is_heading: Matcher) -> int:
         block = _link_block(el, len(text))
         if block is not None:
             block.drop_tree()
+        elif _alone(el, text):
+            el.drop_tree()  # its list went already (a furniture box): the heading of nothing
         else:
             _drop_with_listed_siblings(el)
         removed += 1
     return removed
+
+
+def _alone(heading: lxml_html.HtmlElement, text: str) -> bool:
+    """The heading is the only text of its parent block (not the page's body or article):
+    a widget's title whose list was removed before, never a subheading among paragraphs."""
+    parent = heading.getparent()
+    return (parent is not None and parent.tag not in ("body", "html", "article", "main")
+            and heading.tag in ("h2", "h3", "h4", "h5", "h6") and normalized(parent) == text)
 
 
 def detached(el: lxml_html.HtmlElement) -> bool:

@@ -23,7 +23,6 @@ MAX_BLOCK_CHARS = 2500    # a heading-led link block is never longer than this
 # the tag test first: string-length is then computed for candidate tags only
 _SHORT_ELEMENTS = ("//body//*[" + " or ".join(f"self::{t}" for t in HEADING_TAGS)
                    + f"][string-length(normalize-space()) <= {MAX_HEADING_CHARS}]")
-_WS = re.compile(r"\s+")
 _TRAILING = " \t\"'”’»)]*"
 
 

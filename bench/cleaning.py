@@ -27,7 +27,7 @@ is its draft + finish, plus an equal share of the learning pass. `--pool` also t
 drafting 600 pages in a 2-process pool (what `extract --workers 2` uses).
 
     python bench/cleaning.py [--realpages DIR] [--sample-web DIR] [--stories 40] [--sources PATH]
-                             [--group kind|source] [--show N] [--pool]
+                             [--group kind|source] [--show N] [--pool] [--no-outlet-rules] [--no-sample-web]
 """
 
 from __future__ import annotations
@@ -154,9 +154,13 @@ class Run:
     ours_s: list[float] = field(default_factory=list)
 
 
-def run_both(pages: list[dict], sources_path: Path) -> Run:
-    """Bare `trafilatura.extract` and newscorpus (draft, learn from the batch, finish) per page."""
-    sources = load_sources(sources_path)
+def run_both(pages: list[dict], sources_path: Path | None) -> Run:
+    """Bare `trafilatura.extract` and newscorpus (draft, learn from the batch, finish) per page.
+
+    `sources_path` None: no outlet rules at all (every site unseen: the generic and learned
+    layers only).
+    """
+    sources = load_sources(sources_path) if sources_path is not None else None
     run, drafts = Run(), []
     for page in pages:
         started = time.perf_counter()
@@ -176,6 +180,8 @@ def run_both(pages: list[dict], sources_path: Path) -> Run:
 
 
 def _rules(sources, url: str):  # noqa: ANN001, ANN202
+    if sources is None:
+        return None
     source = sources.for_host(urlsplit(url).hostname or "")
     return source.boilerplate if source else None
 
@@ -263,6 +269,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=0, metavar="N",
                         help="print N of newscorpus's dropped paragraphs and kept lines per corpus")
     parser.add_argument("--pool", action="store_true", help="also time drafting in a 2-process pool")
+    parser.add_argument("--no-outlet-rules", action="store_true",
+                        help="no sources.yaml boilerplate rules on either corpus: every site as if unseen")
+    parser.add_argument("--no-sample-web", action="store_true", help="realpages only")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     quality: list[list] = []
@@ -270,7 +279,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     notes: list[str] = []
     if (args.realpages / "manifest.jsonl").exists():
         pages = realpages(args.realpages, args.group)
-        run = run_both(pages, args.sources)
+        run = run_both(pages, None if args.no_outlet_rules else args.sources)
         quality += quality_rows("realpages", pages, run)
         speed.append(speed_row("realpages", run))
         if args.show:
@@ -280,6 +289,8 @@ def main(argv: Iterable[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-cleaning-") as tmp:
         web_dir = args.sample_web
+        if args.no_sample_web:
+            web_dir = Path(tmp) / "none"
         if web_dir is None:
             from pipeline.sampleweb.writer import write_site
 
@@ -287,7 +298,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         if (web_dir / "key").exists():
             name = f"sample web {json.loads((web_dir / 'key' / 'meta.json').read_text())['stories']}"
             pages = sample_web_pages(web_dir, args.group)
-            run = run_both(pages, web_dir / "sources.yaml")
+            run = run_both(pages, None if args.no_outlet_rules else web_dir / "sources.yaml")
             quality += quality_rows(name, pages, run)
             speed.append(speed_row(name, run))
             if args.show:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from lxml import etree
 from lxml import html as lxml_html
 
 Matcher = Callable[[str], bool]
@@ -19,18 +20,27 @@ HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong"
 MAX_HEADING_CHARS = 80
 MAX_LISTED_LINES = 8      # headlines after a heading line that go with it
 MAX_BLOCK_CHARS = 2500    # a heading-led link block is never longer than this
-_SHORT_ELEMENTS = f"//body//*[string-length(normalize-space()) <= {MAX_HEADING_CHARS}]"
-_WS = re.compile(r"\s+")
+# the tag test first: string-length is then computed for candidate tags only
+_SHORT_ELEMENTS = ("//body//*[" + " or ".join(f"self::{t}" for t in HEADING_TAGS)
+                   + f"][string-length(normalize-space()) <= {MAX_HEADING_CHARS}]")
 _TRAILING = " \t\"'”’»)]*"
 
 
+# an element's text, whitespace collapsed, in one C call (no Python text join and regex):
+# XPath's normalize-space, which collapses XML whitespace (a no-break space stays)
+normalized = etree.XPath("normalize-space()", smart_strings=False)
+
+
 def squash(text: str) -> str:
-    """Whitespace collapsed, ends trimmed."""
-    return _WS.sub(" ", text).strip()
+    """Whitespace collapsed, ends trimmed (str.split: the same Unicode whitespace as `\\s`, no regex)."""
+    return " ".join(text.split())
+
+
+_WORD = re.compile(r"\w+")
 
 
 def words(text: str) -> int:
-    return len(re.findall(r"\w+", text))
+    return len(_WORD.findall(text))
 
 
 def ends_sentence(line: str) -> bool:
@@ -44,19 +54,24 @@ def headline_like(line: str) -> bool:
     return 2 <= words(line) <= 30 and not ends_sentence(line)
 
 
-def drop_headed_lines(paragraphs: Sequence[str], is_heading: Matcher) -> list[str]:
-    """Drop each heading line and the headline-like lines listed under it."""
+def drop_headed_lines(paragraphs: Sequence[str], is_heading: Matcher, min_listed: int = 0) -> list[str]:
+    """Drop each heading line and the headline-like lines listed under it.
+
+    With `min_listed`, a heading goes only with at least that many headlines under it (the
+    list is the evidence; a lone "Related" line between body paragraphs is left alone).
+    """
     kept: list[str] = []
     i = 0
     while i < len(paragraphs):
         line = paragraphs[i]
         if len(line) <= MAX_HEADING_CHARS and is_heading(line):
-            i += 1
             listed = 0
-            while i < len(paragraphs) and listed < MAX_LISTED_LINES and headline_like(paragraphs[i]):
-                i += 1
+            while (i + 1 + listed < len(paragraphs) and listed < MAX_LISTED_LINES
+                   and headline_like(paragraphs[i + 1 + listed])):
                 listed += 1
-            continue
+            if listed >= min_listed:
+                i += 1 + listed
+                continue
         kept.append(line)
         i += 1
     return kept
@@ -97,18 +112,26 @@ def drop_headed_blocks(tree: lxml_html.HtmlElement, is_heading: Matcher) -> int:
     removed = 0
     # XPath (C) picks the short elements; Python only looks at those
     for el in tree.xpath(_SHORT_ELEMENTS):
-        if el.tag not in HEADING_TAGS:
-            continue
-        text = squash(el.text_content())
+        text = normalized(el)
         if not text or not is_heading(text) or detached(el):
             continue
         block = _link_block(el, len(text))
         if block is not None:
             block.drop_tree()
+        elif _alone(el, text):
+            el.drop_tree()  # its list went already (a furniture box): the heading of nothing
         else:
             _drop_with_listed_siblings(el)
         removed += 1
     return removed
+
+
+def _alone(heading: lxml_html.HtmlElement, text: str) -> bool:
+    """The heading is the only text of its parent block (not the page's body or article):
+    a widget's title whose list was removed before, never a subheading among paragraphs."""
+    parent = heading.getparent()
+    return (parent is not None and parent.tag not in ("body", "html", "article", "main")
+            and heading.tag in ("h2", "h3", "h4", "h5", "h6") and normalized(parent) == text)
 
 
 def detached(el: lxml_html.HtmlElement) -> bool:

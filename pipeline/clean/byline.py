@@ -175,6 +175,9 @@ def is_byline_line(line: str, authors: list[str]) -> bool:
     metadata, not text. Only lines naming nobody but the page's own authors and credits."""
     if not authors or len(line) > 200:
         return False
+    folded = line.casefold()
+    if not any(a.casefold() in folded for a in authors):  # a byline line names an author: a cheap look first
+        return False
     names, _ = split_byline(line)
     known = {a.casefold() for a in authors}
     return bool(names) and {n.casefold() for n in names} <= known and (

@@ -1,18 +1,30 @@
 """Layer 1, generic furniture: what news templates share, for outlets nobody wrote rules for.
 
-Two passes. On the DOM, before trafilatura: captions, share/newsletter/promo boxes found
-by their class or id (only while they stay short or link-dense, so a body container named
-"article-share-enabled" survives), paragraphs that are nothing but a link (inline
-related-story links), and heading-led link lists ("Most read", "Related"…). On the
-extracted paragraphs, after trafilatura: the same furniture when an aggregator pasted it
-in as plain text — a heading line and the headlines under it, "READ MORE: …" lines,
-"Source: Read Full Article", newsletter pitches, share labels, credit lines.
+Recall first: a rule drops text only on *evidence* that it is furniture, never on its words
+alone. The words of a furniture line ("Read more: …", "Follow us on …", "Sign up to our
+newsletter", "Copyright © 2026 …", "Source: Read Full Article", share labels —
+`FURNITURE_LINES`) only name a *candidate*; a body sentence holding the same words
+("Residents can read more about the plan…", "Source: a council officer said…") is text.
+The evidence, per pass:
+
+* DOM, before trafilatura: captions; share/newsletter/promo boxes by their class or id
+  (only while short or link-dense, so a body container named "article-share-enabled"
+  survives); paragraphs that are nothing but a link; heading-led link lists ("Most read",
+  "Related"…); and furniture-line candidates that are mostly a link, link to another
+  host, are a button, or sit in a small box whose class/role names furniture
+  (`drop_marked_furniture_lines`).
+* extracted paragraphs, after trafilatura (an aggregator's paste has no markup left): a
+  furniture heading line with the headlines listed under it; candidates outside the
+  article body — in the leading block before the first body paragraph or the trailing
+  block after the last one (`_outside_body`); exact repeats and teaser bullets. Repetition
+  across the site's own pages is learned separately (`learned.py`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from lxml import html as lxml_html
 
@@ -22,6 +34,7 @@ from pipeline.clean.blocks import (
     drop_headed_lines,
     headline_like,
     link_text_share,
+    normalized,
     short_text,
     squash,
     words,
@@ -44,7 +57,7 @@ HEADING = re.compile(
     re.I | re.X,
 )
 
-# whole lines that are furniture wherever they appear
+# the words of furniture lines: candidates only, dropped with evidence (module docstring)
 FURNITURE_LINES = [
     re.compile(p, re.I)
     for p in (
@@ -94,6 +107,13 @@ _BROWSER_NOTICE = re.compile(
     r"|upgrade|up to date browser|newer browser)",
     re.I,
 )
+# every word the three token patterns above can match, anywhere: a prefilter only
+_ANY_NAME = re.compile(
+    r"share|sharing|social|newsletter|signup|subscribe|related|most|trending|recommended|read|puff|outbrain"
+    r"|taboola|promo|caption|credit|comment|advert|adslot|pull|sponsored|by|author|tweet|instagram|tiktok|bluesky"
+    r"|threads|bio|access|reg|wall|donat|card|teaser",
+    re.I,
+)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "InlineDonationPromo" names the same as "inline-donation-promo"
 _NEVER_DROP = {"html", "body", "main", "article", "head"}
 MAX_FURNITURE_CHARS = 400  # a share bar, caption or newsletter box is short (unless all links)
@@ -116,21 +136,58 @@ def drop_figcaptions(tree: lxml_html.HtmlElement) -> None:
         el.drop_tree()
 
 
+@lru_cache(maxsize=4096)
+def _named(class_and_id: str) -> tuple[bool, bool, bool]:
+    """(box, card, furniture): what an element's class and id name (cached: templates reuse them)."""
+    if not _ANY_NAME.search(class_and_id):
+        return (False, False, False)  # most names hold no furniture word at all: one search
+    names = _CAMEL.sub("-", class_and_id).split()
+    return (any(_BOX_TOKEN.search(n) for n in names), any(_CARD_TOKEN.search(n) for n in names),
+            any(_CLASS_TOKEN.search(n) for n in names))
+
+
+def _names_of(el: lxml_html.HtmlElement) -> tuple[bool, bool, bool]:
+    """`_named` of the class and of the id, apart (an id is unique: cached alone it would miss)."""
+    by_class, by_id = _named(el.get("class") or ""), _named(el.get("id") or "")
+    return by_class[0] or by_id[0], by_class[1] or by_id[1], by_class[2] or by_id[2]
+
+
 def drop_furniture_boxes(tree: lxml_html.HtmlElement) -> None:
     """Elements whose class or id names furniture, while short or link-dense (see the tokens)."""
     for el in tree.xpath("//body//*[@class or @id]"):
-        names = _CAMEL.sub("-", f"{el.get('class') or ''} {el.get('id') or ''}").split()
-        if el.tag in _NEVER_DROP or detached(el):
+        box, card, furniture = _names_of(el)
+        if not (box or card or furniture) or el.tag in _NEVER_DROP or detached(el):
             continue
-        if any(_BOX_TOKEN.search(name) for name in names) and short_text(el, MAX_BOX_CHARS) is not None:
+        if box and short_text(el, MAX_BOX_CHARS) is not None:
             el.drop_tree()
-        elif (any(_CARD_TOKEN.search(name) for name in names) and el.xpath("(.//h2|.//h3|.//h4)//a[@href]")
+        elif (card and el.xpath("(.//h2|.//h3|.//h4)//a[@href]")
               and short_text(el, MAX_CARD_CHARS) is not None):
             el.drop_tree()
-        elif not any(_CLASS_TOKEN.search(name) for name in names):
+        elif not furniture:
             continue
         elif short_text(el, MAX_FURNITURE_CHARS) is not None or link_text_share(el) >= 0.5:
+            if _BYLINE_NAME.search(el.get("class") or "") or _BYLINE_NAME.search(el.get("id") or ""):
+                _lift_prose(el)
             el.drop_tree()
+
+
+_BYLINE_NAME = re.compile(r"(?:^|[-_\s])(?:by|byline|author)(?:[-_\s]|$)", re.I)
+MIN_LIFTED_WORDS = 5
+
+
+def _lift_prose(box: lxml_html.HtmlElement) -> None:
+    """Move a byline box's own prose paragraph (a standfirst printed with the byline and
+    date) out in front of the box, so dropping the box drops names and dates only.
+
+    Prose: a `<p>` or `<h2>` without links, of at least MIN_LIFTED_WORDS words, whose own
+    class/id names no furniture (realpages: TechRadar's strapline inside "byline-social").
+    """
+    for el in list(box.iter("p", "h2")):
+        if el is box or el.find(".//a") is not None or any(_names_of(el)):
+            continue
+        if words(el.text_content()) >= MIN_LIFTED_WORDS:
+            el.tail = None
+            box.addprevious(el)
 
 
 def drop_image_captions(tree: lxml_html.HtmlElement) -> None:
@@ -167,27 +224,120 @@ def drop_teaser_bullets(tree: lxml_html.HtmlElement) -> None:
     items = [li for li in tree.iter("li") if li.find(".//li") is None and li.find(".//p") is None]
     if not items:
         return
-    elements = items + list(tree.iter("p"))
-    tokens = [_TOKEN.findall(el.text_content().lower()) for el in elements]
-    normal = [" ".join(t) for t in tokens]
+    tokens = [_TOKEN.findall(el.text_content().lower()) for el in items]
     candidates = [i for i in range(len(items)) if len(tokens[i]) >= MIN_REPEAT_WORDS]
-    if candidates:
+    if candidates:  # only then are the paragraphs read (most pages have no long list item)
+        paragraphs = list(tree.iter("p"))
+        elements = items + paragraphs
+        tokens += [_TOKEN.findall(el.text_content().lower()) for el in paragraphs]
+        normal = [" ".join(t) for t in tokens]
         for i in _contained_items(candidates, tokens, normal, holders_ok=set(range(len(items), len(elements)))):
             if not detached(elements[i]):
                 elements[i].drop_tree()
 
 
+# whole lines only: an inline link or span inside a sentence is never dropped on its own
+_LINE_ELEMENTS = ("p", "li", "div", "h2", "h3", "h4", "h5", "h6", "button", "section", "aside", "footer")
+_BLOCK_CHILDREN = ("p", "div", "li", "ul", "ol", "section", "article", "table", "h1", "h2", "h3", "h4", "h5", "h6")
+_FURNITURE_ROLES = {"complementary", "navigation", "contentinfo", "banner", "button", "dialog", "form"}
+_FURNITURE_TAGS = {"aside", "nav", "footer", "form", "button"}
+MAX_LINE_CHARS = 400  # a furniture line is a line or two, never a paragraph of prose
+MAX_MARKED_BOX_CHARS = 1500  # an ancestor box whose class names furniture: never the article body
+MARKED_BOX_LEVELS = 3  # ancestors looked at for a furniture class or role
+_LINE_CANDIDATES = ("//body//*[" + " or ".join(f"self::{t}" for t in _LINE_ELEMENTS)
+                    + "][not(" + " or ".join(_BLOCK_CHILDREN) + ")]"
+                    + f"[string-length(normalize-space()) <= {MAX_LINE_CHARS}]")
+
+
+def drop_marked_furniture_lines(tree: lxml_html.HtmlElement) -> None:
+    """A furniture-line candidate (its words) that the markup also marks as furniture.
+
+    Evidence (one suffices): at least half its text is linked, it links to another host
+    (an aggregator's "Source: Read Full Article", a "Follow us on X" handle), it is or sits
+    in a button, or one of its nearest MARKED_BOX_LEVELS ancestors is a small box (under
+    MAX_MARKED_BOX_CHARS) whose class/id names furniture or whose tag/role is a side bar,
+    navigation, footer or form. A candidate with none of these is left to the paragraph
+    pass, which drops it only outside the article body.
+    """
+    host = _page_host(tree)
+    for el in tree.xpath(_LINE_CANDIDATES):
+        text = normalized(el)
+        if not text or detached(el) or not (is_furniture_line(text) or is_heading(text)):
+            continue
+        if _marked_as_furniture(el, host):
+            el.drop_tree()
+
+
+def _page_host(tree: lxml_html.HtmlElement) -> str | None:
+    for href in tree.xpath("//head/link[@rel='canonical']/@href | //head/meta[@property='og:url']/@content"):
+        found = _host(href)
+        if found:
+            return found
+    return None
+
+
+def _host(href: str) -> str | None:
+    match = _HOST.match(href.strip())
+    return match.group(1).lower().removeprefix("www.") if match else None
+
+
+_HOST = re.compile(r"^(?:https?:)?//([^/:?#\s]+)", re.I)
+
+
+def _marked_as_furniture(el: lxml_html.HtmlElement, host: str | None) -> bool:
+    if link_text_share(el) >= 0.5:
+        return True
+    for a in el.iter("a"):
+        other = _host(a.get("href") or "")
+        if other and host and other != host and not other.endswith("." + host):
+            return True
+    node = el
+    for _ in range(MARKED_BOX_LEVELS + 1):
+        if node is None or node.tag in _NEVER_DROP:
+            return False
+        if node.tag in _FURNITURE_TAGS or (node.get("role") or "").lower() in _FURNITURE_ROLES:
+            return True
+        box, _, furniture = _names_of(node)
+        if (box or furniture) and short_text(node, MAX_MARKED_BOX_CHARS) is not None:
+            return True
+        node = node.getparent()
+    return False
+
+
 DOM_STEPS = (drop_figcaptions, drop_furniture_boxes, drop_image_captions, drop_browser_notices,
-             drop_link_paragraphs, drop_headed_link_blocks, drop_teaser_bullets)
+             drop_link_paragraphs, drop_headed_link_blocks, drop_marked_furniture_lines, drop_teaser_bullets)
+
+
+# the first words HEADING and FURNITURE_LINES can start with (`_FIRST` of the line): a set
+# lookup turns away a body line before the long case-insensitive alternations run (~15 µs)
+_HEADING_START = frozenset(
+    "most read see more related trending recommended don you also top latest popular editor editors what in today"
+    " todays".split())
+_LINE_START = frozenset(
+    "source read more also see related recommended most sign subscribe share post tweet whatsapp email e facebook"
+    " twitter x pinterest linkedin reddit copy link save print comment comments view image photo picture video"
+    " credit click tap got do get for join follow keep stay copyright c advertisement".split())
+_FIRST = re.compile(r"[^\w©]*([a-z]*)")
+
+
+def _first_word(text: str) -> str:
+    return _FIRST.match(text[:40].lower()).group(1)
 
 
 def is_heading(text: str) -> bool:
-    return bool(HEADING.match(squash(text)))
+    text = squash(text)
+    return _first_word(text) in _HEADING_START and bool(HEADING.match(text))
+
+
+_FURNITURE_LINE = re.compile("|".join(f"(?:{p.pattern})" for p in FURNITURE_LINES), re.I)
 
 
 def is_furniture_line(line: str) -> bool:
     text = squash(line.lstrip("-–—•* "))
-    return any(p.match(text) for p in FURNITURE_LINES)
+    first = _first_word(text)
+    if first not in _LINE_START and first and "sign up" not in text.lower():
+        return False  # "" (a line led by a digit or ©) goes to the patterns
+    return bool(_FURNITURE_LINE.match(text))
 
 
 def structured_lines(tree: lxml_html.HtmlElement) -> set[str]:
@@ -211,12 +361,33 @@ def clean_paragraphs(paragraphs: Sequence[str], structured: set[str] | None = No
     `structured`, from `structured_lines`, for those pages: an aggregator page crediting
     its source); elsewhere a short unpunctuated paragraph is too often a real subheading.
     """
-    kept = drop_headed_lines(paragraphs, is_heading)
-    kept = [p for p in kept if not is_furniture_line(p)]
+    kept = drop_headed_lines(paragraphs, is_heading, min_listed=1)
+    kept = _outside_body(kept)
     kept = _without_repeats(kept)
     if structured is not None:
         kept = [p for p in kept if not _orphan_headline(p, structured)]
     return kept
+
+
+def _outside_body(paragraphs: list[str]) -> list[str]:
+    """Drop furniture-line candidates in the leading and trailing blocks of the text.
+
+    Position is the evidence: a "Follow along with the latest updates below." before the
+    first body paragraph, or a run of "MORE: …", "Got a story? …", "Copyright © 2026 …",
+    "Source: Read Full Article" lines after the last one, is outside the article; the same
+    words between two body paragraphs are a body sentence, kept. A block is the maximal
+    run of candidates (or furniture headings) at either end; a candidate longer than
+    MAX_LINE_CHARS is prose and ends it.
+    """
+    def furniture(line: str) -> bool:
+        return len(line) <= MAX_LINE_CHARS and (is_furniture_line(line) or is_heading(line))
+
+    start, end = 0, len(paragraphs)
+    while start < end and furniture(paragraphs[start]):
+        start += 1
+    while end > start and furniture(paragraphs[end - 1]):
+        end -= 1
+    return paragraphs[start:end]
 
 
 def _without_repeats(paragraphs: list[str]) -> list[str]:

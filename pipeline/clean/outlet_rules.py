@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from lxml import etree
 from lxml import html as lxml_html
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
@@ -24,8 +25,8 @@ def prune_dom(tree: lxml_html.HtmlElement, rules: Boilerplate | None) -> None:
     """Remove the outlet's selectors and headed blocks from the DOM in place."""
     if rules is None:
         return
-    for selector in rules.drop_selectors:
-        for el in _selector(selector)(tree):
+    if rules.drop_selectors:
+        for el in _selectors(tuple(rules.drop_selectors))(tree):  # one union: one walk of the tree
             if el.tag not in ("html", "body") and not detached(el):
                 el.drop_tree()
     if rules.drop_blocks_headed:
@@ -49,6 +50,15 @@ def _selector(css: str) -> CSSSelector:
         return CSSSelector(css, translator="html")
     except SelectorError as exc:
         raise ConfigError(f"boilerplate drop_selectors: bad CSS selector {css!r}: {exc}") from exc
+
+
+@lru_cache(maxsize=512)
+def _selectors(selectors: tuple[str, ...]) -> etree.XPath:
+    """All of an outlet's selectors as one XPath union (each checked alone first, so a bad
+    one is named in the error)."""
+    for css in selectors:
+        _selector(css)
+    return etree.XPath(" | ".join(f"({_selector(css).path})" for css in selectors))
 
 
 @lru_cache(maxsize=512)

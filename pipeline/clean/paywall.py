@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from pipeline.clean.blocks import ends_sentence, squash, words
@@ -50,14 +52,13 @@ def prune_dom(tree: lxml_html.HtmlElement) -> bool:
     paragraphs; True when any was found."""
     found = False
     body = tree.find("body")
-    texts = body.xpath(".//text()[not(parent::script) and not(parent::style)]") if body is not None else []
+    texts = _TEXTS(body) if body is not None else []
     if not _has_prompt(" ".join(" ".join(texts).split())):
         return False  # both passes need a prompt somewhere: one look instead of one per element
     for el in tree.xpath("//body//*[@class or @id]"):
         if el.getparent() is None or el.tag in ("body", "html", "main", "article"):
             continue
-        names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if not _BOX_NAME.search(names):
+        if not _box_named(f"{el.get('class') or ''} {el.get('id') or ''}"):
             continue
         text = squash(el.text_content())
         if len(text) <= MAX_BOX_CHARS and PROMPT.search(text):
@@ -70,18 +71,34 @@ def prune_dom(tree: lxml_html.HtmlElement) -> bool:
     return found
 
 
-_ASK_WORD = re.compile(r"subscri|member|sign (?:in|up)|log ?in|regist|unlock|upgrade|premium|join|account", re.I)
+_TEXTS = etree.XPath(".//text()[not(parent::script) and not(parent::style)]", smart_strings=False)
+
+
+@lru_cache(maxsize=4096)
+def _box_named(names: str) -> bool:
+    """A class/id naming a paywall box (cached: a template repeats its class names)."""
+    return bool(_BOX_NAME.search(names))
+
+
+# lowercase text searched without re.I: Python's re scans a case-insensitive alternation far slower
+_ASK_WORD = re.compile(r"subscri|member|supporter|sign (?:in|up)|log ?in|regist|unlock|upgrade|premium|join|account")
 
 
 def _has_prompt(text: str) -> bool:
     """PROMPT anywhere in a long text, looked for only around the words a prompt needs."""
-    for hit in _ASK_WORD.finditer(text):
-        if PROMPT.search(text, max(0, hit.start() - 200), hit.end() + 200):
-            return True
-    return False
+    windows: list[list[int]] = []
+    for hit in _ASK_WORD.finditer(text.lower()):  # overlapping windows merged: each stretch searched once
+        start, end = max(0, hit.start() - 200), hit.end() + 200
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    return any(PROMPT.search(text, start, end) for start, end in windows)
 
 
 def is_prompt(text: str) -> bool:
+    if not _ASK_WORD.search(text.lower()):  # PROMPT needs one of these words: a cheap look first
+        return False
     text = squash(text)
     return bool(text) and words(text) <= MAX_PROMPT_WORDS and bool(PROMPT.search(text))
 

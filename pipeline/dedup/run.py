@@ -57,6 +57,8 @@ def dedup(
     summary = DedupSummary()
     # wall time of each batch, in order (the bench's per-batch times; not in the run report)
     summary.batch_seconds = []  # type: ignore[attr-defined]
+    # wall seconds per phase of the batches (read, fingerprint, ..., cluster), summed
+    summary.phase_seconds = {}  # type: ignore[attr-defined]
     with conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
         if rebuild:
@@ -92,17 +94,28 @@ def _stale(conn: Conn) -> list[int]:
 
 
 def _batch(conn: Conn, ids: list[int], summary: DedupSummary, window_days: int | None) -> None:
+    clock = _Clock(summary)
     rows = sql.article_texts(conn, ids)
     ids = [i for i in ids if i in rows]
+    clock.lap("read")
     fps = fingerprint_batch([(i, rows[i].text) for i in ids])
+    clock.lap("fingerprint")
     former_partners = sql.forget(conn, ids, keep_fingerprints=True, keep_versions=True)
     keys = fps.buckets({i: r.day for i, r in rows.items()})
-    sql.store(conn, fps, rows, keys)
-    common = sql.common_sentences(conn, (h for s in fps.sentences for h in s.tolist()))
-    pairs = sql.candidate_pairs(conn, keys, common, window_days)
+    clock.lap("forget")
+    # candidates before the batch's rows are stored: the probe sees history only, pairs
+    # within the batch come from memory (candidates.candidate_pairs)
+    sentences = sql.sentence_rows(conn, (h for s in fps.sentences for h in s.tolist()))
+    common = sentences.common
+    clock.lap("sentence rows")
+    pairs = sql.candidate_pairs(conn, keys, common, window_days, sentences)
+    clock.lap("candidates")
     links = sql.link_pairs(conn, ids)
     pairs |= set(links)
-    matches = _verify(conn, fps, rows, pairs, links, common)
+    clock.lap("links")
+    sql.store(conn, fps, rows, keys, clock)
+    clock.lap("store buckets")
+    matches = _verify(conn, fps, rows, pairs, links, common, clock)
     if matches:
         upsert(
             conn,
@@ -117,14 +130,31 @@ def _batch(conn: Conn, ids: list[int], summary: DedupSummary, window_days: int |
     summary.articles_fingerprinted += len(ids)
     summary.candidates += len(pairs)
     summary.links += len(matches)
+    clock.lap("verify")
     _recluster(conn, ids, former_partners, [], summary)
+    clock.lap("cluster")
+
+
+class _Clock:
+    """Wall seconds per phase of a batch, summed into summary.phase_seconds (the bench's table)."""
+
+    def __init__(self, summary: DedupSummary) -> None:
+        self.phases = summary.phase_seconds  # type: ignore[attr-defined]
+        self.last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases[phase] = round(self.phases.get(phase, 0.0) + now - self.last, 4)
+        self.last = now
 
 
 def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dict,
-            common: set[int]) -> list[Match]:
+            common: set[int], clock: "_Clock | None" = None) -> list[Match]:
     in_batch = {article_id: i for i, article_id in enumerate(fps.article_ids)}
     outside = {x for pair in pairs for x in pair if x not in in_batch}
     stored = sql.stored_fingerprints(conn, outside)
+    if clock is not None:
+        clock.lap("read stored")
 
     def lookup(article_id: int) -> Evidence | None:
         if article_id in in_batch:

@@ -9,7 +9,9 @@ stale writes nothing.
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
+import multiprocessing
 import time
 from dataclasses import dataclass
 
@@ -17,7 +19,7 @@ import psycopg2.extensions
 
 from pipeline.dedup import candidates as sql
 from pipeline.dedup import clusters
-from pipeline.dedup.fingerprint import distinctive_shingles, fingerprint_batch
+from pipeline.dedup.fingerprint import Fingerprints, distinctive_shingles, fingerprint_batch
 from pipeline.dedup.verify import Evidence, Match, verify
 from pipeline.load import upsert
 from pipeline.progress import progress
@@ -70,17 +72,26 @@ def dedup(
         if withdrawn:
             _recluster(conn, withdrawn, sql.forget(conn, withdrawn), withdrawn, summary)
     stale = _stale(conn)
-    with progress("dedup", len(stale), "articles") as bar:
-        for start in range(0, len(stale), batch_size):
+    batches = [stale[start : start + batch_size] for start in range(0, len(stale), batch_size)]
+    with progress("dedup", len(stale), "articles") as bar, _Fingerprinter(len(batches) > 1) as worker:
+        ahead = None
+        for n, ids in enumerate(batches):
             batch_started = time.perf_counter()
             with conn:
                 with conn.cursor() as cur:
                     cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
-                _batch(conn, stale[start : start + batch_size], summary, window_days)
+                rows, fps = ahead or worker.submit(sql.article_texts(conn, ids), ids)
+                # the next batch is fingerprinted by the worker while this one is matched and
+                # stored (its texts read now: a text changed meanwhile has another text_hash
+                # in news.articles than the one stored with its fingerprint, so it is stale
+                # for the next run)
+                ahead = (worker.submit(sql.article_texts(conn, batches[n + 1]), batches[n + 1])
+                         if n + 1 < len(batches) else None)
+                _batch(conn, rows, fps, summary, window_days)
             summary.batch_seconds.append(  # type: ignore[attr-defined]
                 round(time.perf_counter() - batch_started, 4))
-            log.info("dedup: %d/%d articles fingerprinted", min(start + batch_size, len(stale)), len(stale))
-            bar.advance(len(stale[start : start + batch_size]))
+            log.info("dedup: %d/%d articles fingerprinted", sum(map(len, batches[: n + 1])), len(stale))
+            bar.advance(len(ids))
     if run_id is not None:
         with conn:
             _count_duplicates(conn, run_id)
@@ -93,13 +104,44 @@ def _stale(conn: Conn) -> list[int]:
         return sql.stale_article_ids(conn)
 
 
-def _batch(conn: Conn, ids: list[int], summary: DedupSummary, window_days: int | None) -> None:
+class _Fingerprinter:
+    """Fingerprints batches in one worker process (`parallel`) or in this one.
+
+    With several batches the worker fingerprints batch n + 1 while this process matches and
+    stores batch n in PostgreSQL: on the 2-core machine the fingerprinting (~0.7 ms per
+    article, bench/dedup.py) leaves the critical path. The worker is started by forkserver,
+    never fork: it inherits no database connection. Results are those of fingerprint_batch
+    in this process (pure computation).
+    """
+
+    def __init__(self, parallel: bool) -> None:
+        self.pool = None
+        if parallel:
+            context = multiprocessing.get_context("forkserver")
+            self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context)
+
+    def __enter__(self) -> "_Fingerprinter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, rows: dict, ids: list[int]) -> tuple[dict, "concurrent.futures.Future | Fingerprints"]:
+        """(rows, a future of — or, without a worker, the — Fingerprints of `ids` found in rows)."""
+        articles = [(i, rows[i].text) for i in ids if i in rows]
+        if self.pool is None:
+            return rows, fingerprint_batch(articles)
+        return rows, self.pool.submit(fingerprint_batch, articles)
+
+
+def _batch(conn: Conn, rows: dict, fps, summary: DedupSummary, window_days: int | None) -> None:
+    """Match and store one fingerprinted batch (fps: Fingerprints or a future of them)."""
     clock = _Clock(summary)
-    rows = sql.article_texts(conn, ids)
-    ids = [i for i in ids if i in rows]
-    clock.lap("read")
-    fps = fingerprint_batch([(i, rows[i].text) for i in ids])
-    clock.lap("fingerprint")
+    if isinstance(fps, concurrent.futures.Future):
+        fps = fps.result()
+    ids = list(fps.article_ids)
+    clock.lap("fingerprint (wait)")
     former_partners = sql.forget(conn, ids, keep_fingerprints=True, keep_versions=True)
     keys = fps.buckets({i: r.day for i, r in rows.items()})
     clock.lap("forget")

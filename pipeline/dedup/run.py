@@ -9,9 +9,7 @@ stale writes nothing.
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
-import multiprocessing
 import time
 from dataclasses import dataclass
 
@@ -21,6 +19,7 @@ from pipeline.dedup import candidates as sql
 from pipeline.dedup import clusters
 from pipeline.dedup.fingerprint import Fingerprints, distinctive_shingles, fingerprint_batch
 from pipeline.dedup.verify import Evidence, Match, verify
+from pipeline.dedup.worker import Worker
 from pipeline.load import upsert
 from pipeline.progress import progress
 
@@ -80,14 +79,17 @@ def dedup(
             with conn:
                 with conn.cursor() as cur:
                     cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
-                rows, fps = ahead or worker.submit(sql.article_texts(conn, ids), ids)
+                waited = time.perf_counter()
+                rows = ahead if ahead is not None else worker.submit(sql.article_texts(conn, ids), ids)
+                fps = worker.fingerprints()
+                waited = time.perf_counter() - waited
                 # the next batch is fingerprinted by the worker while this one is matched and
                 # stored (its texts read now: a text changed meanwhile has another text_hash
                 # in news.articles than the one stored with its fingerprint, so it is stale
                 # for the next run)
                 ahead = (worker.submit(sql.article_texts(conn, batches[n + 1]), batches[n + 1])
                          if n + 1 < len(batches) else None)
-                _batch(conn, rows, fps, summary, window_days)
+                _batch(conn, rows, fps, summary, window_days, waited)
             summary.batch_seconds.append(  # type: ignore[attr-defined]
                 round(time.perf_counter() - batch_started, 4))
             log.info("dedup: %d/%d articles fingerprinted", sum(map(len, batches[: n + 1])), len(stale))
@@ -105,43 +107,48 @@ def _stale(conn: Conn) -> list[int]:
 
 
 class _Fingerprinter:
-    """Fingerprints batches in one worker process (`parallel`) or in this one.
+    """Fingerprints batches in one worker process (`parallel`, worker.Worker) or in this one.
 
-    With several batches the worker fingerprints batch n + 1 while this process matches and
-    stores batch n in PostgreSQL: on the 2-core machine the fingerprinting (~0.7 ms per
-    article, bench/dedup.py) leaves the critical path. The worker is started by forkserver,
-    never fork: it inherits no database connection. Results are those of fingerprint_batch
-    in this process (pure computation).
+    `submit` hands a batch over; `fingerprints` returns its Fingerprints (from the worker,
+    which may have computed them while this process matched and stored the previous batch).
+    Results are those of fingerprint_batch in this process (pure computation).
     """
 
     def __init__(self, parallel: bool) -> None:
-        self.pool = None
-        if parallel:
-            context = multiprocessing.get_context("forkserver")
-            self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context)
+        self.worker = Worker() if parallel else None
+        self.local: Fingerprints | None = None
 
     def __enter__(self) -> "_Fingerprinter":
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.worker is not None:
+            self.worker.close()
 
-    def submit(self, rows: dict, ids: list[int]) -> tuple[dict, "concurrent.futures.Future | Fingerprints"]:
-        """(rows, a future of — or, without a worker, the — Fingerprints of `ids` found in rows)."""
+    def submit(self, rows: dict, ids: list[int]) -> dict:
+        """Start fingerprinting the articles of `ids` found in `rows`; returns rows."""
         articles = [(i, rows[i].text) for i in ids if i in rows]
-        if self.pool is None:
-            return rows, fingerprint_batch(articles)
-        return rows, self.pool.submit(fingerprint_batch, articles)
+        if self.worker is None:
+            self.local = fingerprint_batch(articles)
+        else:
+            self.worker.submit(articles)
+        return rows
+
+    def fingerprints(self) -> Fingerprints:
+        if self.worker is None:
+            fps, self.local = self.local, None
+            return fps
+        return self.worker.result()
 
 
-def _batch(conn: Conn, rows: dict, fps, summary: DedupSummary, window_days: int | None) -> None:
-    """Match and store one fingerprinted batch (fps: Fingerprints or a future of them)."""
+def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
+           window_days: int | None, waited: float = 0.0) -> None:
+    """Match and store one fingerprinted batch (waited: seconds spent reading and
+    fingerprinting it, or waiting for the worker to)."""
     clock = _Clock(summary)
-    if isinstance(fps, concurrent.futures.Future):
-        fps = fps.result()
+    clock.phases["read + fingerprint (wait)"] = round(
+        clock.phases.get("read + fingerprint (wait)", 0.0) + waited, 4)
     ids = list(fps.article_ids)
-    clock.lap("fingerprint (wait)")
     former_partners = sql.forget(conn, ids, keep_fingerprints=True, keep_versions=True)
     keys = fps.buckets({i: r.day for i, r in rows.items()})
     clock.lap("forget")

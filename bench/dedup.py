@@ -15,8 +15,12 @@ Tables, each comparing against its baseline in the same run:
 4. End to end (fingerprint, candidates, verify, cluster, store) at --sizes articles, each in a
    child process on a fresh scratch database (its own peak RSS): the key is written once to a
    JSONL file and streamed, story labels kept in the database, never the whole key in memory.
-   The largest size also prints the candidate query's plan (EXPLAIN ANALYZE) for one batch
-   and the time per batch.
+   The key file is built (and each size's articles loaded) before dedup's clock starts.
+   Per size: wall seconds, ms/article and its ratio to the first size, CPU seconds of dedup
+   and its fingerprint worker and of the PostgreSQL backend, candidate pairs per article,
+   peak RSS (dedup / worker), and wall seconds per phase summed over batches. The largest
+   size also prints both candidate queries' plans (EXPLAIN ANALYZE) for one batch and the
+   time per batch.
 
     python bench/dedup.py [--docs 1000] [--quality-stories 40,1000] [--sizes 1000,10000,100000]
 """

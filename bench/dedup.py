@@ -313,8 +313,9 @@ def end_to_end_one(jsonl: Path, size: int, show_plan: bool) -> dict:
                             " where article_id > (select max(article_id) - 1000 from news.articles)")
                 keys = cur.fetchall()
                 by_key = sql.batch_keys(keys, [])
+                # one statement per MinHash band; band 0's is shown
                 cur.execute("explain (analyze, buffers, costs off) " + sql.CANDIDATES_SQL,
-                            sql.candidate_params(by_key, sql.WINDOW_DAYS))
+                            sql.candidate_params(by_key, sql.WINDOW_DAYS)[0])
                 out["plan"] = [row[0] for row in cur.fetchall()]
                 hashes = sorted({k[1] for k in keys if k[0] == SENTENCE_BAND})
                 cur.execute("explain (analyze, buffers, costs off) " + sql.SENTENCE_ROWS_SQL,

@@ -256,7 +256,9 @@ CANDIDATES_SQL = """
     select o.bucket, o.day, o.article_id
     from news.lsh_buckets as o
     where o.band = %(band)s and o.bucket = any(%(buckets)s::bigint[])
-      and o.day between %(low)s and %(high)s
+      -- a filter, not an index condition: with it in the index condition the planner may
+      -- scan the band's whole window and filter the buckets (EXPLAIN at 1,000 articles)
+      and o.day + 0 between %(low)s and %(high)s
 """
 
 

@@ -15,8 +15,12 @@ Tables, each comparing against its baseline in the same run:
 4. End to end (fingerprint, candidates, verify, cluster, store) at --sizes articles, each in a
    child process on a fresh scratch database (its own peak RSS): the key is written once to a
    JSONL file and streamed, story labels kept in the database, never the whole key in memory.
-   The largest size also prints the candidate query's plan (EXPLAIN ANALYZE) for one batch
-   and the time per batch.
+   The key file is built (and each size's articles loaded) before dedup's clock starts.
+   Per size: wall seconds, ms/article and its ratio to the first size, CPU seconds of dedup
+   and its fingerprint worker and of the PostgreSQL backend, candidate pairs per article,
+   peak RSS (dedup / worker), and wall seconds per phase summed over batches. The largest
+   size also prints both candidate queries' plans (EXPLAIN ANALYZE) for one batch and the
+   time per batch.
 
     python bench/dedup.py [--docs 1000] [--quality-stories 40,1000] [--sizes 1000,10000,100000]
 """
@@ -44,7 +48,7 @@ from tabulate import tabulate
 
 from pipeline import db
 from pipeline.dedup import dedup, lsh
-from pipeline.dedup.fingerprint import fingerprint_batch
+from pipeline.dedup.fingerprint import SENTENCE_BAND, fingerprint_batch
 from pipeline.dedup.keyload import load_key_articles, pairwise_scores, sample_key
 from pipeline.dedup.shingles import shingle_strings
 from pipeline.dedup.signatures import NUM_PERM, SEED, signatures
@@ -280,11 +284,16 @@ def end_to_end_one(jsonl: Path, size: int, show_plan: bool) -> dict:
                    [(ids[r.url], r.story_id) for r in chunk], conflict=["article_id"])
             conn.commit()
             loaded += len(chunk)
-        cpu0 = time.process_time()
+        with conn.cursor() as cur:
+            cur.execute("select pg_backend_pid()")
+            backend = cur.fetchone()[0]
+        conn.commit()
+        cpu0, server0 = _own_cpu(), _process_cpu(backend)
         summary = dedup(conn)
         out.update(articles=summary.articles_fingerprinted, seconds=summary.seconds,
-                   cpu=time.process_time() - cpu0, candidates=summary.candidates, links=summary.links,
-                   batches=summary.batch_seconds)
+                   cpu=_own_cpu() - cpu0, server_cpu=_process_cpu(backend) - server0,
+                   candidates=summary.candidates, links=summary.links,
+                   batches=summary.batch_seconds, phases=summary.phase_seconds)
         with conn.cursor() as cur:
             # pairwise precision/recall from the database, never the key in memory
             cur.execute("""
@@ -298,22 +307,50 @@ def end_to_end_one(jsonl: Path, size: int, show_plan: bool) -> dict:
             """)
             out["precision"], out["recall"] = cur.fetchone()
             if show_plan:
+                # the last batch's keys, probed as dedup probes them (its own rows are in the
+                # table by now, so the plan shows them found too)
                 cur.execute("select band, bucket, day, article_id from news.lsh_buckets"
                             " where article_id > (select max(article_id) - 1000 from news.articles)")
-                params = sql.candidate_params(cur.fetchall(), [], sql.WINDOW_DAYS)
-                cur.execute("explain (analyze, buffers, costs off) " + sql.CANDIDATES_SQL, params)
+                keys = cur.fetchall()
+                by_key = sql.batch_keys(keys, [])
+                # one statement per MinHash band; band 0's is shown
+                cur.execute("explain (analyze, buffers, costs off) " + sql.CANDIDATES_SQL,
+                            sql.candidate_params(by_key, sql.WINDOW_DAYS)[0])
                 out["plan"] = [row[0] for row in cur.fetchall()]
+                hashes = sorted({k[1] for k in keys if k[0] == SENTENCE_BAND})
+                cur.execute("explain (analyze, buffers, costs off) " + sql.SENTENCE_ROWS_SQL,
+                            {"hashes": hashes, "band": SENTENCE_BAND,
+                             "limit": sql.COMMON_SENTENCE_ARTICLES + 1})
+                out["plan"] += [""] + [row[0] for row in cur.fetchall()]
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return out
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process and its finished children (dedup's fingerprint worker)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process on this machine (the PostgreSQL backend), from
+    /proc/<pid>/stat; NaN when it cannot be read (a remote server)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def end_to_end_tables(sizes: list[int]) -> list[tuple[list[str], list[tuple]]]:
-    rows, plan, batches = [], [], []
+    rows, plan, batches, phases = [], [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         jsonl = write_scale_key(Path(tmp) / "key", max(sizes))
         print(f"scale key: {sum(1 for _ in open(jsonl)):,} articles written in "
-              f"{time.perf_counter() - started:.0f}s (load {os.getloadavg()[0]:.1f})")
+              f"{time.perf_counter() - started:.0f}s (load {os.getloadavg()[0]:.1f}); each size loads "
+              "its first N into a fresh database before dedup's clock starts", flush=True)
         for size in sizes:
             child = subprocess.run(
                 [sys.executable, __file__, "--e2e-one", str(jsonl), str(size),
@@ -324,23 +361,32 @@ def end_to_end_tables(sizes: list[int]) -> list[tuple[list[str], list[tuple]]]:
                 continue
             r = json.loads(child.stdout.strip().splitlines()[-1])
             n = r["articles"]
-            rows.append((n, f"{r['seconds']:.1f}", f"{r['cpu']:.1f}", f"{1000 * r['seconds'] / n:.3f}",
-                         f"{n / r['seconds']:,.0f}", f"{r['candidates'] / n:.2f}",
-                         f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['peak_rss_mb']:.0f}",
+            ms = 1000 * r["seconds"] / n
+            base = base if rows else ms
+            rows.append((n, f"{r['seconds']:.1f}", f"{ms:.3f}", f"{ms / base:.2f}x",
+                         f"{n / r['seconds']:,.0f}", f"{r['cpu']:.1f}", f"{r['server_cpu']:.1f}",
+                         f"{r['candidates'] / n:.2f}", f"{r['precision']:.4f}", f"{r['recall']:.4f}",
+                         f"{r['peak_rss_mb']:.0f} / {r['worker_rss_mb']:.0f}",
                          f"{os.getloadavg()[0]:.1f}"))
+            phases[n] = r["phases"]
             if "plan" in r:
                 plan = r["plan"]
                 b = r["batches"]
                 batches = [(f"batch {i + 1}", f"{x:.2f}") for i, x in enumerate(b)]
                 batches = batches[:3] + [("...", "")] + batches[-3:] if len(batches) > 7 else batches
                 batches.append(("mean / max", f"{sum(b) / len(b):.2f} / {max(b):.2f}"))
-    first = ["articles", "dedup s", "bench CPU s", "ms/article", "articles/s", "candidates/article",
-             "precision", "recall", "peak RSS MB", "load after"]
+    first = ["articles", "dedup s (wall)", "ms/article", "vs first size", "articles/s",
+             "CPU s dedup+worker", "CPU s PostgreSQL", "candidates/article", "precision", "recall",
+             "peak RSS MB dedup / worker", "load after"]
     tables = [(first, rows)]
+    if phases:
+        names = list(dict.fromkeys(name for p in phases.values() for name in p))
+        tables.append((["phase (wall s, summed over batches)"] + [f"{n:,}" for n in phases],
+                       [(name, *(f"{p.get(name, 0):.1f}" for p in phases.values())) for name in names]))
     if batches:
         tables.append((["seconds per 1,000-article batch (largest size)", "s"], batches))
     if plan:
-        tables.append((["candidate query plan, last batch of the largest size (EXPLAIN ANALYZE)"],
+        tables.append((["candidate queries' plans, last batch of the largest size (EXPLAIN ANALYZE)"],
                        [(line,) for line in plan]))
     return tables
 

@@ -265,3 +265,42 @@ def test_tie_on_publication_goes_to_the_first_fetched_even_after_it_is_edited(co
     with conn.cursor() as cur:
         cur.execute("select canonical_article_id from news.clusters where cluster_id = %s", (stored[first][0],))
         assert cur.fetchone() == (first,)
+
+
+def test_worker_batches_match_one_batch(conn, key) -> None:
+    """Many batches (the next one fingerprinted by the worker process, candidates probed
+    against stored history, pairs within a batch found in memory) give the clusters and
+    the matches one in-process batch gives."""
+
+    def state():
+        with conn.cursor() as cur:
+            cur.execute("select article_id, other_id, method from news.dedup_matches order by 1, 2")
+            matches = cur.fetchall()
+            cur.execute("select count(*) from news.lsh_buckets")
+            canonicals = {a: c for a, (_, c) in stored_clusters(conn).items()}
+            return matches, canonicals, cur.fetchone()[0]
+
+    load_key_articles(conn, day1(key), day=1)
+    one = dedup(conn)
+    single = state()
+    many = dedup(conn, rebuild=True, batch_size=7)
+    assert many.articles_fingerprinted == one.articles_fingerprinted > 7
+    assert state() == single
+    assert single[0]
+
+
+def test_deleting_an_article_deletes_its_bucket_rows(conn, key) -> None:
+    load_key_articles(conn, day1(key), day=1)
+    dedup(conn)
+    with conn, conn.cursor() as cur:
+        # copies (a cluster's canonical is referenced by news.clusters)
+        cur.execute("select m.article_id from news.cluster_members as m"
+                    " join news.clusters as c using (cluster_id)"
+                    " where c.canonical_article_id <> m.article_id order by 1 limit 3")
+        gone = [row[0] for row in cur.fetchall()]
+        assert gone
+        cur.execute("select count(*) from news.lsh_buckets where article_id = any(%s)", (gone,))
+        assert cur.fetchone()[0] > 0
+        cur.execute("delete from news.articles where article_id = any(%s)", (gone,))
+        cur.execute("select count(*) from news.lsh_buckets where article_id = any(%s)", (gone,))
+        assert cur.fetchone()[0] == 0

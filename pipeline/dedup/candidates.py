@@ -7,6 +7,8 @@ article. The state lives in the tables, not in memory, so several processes see 
 
 from __future__ import annotations
 
+import io
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -162,8 +164,11 @@ def forget(conn: Conn, ids: list[int], keep_fingerprints: bool = False,
 
 
 def store(conn: Conn, fps: Fingerprints, rows: dict[int, ArticleRow],
-          keys: list[tuple[int, int, int, int]]) -> None:
-    """Write a batch's fingerprints (upsert, with their shingle/sentence/fact sets) and bucket rows."""
+          keys: list[tuple[int, int, int, int]], clock=None) -> None:
+    """Write a batch's fingerprints (upsert, with their shingle/sentence/fact sets) and bucket rows.
+
+    clock: an optional run._Clock told when the fingerprints are written.
+    """
     upsert(
         conn,
         "news.fingerprints",
@@ -177,76 +182,149 @@ def store(conn: Conn, fps: Fingerprints, rows: dict[int, ArticleRow],
         ],
         conflict=["article_id"],
     )
-    # a plain insert: `forget` has just deleted these articles' bucket rows, and one article's
-    # rows differ in band or bucket, so there is no conflict to resolve (ON CONFLICT costs ~2x)
-    upsert(conn, "news.lsh_buckets", ["band", "bucket", "day", "article_id"], keys, conflict=None)
+    if clock is not None:
+        clock.lap("store fingerprints")
+    # a plain COPY straight into the table: `forget` has just deleted these articles' bucket
+    # rows, and one article's rows differ in band or bucket, so there is no conflict to
+    # resolve; integers only, so the COPY text is written here without load.upsert's stage
+    # table and per-value formatting. Key order makes the index inserts more local.
+    buffer = io.StringIO("".join(f"{b}\t{k}\t{d}\t{a}\n" for b, k, d, a in sorted(keys)))
+    with conn.cursor() as cur:
+        cur.copy_expert("copy news.lsh_buckets (band, bucket, day, article_id) from stdin", buffer)
+
+
+@dataclass
+class SentenceRows:
+    """What the stored sentence rows say about a batch's long sentences (`sentence_rows`)."""
+
+    common: set[int]                           # hashes found in > COMMON_SENTENCE_ARTICLES articles
+    stored: dict[int, list[tuple[int, int]]]   # other hash -> [(day, article_id)] stored, all of them
+
+
+# Per batch sentence: its stored rows, at most COMMON_SENTENCE_ARTICLES + 1 of them (all
+# history, no window): fewer means this is every article that has it (candidates, filtered
+# by the window in Python), that many means a standard sentence (no candidates). One index
+# probe per sentence serves both the count and the candidates.
+SENTENCE_ROWS_SQL = """
+    select k.bucket, o.day, o.article_id
+    from unnest(%(hashes)s::bigint[]) as k (bucket)
+    cross join lateral (
+        select b.day, b.article_id from news.lsh_buckets as b
+        where b.band = %(band)s and b.bucket = k.bucket
+        limit %(limit)s) as o
+"""
+
+
+def sentence_rows(conn: Conn, hashes: Iterable[int]) -> SentenceRows:
+    """The common sentences among `hashes`, and the stored rows of the others.
+
+    hashes: the batch's sentence hashes, one occurrence per batch article that has it (each
+    article's sentence set is distinct). A sentence is common (a standard sentence, learned
+    as furniture is) when its batch articles plus its stored articles (news.lsh_buckets band
+    SENTENCE_BAND, all history) are more than COMMON_SENTENCE_ARTICLES; called before the
+    batch's own rows are stored. Each stored count is bounded by a LIMIT so a standard
+    sentence in 100,000 articles costs what one in 11 does.
+    """
+    in_batch = Counter(int(h) for h in hashes)
+    common = {h for h, n in in_batch.items() if n > COMMON_SENTENCE_ARTICLES}
+    values = sorted(set(in_batch) - common)
+    stored: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    if values:
+        with conn.cursor() as cur:
+            cur.execute(SENTENCE_ROWS_SQL, {"hashes": values, "band": SENTENCE_BAND,
+                                            "limit": COMMON_SENTENCE_ARTICLES + 1})
+            for bucket, day, article_id in cur.fetchall():
+                stored[bucket].append((day, article_id))
+    for h, rows in list(stored.items()):
+        if len(rows) + in_batch[h] > COMMON_SENTENCE_ARTICLES:
+            common.add(h)
+            del stored[h]
+    return SentenceRows(common, dict(stored))
 
 
 def common_sentences(conn: Conn, hashes: Iterable[int]) -> set[int]:
-    """The sentence hashes among `hashes` found in more than COMMON_SENTENCE_ARTICLES articles.
-
-    Counted over all history (no window), each count bounded by a LIMIT so a standard
-    sentence in 100,000 articles costs what one in 11 does.
-    """
-    values = sorted(set(int(h) for h in hashes))
-    if not values:
-        return set()
-    with conn.cursor() as cur:
-        cur.execute(
-            """
-            select k.bucket
-            from unnest(%(hashes)s::bigint[]) as k (bucket)
-            where (select count(*) from (
-                       select 1 from news.lsh_buckets as b
-                       where b.band = %(band)s and b.bucket = k.bucket
-                       limit %(limit)s) as x) > %(common)s
-            """,
-            {"hashes": values, "band": SENTENCE_BAND, "limit": COMMON_SENTENCE_ARTICLES + 1,
-             "common": COMMON_SENTENCE_ARTICLES},
-        )
-        return {row[0] for row in cur.fetchall()}
+    """`sentence_rows(conn, hashes).common`."""
+    return sentence_rows(conn, hashes).common
 
 
-# One index probe of the (band, bucket, day) key per bucket row of the batch, whatever the size
-# of the history: the batch's keys come from Python (unnest), and the lateral subquery makes
-# the planner look each of them up (a join against the table let it merge-join the whole index).
+# The history probe of one band: one index scan of the (band, bucket, day) primary key with
+# the batch's buckets as an array (PostgreSQL descends the index once per array element, in
+# sorted order), restricted to the batch's days +- the window. Candidates among the batch
+# itself are found in memory (candidate_pairs), so the probe runs before the batch's rows
+# are stored and never meets them (no self matches fetched and filtered per row).
 CANDIDATES_SQL = """
-    select distinct
-        least(k.article_id, other.article_id),
-        greatest(k.article_id, other.article_id)
-    from unnest(%(bands)s::smallint[], %(buckets)s::bigint[], %(days)s::integer[],
-                %(articles)s::bigint[]) as k (band, bucket, day, article_id)
-    cross join lateral (
-        select o.article_id
-        from news.lsh_buckets as o
-        where o.band = k.band and o.bucket = k.bucket
-          and o.day between k.day - %(window)s and k.day + %(window)s
-          and o.article_id <> k.article_id
-        offset 0  -- not flattened into a hash join over the whole table
-    ) as other
+    select o.bucket, o.day, o.article_id
+    from news.lsh_buckets as o
+    where o.band = %(band)s and o.bucket = any(%(buckets)s::bigint[])
+      -- a filter, not an index condition: with it in the index condition the planner may
+      -- scan the band's whole window and filter the buckets (EXPLAIN at 1,000 articles)
+      and o.day + 0 between %(low)s and %(high)s
 """
 
 
 def candidate_pairs(conn: Conn, keys: list[tuple[int, int, int, int]], common: Iterable[int] = (),
-                    window_days: int | None = WINDOW_DAYS) -> set[tuple[int, int]]:
+                    window_days: int | None = WINDOW_DAYS,
+                    sentences: SentenceRows | None = None) -> set[tuple[int, int]]:
     """(smaller id, larger id) pairs sharing a bucket with one of the batch's bucket rows.
 
-    keys: the batch's (band, bucket, day, article_id) rows (Fingerprints.buckets). Only
+    keys: the batch's (band, bucket, day, article_id) rows (Fingerprints.buckets), not yet
+    stored: pairs within the batch are found here in memory, pairs with stored articles by
+    one CANDIDATES_SQL probe per MinHash band and, for the sentence rows, from `sentences`
+    (`sentence_rows`, which has read them already; probed here when not given). Only
     articles within `window_days` of the batch article's day (None: all history); common
-    sentences (`common_sentences`) make no pairs.
+    sentences make no pairs.
     """
+    window = NO_WINDOW if window_days is None else window_days
+    if sentences is None:
+        sentences = sentence_rows(conn, (k[1] for k in keys if k[0] == SENTENCE_BAND))
+    by_key = batch_keys(keys, set(common) | sentences.common)
+    pairs: set[tuple[int, int]] = set()
+
+    def pair(day_a: int, a: int, day_b: int, b: int) -> None:
+        if a != b and abs(day_a - day_b) <= window:
+            pairs.add((min(a, b), max(a, b)))
+
+    for (band, bucket), members in by_key.items():
+        for i, (day_a, a) in enumerate(members):
+            for day_b, b in members[i + 1:]:
+                pair(day_a, a, day_b, b)
+        if band == SENTENCE_BAND:
+            for day_b, b in sentences.stored.get(bucket, ()):
+                for day_a, a in members:
+                    pair(day_a, a, day_b, b)
     with conn.cursor() as cur:
-        cur.execute(CANDIDATES_SQL, candidate_params(keys, common, window_days))
-        return set(cur.fetchall())
+        for params in candidate_params(by_key, window):
+            cur.execute(CANDIDATES_SQL, params)
+            band = params["band"]
+            for bucket, day, other in cur.fetchall():
+                for day_a, a in by_key[(band, bucket)]:
+                    pair(day_a, a, day, other)
+    return pairs
 
 
-def candidate_params(keys: list[tuple[int, int, int, int]], common: Iterable[int],
-                     window_days: int | None) -> dict:
+def batch_keys(keys: list[tuple[int, int, int, int]], common: Iterable[int]
+               ) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """(band, bucket) -> [(day, article_id)] of the batch, common sentence rows left out."""
     common = set(int(h) for h in common)
-    keys = [k for k in keys if not (k[0] == SENTENCE_BAND and k[1] in common)]
-    return {"bands": [k[0] for k in keys], "buckets": [k[1] for k in keys],
-            "days": [k[2] for k in keys], "articles": [k[3] for k in keys],
-            "window": NO_WINDOW if window_days is None else window_days}
+    by_key: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for band, bucket, day, article_id in keys:
+        if not (band == SENTENCE_BAND and bucket in common):
+            by_key[(band, bucket)].append((day, article_id))
+    return by_key
+
+
+def candidate_params(by_key: dict[tuple[int, int], list[tuple[int, int]]], window: int) -> list[dict]:
+    """CANDIDATES_SQL's parameters, one dict per MinHash band, for the keys of `batch_keys`."""
+    if not by_key:
+        return []
+    days = [day for members in by_key.values() for day, _ in members]
+    low, high = max(min(days) - window, -(1 << 31)), min(max(days) + window, (1 << 31) - 1)
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for band, bucket in by_key:
+        if band != SENTENCE_BAND:  # read by sentence_rows
+            buckets[band].append(bucket)
+    return [{"band": band, "buckets": sorted(values), "low": low, "high": high}
+            for band, values in sorted(buckets.items())]
 
 
 def link_pairs(conn: Conn, ids: list[int]) -> dict[tuple[int, int], str]:

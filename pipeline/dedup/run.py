@@ -17,8 +17,9 @@ import psycopg2.extensions
 
 from pipeline.dedup import candidates as sql
 from pipeline.dedup import clusters
-from pipeline.dedup.fingerprint import distinctive_shingles, fingerprint_batch
+from pipeline.dedup.fingerprint import Fingerprints, distinctive_shingles, fingerprint_batch
 from pipeline.dedup.verify import Evidence, Match, verify
+from pipeline.dedup.worker import Worker
 from pipeline.load import upsert
 from pipeline.progress import progress
 
@@ -57,6 +58,8 @@ def dedup(
     summary = DedupSummary()
     # wall time of each batch, in order (the bench's per-batch times; not in the run report)
     summary.batch_seconds = []  # type: ignore[attr-defined]
+    # wall seconds per phase of the batches (read, fingerprint, ..., cluster), summed
+    summary.phase_seconds = {}  # type: ignore[attr-defined]
     with conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
         if rebuild:
@@ -68,17 +71,29 @@ def dedup(
         if withdrawn:
             _recluster(conn, withdrawn, sql.forget(conn, withdrawn), withdrawn, summary)
     stale = _stale(conn)
-    with progress("dedup", len(stale), "articles") as bar:
-        for start in range(0, len(stale), batch_size):
+    batches = [stale[start : start + batch_size] for start in range(0, len(stale), batch_size)]
+    with progress("dedup", len(stale), "articles") as bar, _Fingerprinter(len(batches) > 1) as worker:
+        ahead = None
+        for n, ids in enumerate(batches):
             batch_started = time.perf_counter()
             with conn:
                 with conn.cursor() as cur:
                     cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
-                _batch(conn, stale[start : start + batch_size], summary, window_days)
+                waited = time.perf_counter()
+                rows = ahead if ahead is not None else worker.submit(sql.article_texts(conn, ids), ids)
+                fps = worker.fingerprints()
+                waited = time.perf_counter() - waited
+                # the next batch is fingerprinted by the worker while this one is matched and
+                # stored (its texts read now: a text changed meanwhile has another text_hash
+                # in news.articles than the one stored with its fingerprint, so it is stale
+                # for the next run)
+                ahead = (worker.submit(sql.article_texts(conn, batches[n + 1]), batches[n + 1])
+                         if n + 1 < len(batches) else None)
+                _batch(conn, rows, fps, summary, window_days, waited)
             summary.batch_seconds.append(  # type: ignore[attr-defined]
                 round(time.perf_counter() - batch_started, 4))
-            log.info("dedup: %d/%d articles fingerprinted", min(start + batch_size, len(stale)), len(stale))
-            bar.advance(len(stale[start : start + batch_size]))
+            log.info("dedup: %d/%d articles fingerprinted", sum(map(len, batches[: n + 1])), len(stale))
+            bar.advance(len(ids))
     if run_id is not None:
         with conn:
             _count_duplicates(conn, run_id)
@@ -91,18 +106,65 @@ def _stale(conn: Conn) -> list[int]:
         return sql.stale_article_ids(conn)
 
 
-def _batch(conn: Conn, ids: list[int], summary: DedupSummary, window_days: int | None) -> None:
-    rows = sql.article_texts(conn, ids)
-    ids = [i for i in ids if i in rows]
-    fps = fingerprint_batch([(i, rows[i].text) for i in ids])
+class _Fingerprinter:
+    """Fingerprints batches in one worker process (`parallel`, worker.Worker) or in this one.
+
+    `submit` hands a batch over; `fingerprints` returns its Fingerprints (from the worker,
+    which may have computed them while this process matched and stored the previous batch).
+    Results are those of fingerprint_batch in this process (pure computation).
+    """
+
+    def __init__(self, parallel: bool) -> None:
+        self.worker = Worker() if parallel else None
+        self.local: Fingerprints | None = None
+
+    def __enter__(self) -> "_Fingerprinter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.worker is not None:
+            self.worker.close()
+
+    def submit(self, rows: dict, ids: list[int]) -> dict:
+        """Start fingerprinting the articles of `ids` found in `rows`; returns rows."""
+        articles = [(i, rows[i].text) for i in ids if i in rows]
+        if self.worker is None:
+            self.local = fingerprint_batch(articles)
+        else:
+            self.worker.submit(articles)
+        return rows
+
+    def fingerprints(self) -> Fingerprints:
+        if self.worker is None:
+            fps, self.local = self.local, None
+            return fps
+        return self.worker.result()
+
+
+def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
+           window_days: int | None, waited: float = 0.0) -> None:
+    """Match and store one fingerprinted batch (waited: seconds spent reading and
+    fingerprinting it, or waiting for the worker to)."""
+    clock = _Clock(summary)
+    clock.phases["read + fingerprint (wait)"] = round(
+        clock.phases.get("read + fingerprint (wait)", 0.0) + waited, 4)
+    ids = list(fps.article_ids)
     former_partners = sql.forget(conn, ids, keep_fingerprints=True, keep_versions=True)
     keys = fps.buckets({i: r.day for i, r in rows.items()})
-    sql.store(conn, fps, rows, keys)
-    common = sql.common_sentences(conn, (h for s in fps.sentences for h in s.tolist()))
-    pairs = sql.candidate_pairs(conn, keys, common, window_days)
+    clock.lap("forget")
+    # candidates before the batch's rows are stored: the probe sees history only, pairs
+    # within the batch come from memory (candidates.candidate_pairs)
+    sentences = sql.sentence_rows(conn, (h for s in fps.sentences for h in s.tolist()))
+    common = sentences.common
+    clock.lap("sentence rows")
+    pairs = sql.candidate_pairs(conn, keys, common, window_days, sentences)
+    clock.lap("candidates")
     links = sql.link_pairs(conn, ids)
     pairs |= set(links)
-    matches = _verify(conn, fps, rows, pairs, links, common)
+    clock.lap("links")
+    sql.store(conn, fps, rows, keys, clock)
+    clock.lap("store buckets")
+    matches = _verify(conn, fps, rows, pairs, links, common, clock)
     if matches:
         upsert(
             conn,
@@ -117,14 +179,31 @@ def _batch(conn: Conn, ids: list[int], summary: DedupSummary, window_days: int |
     summary.articles_fingerprinted += len(ids)
     summary.candidates += len(pairs)
     summary.links += len(matches)
+    clock.lap("verify")
     _recluster(conn, ids, former_partners, [], summary)
+    clock.lap("cluster")
+
+
+class _Clock:
+    """Wall seconds per phase of a batch, summed into summary.phase_seconds (the bench's table)."""
+
+    def __init__(self, summary: DedupSummary) -> None:
+        self.phases = summary.phase_seconds  # type: ignore[attr-defined]
+        self.last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases[phase] = round(self.phases.get(phase, 0.0) + now - self.last, 4)
+        self.last = now
 
 
 def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dict,
-            common: set[int]) -> list[Match]:
+            common: set[int], clock: "_Clock | None" = None) -> list[Match]:
     in_batch = {article_id: i for i, article_id in enumerate(fps.article_ids)}
     outside = {x for pair in pairs for x in pair if x not in in_batch}
     stored = sql.stored_fingerprints(conn, outside)
+    if clock is not None:
+        clock.lap("read stored")
 
     def lookup(article_id: int) -> Evidence | None:
         if article_id in in_batch:

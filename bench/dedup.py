@@ -267,7 +267,7 @@ def end_to_end_one(jsonl: Path, size: int, show_plan: bool) -> dict:
     """Load `size` articles (streamed, in chunks), dedup them once, measure; runs in a child."""
     from itertools import islice
 
-    from pipeline.dedup import candidates as sql
+    from pipeline.dedup import store as sql
 
     out: dict = {"size": size}
     with scratch_database() as conn:

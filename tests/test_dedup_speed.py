@@ -151,7 +151,7 @@ def test_shingle_storage_round_trip(texts) -> None:
 def test_stored_shingles_read_back_or_recomputed(conn, tmp_path) -> None:
     """Verification reads stored shingle sets; without one (pre-007 row) or for a changed text, the text."""
     from pipeline.dedup import dedup
-    from pipeline.dedup.candidates import stored_fingerprints
+    from pipeline.dedup.store import stored_fingerprints
     from pipeline.dedup.keyload import load_key_articles
 
     key = sample_key(tmp_path, seed=7, stories=5)

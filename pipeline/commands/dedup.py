@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pipeline import db
     from pipeline.dedup import dedup
-    from pipeline.dedup.candidates import WINDOW_DAYS
+    from pipeline.dedup.store import WINDOW_DAYS
     from pipeline.errors import ConfigError
 
     if args.batch_size < 1:

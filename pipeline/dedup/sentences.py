@@ -6,7 +6,7 @@ verbatim (issue 14's held-back web), below what MinHash or containment can accep
 also merging template stories. Several shared *long* sentences are much stronger evidence
 than shared shingles: two independent reporters do not write the same 12-word sentence,
 unless it is a standard sentence (a police appeal's contact line, a weather warning's advice),
-which recurs across many articles and is learned as such (see candidates.common_sentences).
+which recurs across many articles and is learned as such (see store.common_sentences).
 
 `sentence_hashes` gives the sorted distinct signed 64-bit hashes (a polynomial of the
 sentence's token hashes, `long_sentences`) of the sentences with at least SENTENCE_MIN_WORDS tokens (SENTENCE_MIN_CHARS for

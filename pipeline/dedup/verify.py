@@ -20,7 +20,7 @@ Otherwise the pair is a copy pair, by the first rule that holds:
   (containment >= LINK_MIN_CONTAINMENT), so a wrong or generic link cannot merge stories;
 - 'sentences': a rewrite that kept at least MIN_SHARED_SENTENCES long sentences verbatim,
   and at least SHARED_SENTENCE_SHARE of the smaller text's long sentences; sentences that
-  recur across many articles (candidates.common_sentences) never count, so one or two shared
+  recur across many articles (store.common_sentences) never count, so one or two shared
   standard sentences link nothing. Issue 14's heavy rewrite: J 0.30, 43% of its sentences
   verbatim; two briefs sharing one standard 31-word sentence: J 0.26, one sentence;
 - 'wire-credit': one article credits the other's source (credit.py: "(AP)", "- Reuters",

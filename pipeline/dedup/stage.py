@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import psycopg2.extensions
 
-from pipeline.dedup import candidates as sql
-from pipeline.dedup import clusters
+from pipeline.dedup import cluster_store, clusters
+from pipeline.dedup import store as sql
 from pipeline.dedup.fingerprint import Fingerprints, distinctive_shingles, fingerprint_batch
 from pipeline.dedup.verify import Evidence, Match, verify
 from pipeline.dedup.worker import Worker
@@ -52,7 +52,7 @@ def dedup(
         batch_size: articles fingerprinted and matched per transaction.
         run_id: when given, news.crawl_run_sources.duplicates_found is updated for that run.
         window_days: compare each article with those published within this many days of it
-            (candidates.WINDOW_DAYS); None searches all history (backfills).
+            (store.WINDOW_DAYS); None searches all history (backfills).
     """
     started = time.perf_counter()
     summary = DedupSummary()
@@ -153,7 +153,7 @@ def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
     keys = fps.buckets({i: r.day for i, r in rows.items()})
     clock.lap("forget")
     # candidates before the batch's rows are stored: the probe sees history only, pairs
-    # within the batch come from memory (candidates.candidate_pairs)
+    # within the batch come from memory (store.candidate_pairs)
     sentences = sql.sentence_rows(conn, (h for s in fps.sentences for h in s.tolist()))
     common = sentences.common
     clock.lap("sentence rows")
@@ -231,10 +231,10 @@ def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dic
 
 def _recluster(conn: Conn, changed: list[int], former_partners: set[int], gone: list[int],
                summary: DedupSummary) -> None:
-    scope = clusters.affected(conn, set(changed) | former_partners)
-    order = clusters.original_order(conn, scope)
-    memberships = clusters.assign(order, clusters.stored_matches(conn, order))
-    stats = clusters.write(conn, memberships, gone)
+    scope = cluster_store.affected(conn, set(changed) | former_partners)
+    order = cluster_store.original_order(conn, scope)
+    memberships = clusters.assign(order, cluster_store.stored_matches(conn, order))
+    stats = cluster_store.write(conn, memberships, gone)
     summary.clusters_new += stats.clusters_new
     summary.copies_linked += stats.copies_linked
     summary.canonicals_rechosen += stats.canonicals_rechosen

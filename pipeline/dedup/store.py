@@ -167,7 +167,7 @@ def store(conn: Conn, fps: Fingerprints, rows: dict[int, ArticleRow],
           keys: list[tuple[int, int, int, int]], clock=None) -> None:
     """Write a batch's fingerprints (upsert, with their shingle/sentence/fact sets) and bucket rows.
 
-    clock: an optional run._Clock told when the fingerprints are written.
+    clock: an optional stage._Clock told when the fingerprints are written.
     """
     upsert(
         conn,

@@ -199,9 +199,13 @@ def extract_pages(sources_path: str | Path | None = None) -> dict[str, Any]:
 
 def deduplicate(run_id: int | None = None) -> dict[str, Any]:
     from pipeline.dedup import dedup
+    from pipeline.runs import record_duplicates
 
     with db.connection() as conn, heartbeat("dedup"):
-        return _plain(dedup(conn, run_id=run_id))
+        summary = dedup(conn)
+        if run_id is not None:
+            record_duplicates(conn, run_id)
+        return _plain(summary)
 
 
 def _count(query: str, arg: Any, what: str) -> str:

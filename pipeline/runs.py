@@ -19,6 +19,8 @@ from typing import Any
 
 import psycopg2.extensions
 
+from pipeline.load import upsert
+
 FINISHED = ("succeeded", "failed", "interrupted")
 OWNER_LOCK_CLASS = 0x6E63  # first key of the two-key advisory lock held by a run's owner
 ABANDONED = "interrupted: the process running it ended without closing it"
@@ -130,3 +132,30 @@ def run_history(conn: psycopg2.extensions.connection) -> dict[str, Any]:
         row = cur.fetchone()
         last = dict(zip([c.name for c in cur.description], row)) if row else None
     return {"runs": runs, "failed": failed, "succeeded": succeeded, "last": last}
+
+
+def record_duplicates(conn: psycopg2.extensions.connection, run_id: int) -> None:
+    """news.crawl_run_sources.duplicates_found: copies among the run's articles, per source.
+
+    Called after dedup (nightly stage, backfill, `newscorpus dedup --run-id`): a copy is an
+    article of the run's pages whose cluster's canonical is another article. One transaction.
+    """
+    with conn:
+        with conn.cursor() as cur:
+            cur.execute(
+                """
+                select a.source,
+                       count(*) filter (where c.canonical_article_id <> a.article_id) as copies
+                from news.articles as a
+                join news.pages as p on p.page_id = a.page_id
+                join news.cluster_members as m on m.article_id = a.article_id
+                join news.clusters as c on c.cluster_id = m.cluster_id
+                where p.run_id = %s and a.is_article
+                group by a.source
+                """,
+                (run_id,),
+            )
+            rows = [(run_id, source, copies) for source, copies in cur.fetchall()]
+        if rows:
+            upsert(conn, "news.crawl_run_sources", ["run_id", "source", "duplicates_found"], rows,
+                   conflict=["run_id", "source"], update=["duplicates_found"])

@@ -88,7 +88,7 @@ def backfill(
     from pipeline.dedup import dedup
     from pipeline.extract import extract_pending
     from pipeline.nightly import _plain
-    from pipeline.runs import finish_run, start_run
+    from pipeline.runs import finish_run, record_duplicates, start_run
 
     started = time.monotonic()
     files = resolve(locations, months or [], cc_news_base)
@@ -106,7 +106,8 @@ def backfill(
                 print(_progress_line(result), file=out, flush=True)
         with db.connection(database_url) as conn:
             summary.extract = _plain(extract_pending(conn, sources_path=sources_path))
-            summary.dedup = _plain(dedup(conn, run_id=run_id))
+            summary.dedup = _plain(dedup(conn))
+            record_duplicates(conn, run_id)
         failed = [f["file"] for f in summary.files if f["status"] != "done"]
         if failed:
             summary.status = "failed"

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.dedup import dedup
     from pipeline.dedup.store import WINDOW_DAYS
     from pipeline.errors import ConfigError
+    from pipeline.runs import record_duplicates
 
     if args.batch_size < 1:
         raise ConfigError("--batch-size must be at least 1")
@@ -44,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--window-days must be at least 0")
     with db.connection() as conn:
         db.require_schema(conn)
-        summary = dedup(conn, rebuild=args.rebuild, batch_size=args.batch_size, run_id=args.run_id,
+        summary = dedup(conn, rebuild=args.rebuild, batch_size=args.batch_size,
                         window_days=None if args.backfill else (WINDOW_DAYS if args.window_days is None else args.window_days))
+        if args.run_id is not None:
+            record_duplicates(conn, args.run_id)
     print(
         f"dedup: {summary.articles_fingerprinted} articles fingerprinted, "
         f"{summary.candidates} candidate pairs, {summary.links} copy pairs verified, "

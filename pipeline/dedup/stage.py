@@ -20,7 +20,6 @@ from pipeline.dedup import store as sql
 from pipeline.dedup.fingerprint import Fingerprints, distinctive_shingles, fingerprint_batch
 from pipeline.dedup.verify import Evidence, Match, verify
 from pipeline.dedup.worker import Worker
-from pipeline.load import upsert
 from pipeline.progress import progress
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ class DedupSummary:
 
 
 def dedup(
-    conn: Conn, rebuild: bool = False, batch_size: int = 1000, run_id: int | None = None,
+    conn: Conn, rebuild: bool = False, batch_size: int = 1000,
     window_days: int | None = sql.WINDOW_DAYS,
 ) -> DedupSummary:
     """Fingerprint new and changed articles and link copies to originals across all history.
@@ -50,7 +49,6 @@ def dedup(
         conn: an open connection; dedup commits batch by batch.
         rebuild: forget every fingerprint, bucket, match and cluster first, then start over.
         batch_size: articles fingerprinted and matched per transaction.
-        run_id: when given, news.crawl_run_sources.duplicates_found is updated for that run.
         window_days: compare each article with those published within this many days of it
             (store.WINDOW_DAYS); None searches all history (backfills).
     """
@@ -94,9 +92,6 @@ def dedup(
                 round(time.perf_counter() - batch_started, 4))
             log.info("dedup: %d/%d articles fingerprinted", sum(map(len, batches[: n + 1])), len(stale))
             bar.advance(len(ids))
-    if run_id is not None:
-        with conn:
-            _count_duplicates(conn, run_id)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 
@@ -166,16 +161,7 @@ def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
     clock.lap("store buckets")
     matches = _verify(conn, fps, rows, pairs, links, common, clock)
     if matches:
-        upsert(
-            conn,
-            "news.dedup_matches",
-            ["article_id", "other_id", "jaccard", "containment", "method", "evidence",
-             "article_text_hash", "other_text_hash"],
-            [(m.article_id, m.other_id, m.jaccard, m.containment, m.method,
-              m.evidence or {}, m.article_text_hash, m.other_text_hash)
-             for m in matches],
-            conflict=["article_id", "other_id"],
-        )
+        sql.store_matches(conn, matches)
     summary.articles_fingerprinted += len(ids)
     summary.candidates += len(pairs)
     summary.links += len(matches)
@@ -238,25 +224,3 @@ def _recluster(conn: Conn, changed: list[int], former_partners: set[int], gone: 
     summary.clusters_new += stats.clusters_new
     summary.copies_linked += stats.copies_linked
     summary.canonicals_rechosen += stats.canonicals_rechosen
-
-
-def _count_duplicates(conn: Conn, run_id: int) -> None:
-    """news.crawl_run_sources.duplicates_found: copies among the run's articles, per source."""
-    with conn.cursor() as cur:
-        cur.execute(
-            """
-            select a.source,
-                   count(*) filter (where c.canonical_article_id <> a.article_id) as copies
-            from news.articles as a
-            join news.pages as p on p.page_id = a.page_id
-            join news.cluster_members as m on m.article_id = a.article_id
-            join news.clusters as c on c.cluster_id = m.cluster_id
-            where p.run_id = %s and a.is_article
-            group by a.source
-            """,
-            (run_id,),
-        )
-        rows = [(run_id, source, copies) for source, copies in cur.fetchall()]
-    if rows:
-        upsert(conn, "news.crawl_run_sources", ["run_id", "source", "duplicates_found"], rows,
-               conflict=["run_id", "source"], update=["duplicates_found"])

@@ -20,7 +20,7 @@ from pipeline.dedup import shingles as sh
 from pipeline.dedup.credit import CLOSING_CHARS, OPENING_CHARS, source_names, wire_credits
 from pipeline.dedup.fingerprint import SCHEME_TAG, SENTENCE_BAND, Fingerprints, fingerprint_batch
 from pipeline.dedup.signatures import NUM_PERM, from_bytes, to_bytes
-from pipeline.dedup.verify import Evidence
+from pipeline.dedup.verify import Evidence, Match
 from pipeline.load import upsert
 
 Conn = psycopg2.extensions.connection
@@ -192,6 +192,20 @@ def store(conn: Conn, fps: Fingerprints, rows: dict[int, ArticleRow],
     with conn.cursor() as cur:
         cur.copy_expert("copy news.lsh_buckets (band, bucket, day, article_id) from stdin", buffer)
 
+
+
+def store_matches(conn: Conn, matches: list[Match]) -> None:
+    """Upsert verified pairs into news.dedup_matches (with the text versions they were decided on)."""
+    upsert(
+        conn,
+        "news.dedup_matches",
+        ["article_id", "other_id", "jaccard", "containment", "method", "evidence",
+         "article_text_hash", "other_text_hash"],
+        [(m.article_id, m.other_id, m.jaccard, m.containment, m.method,
+          m.evidence or {}, m.article_text_hash, m.other_text_hash)
+         for m in matches],
+        conflict=["article_id", "other_id"],
+    )
 
 @dataclass
 class SentenceRows:

@@ -1,7 +1,7 @@
 """Dedup against the sample web's answer key, in a real PostgreSQL (no crawler needed).
 
 Articles are loaded straight from the key (expected clean text, published_at) with
-pipeline.dedup.keyload; clusters are scored pairwise against the key's story_ids.
+tests.plugins.answer_key; clusters are scored pairwise against the key's story_ids.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.dedup import dedup
-from pipeline.dedup.keyload import load_key_articles, pairwise_scores, sample_key, stored_clusters
+from tests.plugins.answer_key import key_without_web as sample_key
+from tests.plugins.answer_key import load_key_articles, pairwise_scores, stored_clusters
 
 SEED, STORIES = 7, 40
 

@@ -16,7 +16,7 @@ import pytest
 from pipeline.clean.article import count_words
 from pipeline.dedup import dedup
 from pipeline.dedup.credit import credits_source, source_names, wire_credits
-from pipeline.dedup.keyload import load_key_articles, stored_clusters
+from tests.plugins.answer_key import load_key_articles, stored_clusters
 
 
 def _load(conn, rows) -> dict[str, int]:

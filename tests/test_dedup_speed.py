@@ -15,7 +15,7 @@ import xxhash
 from datasketch import MinHash
 
 from pipeline.dedup import shingles as sh
-from pipeline.dedup.keyload import sample_key
+from tests.plugins.answer_key import key_without_web as sample_key
 from pipeline.dedup.normalize import fold_cased, is_unspaced, words
 from pipeline.dedup.sentences import split_sentences
 from pipeline.dedup.signatures import (
@@ -152,7 +152,7 @@ def test_stored_shingles_read_back_or_recomputed(conn, tmp_path) -> None:
     """Verification reads stored shingle sets; without one (pre-007 row) or for a changed text, the text."""
     from pipeline.dedup import dedup
     from pipeline.dedup.store import stored_fingerprints
-    from pipeline.dedup.keyload import load_key_articles
+    from tests.plugins.answer_key import load_key_articles
 
     key = sample_key(tmp_path, seed=7, stories=5)
     ids = load_key_articles(conn, [a for a in key.articles if a.day == 1], day=1)

@@ -1,10 +1,17 @@
-"""A database loaded from the sample web's answer key, for the views/search/export/cookbook tests.
+"""The sample web's answer key in a database: the one loader of the key for tests and bench.
 
-No crawl, no extraction, no dedup: sources, pages and articles come straight from the key
+Two states of a database are loaded from the key, both without serving the web:
+- `load_answer_key` (the `key_database` fixture, for the views/search/export/cookbook tests):
+  the state after crawl, extract AND dedup. No crawl, no extraction, no dedup: sources, pages and articles come straight from the key
 through `pipeline.load.upsert`; clusters and members are built from the key's story_ids
 (canonical = the key's original, similarity = the word 5-shingle Jaccard of the texts).
 The key's clock is shifted so its second night is *today* (UTC): queries written with
 `now()` (this week, last 7 nights) see the data whatever day the tests run.
+- `load_key_articles` (the dedup tests and bench/dedup.py): the state dedup starts from —
+  sources, one stub page per article text and the articles as the extract stage stores them,
+  no clusters — so dedup can be run and scored against the key's story_ids (`pairwise_scores`).
+
+The key is written by `write_sample_key` (without serving the web).
 
 A pytest plugin (tests/conftest.py): the fixtures are available to every test module.
 """
@@ -14,9 +21,12 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import pytest
@@ -29,6 +39,8 @@ from pipeline.sampleweb.world import CRAWL, World
 from tests.plugins.database import new_database
 
 STORIES, SEED = 40, 7
+# the first night's crawl time of load_key_articles' pages
+NIGHT_1 = datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc)
 
 
 @dataclass
@@ -54,10 +66,29 @@ def key_shift(now: datetime | None = None) -> timedelta:
     return timedelta(days=(today - CRAWL[2].date()).days)
 
 
-def write_sample_key(directory: Path) -> AnswerKey:
-    """The sample web's answer key (seed 7, 40 stories) without serving it."""
-    site = Site(World(SEED, STORIES), base_urls_for("127.0.1", 8000), day=1, slow_seconds=6)
-    return load_key(write_key(site, directory))
+def write_sample_key(directory: str | Path, seed: int = SEED, stories: int = STORIES,
+                     base_urls: dict[str, str] | None = None) -> AnswerKey:
+    """The sample web's answer key without serving it.
+
+    base_urls: outlet slug -> base URL; default the loopback URLs a served sample web has
+    (http://127.0.1.N:8000). The dedup tests and bench use `example_urls()`: there the key's
+    texts and story labels are what matter.
+    """
+    site = Site(World(seed, stories), base_urls if base_urls is not None else base_urls_for("127.0.1", 8000),
+                day=1, slow_seconds=6)
+    return load_key(write_key(site, Path(directory)))
+
+
+def example_urls() -> dict[str, str]:
+    """Outlet slug -> https://<slug>.example (no server behind them)."""
+    from pipeline.sampleweb import outlets
+
+    return {o.slug: f"https://{o.slug}.example" for o in outlets.OUTLETS}
+
+
+def key_without_web(out_dir: str | Path, seed: int = SEED, stories: int = STORIES) -> AnswerKey:
+    """`write_sample_key` on https://<slug>.example URLs (the dedup tests' and bench's key)."""
+    return write_sample_key(out_dir, seed, stories, example_urls())
 
 
 def shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
@@ -157,6 +188,117 @@ def load_answer_key(conn: psycopg2.extensions.connection, key: AnswerKey, shift:
             group by p.run_id, p.source
         """)
     return LoadedKey(url="", key=key, shift=shift, article_ids=article_ids, cluster_ids=cluster_ids)
+
+
+def text_of(paragraphs: Sequence[str]) -> str:
+    """Paragraphs as the extract stage stores them: one per line."""
+    return "\n".join(paragraphs)
+
+
+def load_key_articles(
+    conn: psycopg2.extensions.connection,
+    records: Iterable[Any],
+    day: int = 1,
+    fetched_at: datetime | None = None,
+) -> dict[str, int]:
+    """Store key records (their text as of `day`) as sources, pages and articles; url -> article_id.
+
+    Records are the sample web's KeyArticle (or anything with the same fields). Pages get
+    fetched_at = the night's crawl time unless given. Runs in one transaction.
+    """
+    records = list(records)
+    fetched = fetched_at or NIGHT_1 + timedelta(days=day - 1)
+    rows = []
+    for r in records:
+        text = r.day2["text"] if (day >= 2 and r.day2) else r.text
+        title = r.day2["title"] if (day >= 2 and r.day2) else r.title
+        body = text_of(text)
+        digest = hashlib.sha256(body.encode()).digest()
+        rows.append((r, title, body, digest))
+    sources = {r.source: (r.source, r.outlet, r.kind, [r.url.split("/")[2]]) for r in records}
+    with conn:
+        upsert(conn, "news.sources", ["name", "outlet", "kind", "domains"], list(sources.values()),
+               conflict=["name"], update=[])
+        upsert(
+            conn, "news.pages",
+            ["source", "url", "final_url", "status", "content_type", "body_zlib", "body_hash",
+             "body_bytes", "fetched_at"],
+            [(r.source, r.url, r.url, 200, "text/html", zlib.compress(body.encode()), digest,
+              len(body.encode()), fetched) for r, _, body, digest in rows],
+            conflict=["url", "body_hash"], update=[],
+        )
+        with conn.cursor() as cur:
+            cur.execute(
+                """
+                select p.url, p.page_id from news.pages as p
+                join unnest(%s::text[], %s::bytea[]) as k (url, body_hash)
+                  on k.url = p.url and k.body_hash = p.body_hash
+                """,
+                ([r.url for r, *_ in rows], [digest for *_, digest in rows]),
+            )
+            page_of = dict(cur.fetchall())
+        upsert(
+            conn, "news.articles",
+            ["canonical_url", "source", "page_id", "title", "byline", "published_at", "language",
+             "text", "word_count", "text_hash", "extractor_version"],
+            [(r.url, r.source, page_of[r.url], title, r.byline, r.published_at, "en", body,
+              len(body.split()), digest, "answer-key") for r, title, body, digest in rows],
+            conflict=["canonical_url"],
+        )
+        with conn.cursor() as cur:
+            cur.execute("select canonical_url, article_id from news.articles where canonical_url = any(%s)",
+                        ([r.url for r in records],))
+            return dict(cur.fetchall())
+
+
+def stored_clusters(conn: psycopg2.extensions.connection) -> dict[int, tuple[int, int]]:
+    """article_id -> (cluster_id, canonical article_id) as dedup stored them."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            select m.article_id, m.cluster_id, c.canonical_article_id
+            from news.cluster_members as m
+            join news.clusters as c on c.cluster_id = m.cluster_id
+            """
+        )
+        return {row[0]: (row[1], row[2]) for row in cur.fetchall()}
+
+
+def _pairs(groups: dict[Any, set[int]]) -> set[tuple[int, int]]:
+    return {pair for members in groups.values() for pair in combinations(sorted(members), 2)}
+
+
+def pairwise_scores(conn: psycopg2.extensions.connection, records: Iterable[Any],
+                    article_ids: dict[str, int]) -> dict[str, Any]:
+    """Pairwise precision and recall of the stored clusters against the key's story_ids.
+
+    Returns precision, recall, the wrong and missed pairs (as URL pairs) and the originals
+    that are not their cluster's canonical.
+    """
+    records = [r for r in records if r.url in article_ids]
+    stored = stored_clusters(conn)
+    url_of = {article_ids[r.url]: r.url for r in records}
+    found: dict[int, set[int]] = {}
+    truth: dict[str, set[int]] = {}
+    for r in records:
+        article_id = article_ids[r.url]
+        found.setdefault(stored[article_id][0] if article_id in stored else -article_id, set()).add(article_id)
+        truth.setdefault(r.story_id, set()).add(article_id)
+    found_pairs, true_pairs = _pairs(found), _pairs(truth)
+    hits = len(found_pairs & true_pairs)
+    return {
+        "precision": hits / len(found_pairs) if found_pairs else 1.0,
+        "recall": hits / len(true_pairs) if true_pairs else 1.0,
+        "pairs": len(found_pairs),
+        "true_pairs": len(true_pairs),
+        "wrong": sorted((url_of[a], url_of[b]) for a, b in found_pairs - true_pairs),
+        "missed": sorted((url_of[a], url_of[b]) for a, b in true_pairs - found_pairs),
+        "misplaced_originals": sorted(
+            r.url for r in records
+            if r.is_original and stored.get(article_ids[r.url], (0, 0))[1] != article_ids[r.url]
+            and len(truth[r.story_id]) > 1
+        ),
+    }
 
 
 def _page(article: KeyArticle, day: int, title: str, text: list[str], runs: dict, shift: timedelta) -> tuple:

@@ -23,7 +23,7 @@ from functools import cache
 
 import numpy as np
 import xxhash
-from datasketch.lsh import _false_positive_probability, _optimal_param
+from datasketch.lsh import _optimal_param
 
 from pipeline.dedup.signatures import LEAD_PERM, NUM_PERM
 
@@ -51,9 +51,6 @@ class Banding:
     def probability(self, jaccard: float) -> float:
         """Chance that two sets of this Jaccard similarity share at least one band."""
         return 1.0 - (1.0 - jaccard**self.rows) ** self.bands
-
-    def false_positive_area(self, threshold: float) -> float:
-        return _false_positive_probability(threshold, self.bands, self.rows)
 
 
 @cache

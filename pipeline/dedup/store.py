@@ -24,8 +24,6 @@ from pipeline.dedup.verify import Evidence, Match
 from pipeline.load import upsert
 
 Conn = psycopg2.extensions.connection
-# optional columns the extract stage may add (migration 003): a link naming the original
-LINK_COLUMNS = {"canonical_link": "canonical-link", "source_link": "source-link"}
 # Candidate window: a batch article is compared with articles published up to WINDOW_DAYS
 # days before or after it (news.lsh_buckets.day; publication day, else first fetch). Copies
 # run within days of their originals (sample web: <= 2 days; wire copies measured within
@@ -345,35 +343,32 @@ def link_pairs(conn: Conn, ids: list[int]) -> dict[tuple[int, int], str]:
     """Pairs named by a cross-domain rel=canonical or an aggregator's source link.
 
     Both directions: a batch article linking to a stored one, and stored articles linking to
-    a batch article (the original crawled after its copy). Empty when the extract stage has
-    not added the link columns (migration 003) yet.
+    a batch article (the original crawled after its copy). A pair named by both links keeps
+    "canonical-link" (LINK_SQL's order).
     """
     with conn.cursor() as cur:
-        cur.execute(
-            """
-            select column_name from information_schema.columns
-            where table_schema = 'news' and table_name = 'articles' and column_name = any(%s)
-            """,
-            (list(LINK_COLUMNS),),
-        )
-        present = sorted(row[0] for row in cur.fetchall())
         pairs: dict[tuple[int, int], str] = {}
-        for column in present:
-            cur.execute(
-                f"""
-                select linking.article_id, target.article_id
-                from news.articles as linking
-                join news.articles as target on target.canonical_url = linking.{column}
-                where (linking.article_id = any(%(ids)s) or target.article_id = any(%(ids)s))
-                  and linking.is_article and target.is_article
-                  and target.article_id <> linking.article_id
-                  and target.source <> linking.source
-                """,
-                {"ids": ids},
-            )
+        for method, query in LINK_SQL.items():
+            cur.execute(query, {"ids": ids})
             for a, b in cur.fetchall():
-                pairs.setdefault((min(a, b), max(a, b)), LINK_COLUMNS[column])
+                pairs.setdefault((min(a, b), max(a, b)), method)
         return pairs
+
+
+# method -> the pairs named by one link column of news.articles (migration 003 adds both)
+_LINK_QUERY = """
+    select linking.article_id, target.article_id
+    from news.articles as linking
+    join news.articles as target on target.canonical_url = linking.{column}
+    where (linking.article_id = any(%(ids)s) or target.article_id = any(%(ids)s))
+      and linking.is_article and target.is_article
+      and target.article_id <> linking.article_id
+      and target.source <> linking.source
+"""
+LINK_SQL = {
+    "canonical-link": _LINK_QUERY.replace("{column}", "canonical_link"),
+    "source-link": _LINK_QUERY.replace("{column}", "source_link"),
+}
 
 
 def stored_fingerprints(conn: Conn, ids: Iterable[int]) -> dict[int, Evidence]:

@@ -30,6 +30,8 @@ FORMATS = ("jsonl", "csv", "parquet")
 CHUNK_ROWS = 2_000
 
 # (column, pyarrow type name) in output order; the SQL below selects exactly these.
+# copies/outlets are the story's (news.story); an article dedup has not seen yet has copies
+# null and its own outlet.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("article_id", "int64"),
     ("cluster_id", "int64"),
@@ -71,13 +73,9 @@ select
     a.text
 from news.all_articles as a
 left join lateral (
-    select
-        (count(*) - 1)::integer                                            as copies,
-        array_agg(distinct member_source.outlet order by member_source.outlet) as outlets
-    from news.cluster_members as m
-    join news.articles as member on member.article_id = m.article_id
-    join news.sources as member_source on member_source.name = member.source
-    where m.cluster_id = a.cluster_id
+    select story.copies, story.outlets
+    from news.story as story
+    where story.cluster_id = a.cluster_id
 ) as story on a.cluster_id is not null
 where (%(since)s::timestamptz is null or a.published_at >= %(since)s::timestamptz)
   and (%(source)s::text is null or a.source = %(source)s::text)

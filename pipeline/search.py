@@ -44,8 +44,9 @@ select
     shown.outlet,
     shown.cluster_id,
     shown.is_canonical,
-    (select count(*) - 1 from news.cluster_members as member
-      where member.cluster_id = shown.cluster_id)::integer as copies,
+    -- the story's copies (news.story); -1 for an article dedup has not seen yet
+    coalesce((select story.copies from news.story as story
+              where story.cluster_id = shown.cluster_id), -1) as copies,
     s.matching_copies,
     shown.title,
     shown.url

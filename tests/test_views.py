@@ -22,7 +22,7 @@ CONTRACT_COLUMNS = {
     "crawl_report": ["run_id", "started_at", "finished_at", "status", "source", "pages_fetched",
                      "pages_failed", "articles_new", "articles_updated", "duplicates_found"],
 }
-READER_VIEWS = {"corpus", "all_articles", "syndication", "crawl_report", "source_health", "article_versions"}
+READER_VIEWS = {"story", "corpus", "all_articles", "syndication", "crawl_report", "source_health", "article_versions"}
 
 
 def _query(conn, sql: str, params=None) -> list[tuple]:

@@ -5,6 +5,7 @@ revoke all on all sequences in schema news from news_reader;
 revoke create on schema news from news_reader;
 grant usage on schema news to news_reader;
 grant select on
+    news.story,
     news.corpus,
     news.all_articles,
     news.syndication,

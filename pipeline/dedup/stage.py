@@ -24,8 +24,6 @@ from pipeline.progress import progress
 
 log = logging.getLogger(__name__)
 Conn = psycopg2.extensions.connection
-# serialises dedup runs on one database: two workers re-clustering one component would race
-DEDUP_LOCK_KEY = 0x64656470  # b"dedp"
 
 
 @dataclass
@@ -58,13 +56,10 @@ def dedup(
     summary.batch_seconds = []  # type: ignore[attr-defined]
     # wall seconds per phase of the batches (read, fingerprint, ..., cluster), summed
     summary.phase_seconds = {}  # type: ignore[attr-defined]
-    with conn, conn.cursor() as cur:
-        cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
+    with conn:
+        sql.lock(conn)
         if rebuild:
-            cur.execute(
-                "truncate news.cluster_members, news.clusters, news.dedup_matches,"
-                " news.lsh_buckets, news.fingerprints"
-            )
+            sql.forget_all(conn)
         withdrawn = sql.withdrawn_article_ids(conn)
         if withdrawn:
             _recluster(conn, withdrawn, sql.forget(conn, withdrawn), withdrawn, summary)
@@ -75,8 +70,7 @@ def dedup(
         for n, ids in enumerate(batches):
             batch_started = time.perf_counter()
             with conn:
-                with conn.cursor() as cur:
-                    cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
+                sql.lock(conn)
                 waited = time.perf_counter()
                 rows = ahead if ahead is not None else worker.submit(sql.article_texts(conn, ids), ids)
                 fps = worker.fingerprints()

@@ -24,6 +24,8 @@ from pipeline.dedup.verify import Evidence, Match
 from pipeline.load import upsert
 
 Conn = psycopg2.extensions.connection
+# serialises dedup runs on one database: two workers re-clustering one component would race
+DEDUP_LOCK_KEY = 0x64656470  # b"dedp"
 # Candidate window: a batch article is compared with articles published up to WINDOW_DAYS
 # days before or after it (news.lsh_buckets.day; publication day, else first fetch). Copies
 # run within days of their originals (sample web: <= 2 days; wire copies measured within
@@ -37,6 +39,21 @@ NO_WINDOW = 1 << 30
 # learned from pages: it makes no candidates and counts as no evidence. Above the widest
 # syndication the sample web has (an original and up to 6 copies).
 COMMON_SENTENCE_ARTICLES = 10
+
+
+def lock(conn: Conn) -> None:
+    """Wait for DEDUP_LOCK_KEY, held until the transaction ends (one dedup writer at a time)."""
+    with conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
+
+
+def forget_all(conn: Conn) -> None:
+    """Empty every dedup table (`dedup(rebuild=True)`): clusters, matches, buckets, fingerprints."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "truncate news.cluster_members, news.clusters, news.dedup_matches,"
+            " news.lsh_buckets, news.fingerprints"
+        )
 
 
 def stale_article_ids(conn: Conn) -> list[int]:

@@ -24,7 +24,7 @@ Note:
 
 The stage stores every page's fingerprints (`news.page_blocks`) and what was learned
 (`news.learned_furniture`, see sql/migrations/003_extract.sql), so a rerun sees the same
-furniture. `learn_in_memory` does the same for benchmarks and one-off runs.
+furniture. bench/cleaning.py's `learn_in_memory` applies the same rule without a database.
 """
 
 from __future__ import annotations
@@ -56,35 +56,6 @@ def clean_paragraphs(paragraphs: Sequence[str], learned: set[int] | None) -> lis
     if not learned:
         return list(paragraphs)
     return [p for p in paragraphs if fingerprint(p) not in learned]
-
-
-def learn_in_memory(
-    pages: Iterable[tuple[str, str, Sequence[str]]],
-    min_pages: int = DEFAULT_MIN_PAGES,
-    min_share: float = DEFAULT_MIN_SHARE,
-) -> dict[str, set[int]]:
-    """Furniture per domain from (domain, url, paragraphs) triples, without a database.
-
-    The triples are taken in order, oldest first; the share is measured over each
-    domain's latest WINDOW URLs, as `learn` does.
-    """
-    latest: dict[str, dict[str, set[int]]] = defaultdict(dict)
-    for domain, url, paragraphs in pages:
-        by_url = latest[domain]
-        by_url.pop(url, None)  # a newer version of the URL moves it to the end
-        by_url[url] = fingerprints(paragraphs)
-    learned: dict[str, set[int]] = {}
-    for domain, by_url in latest.items():
-        recent = list(by_url.values())[-WINDOW:]
-        counts: dict[int, int] = defaultdict(int)
-        for fps in recent:
-            for fp in fps:
-                counts[fp] += 1
-        needed = max(min_pages, min_share * len(recent))
-        found = {fp for fp, seen in counts.items() if seen >= needed}
-        if found:
-            learned[domain] = found
-    return learned
 
 
 # --------------------------------------------------------------------------- stored state

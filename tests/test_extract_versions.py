@@ -188,3 +188,34 @@ def test_a_concurrent_extract_never_puts_an_older_version_back(conn, database_ur
     assert new_page != old_page
     assert outcome(conn, old_page) == ("article", URL)
     assert outcome(conn, new_page) == ("article", URL)
+
+
+def test_an_older_version_fetched_again_is_found_by_extract_not_reset_by_the_store(conn) -> None:
+    """A → B → A through the page store with historical fetch times (a WARC backfill): the store
+    only moves the A row's fetched_at (it writes no extract table), and extract finds the row
+    again by that move — not by comparing clocks, so dates long before the extraction work."""
+    from types import SimpleNamespace
+
+    from pipeline.pages import store
+
+    def fetch(body: bytes, fetched_at: datetime) -> SimpleNamespace:
+        return SimpleNamespace(source="tab", url=URL, final_url=URL, canonical_url=None, status=200,
+                               content_type="text/html; charset=utf-8", body=body, lastmod=None, error=None,
+                               fetched_at=fetched_at, warc_file=None, warc_offset=None, warc_length=None)
+
+    add_source(conn)
+    long_ago = datetime(2024, 3, 1, tzinfo=UTC)
+    for body, when in [(GOOD, long_ago), (NEWER, long_ago + timedelta(days=1))]:
+        with conn:
+            store(conn, None, [fetch(body, when)])
+        extract_pending(conn)
+    assert article(conn)[1] == "Bridge reopens"
+    first = page_id(conn, long_ago)
+    with conn:
+        store(conn, None, [fetch(GOOD, long_ago + timedelta(days=2))])  # back to the first version
+    assert outcome(conn, first) == ("article", URL)  # the page store left extract's record alone
+    summary = extract_pending(conn)
+    assert (summary.pages_seen, summary.articles_updated) == (1, 1)
+    held = article(conn)
+    assert held[:2] == (first, "Bridge shut")
+    assert extract_pending(conn).pages_seen == 0  # and it is done: a rerun finds nothing

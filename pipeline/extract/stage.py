@@ -245,17 +245,18 @@ def _keep_latest(
         # nor does a paywall stub (the teaser of an article already stored in full)
         if held is not None and (held[:2] > (page.fetched_at, page.page_id)
                                  or (held[2] and (not article.paragraphs or "paywalled_stub" in article.flags))):
-            extractions.append((page.page_id, EXTRACTOR_VERSION, "superseded", key, None))
+            extractions.append((page.page_id, EXTRACTOR_VERSION, "superseded", key, None, page.fetched_at))
             continue
         current[key] = (page.fetched_at, page.page_id, article.is_article)
         if held is None:
             new_keys[page.source].add(key)
         rows_by_source[page.source].append(store.article_row(page, article, key, canonical_link))
         if page.page_id in refused:  # the cleaner broke or ran out of time: flagged, batch goes on
-            extractions.append((page.page_id, EXTRACTOR_VERSION, "failed", key, refused[page.page_id][:1000]))
+            extractions.append((page.page_id, EXTRACTOR_VERSION, "failed", key, refused[page.page_id][:1000],
+                                page.fetched_at))
         else:
             extractions.append((page.page_id, EXTRACTOR_VERSION, "article" if article.is_article else "not_article",
-                                key, None))
+                                key, None, page.fetched_at))
     for source, rows in rows_by_source.items():
         changed = store.write_articles(conn, rows)
         new = len(new_keys[source])

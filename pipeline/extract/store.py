@@ -43,7 +43,9 @@ select p.page_id
 from news.pages as p
 left join news.page_extractions as e on e.page_id = p.page_id
 where (p.body_zlib is not null or p.body_hash is not null and p.warc_file is not null)  -- 015: body in WARC
-  and (e.page_id is null or %(reextract)s)
+  and (e.page_id is null
+       or e.fetched_at is distinct from p.fetched_at  -- 017: an older version fetched again (A → B → A)
+       or %(reextract)s)
 order by p.fetched_at, p.page_id
 """
 
@@ -90,7 +92,9 @@ class Page:
 
 
 def pending(conn: Conn, reextract: bool) -> list[int]:
-    """Page ids to extract, oldest fetch first: not yet extracted (every page with `reextract`)."""
+    """Page ids to extract, oldest fetch first: not yet extracted, or fetched again since
+    (pipeline/pages.py moves an older version's fetched_at when it comes back); every page
+    with `reextract`."""
     with conn.cursor() as cur:
         cur.execute(PENDING_SQL, {"reextract": reextract})
         return [row[0] for row in cur.fetchall()]
@@ -254,12 +258,14 @@ def write_articles(conn: Conn, rows: list[tuple]) -> int:
 
 
 def record_extractions(conn: Conn, extractions: list[tuple]) -> None:
-    """Record pages as extracted: (page_id, extractor_version, outcome, canonical_url, error) rows."""
-    upsert(conn, "news.page_extractions", ["page_id", "extractor_version", "outcome", "canonical_url", "error"],
+    """Record pages as extracted: (page_id, extractor_version, outcome, canonical_url, error,
+    fetched_at) rows, fetched_at being that of the page version cleaned (migration 017)."""
+    upsert(conn, "news.page_extractions",
+           ["page_id", "extractor_version", "outcome", "canonical_url", "error", "fetched_at"],
            extractions, ["page_id"])
 
 
 def record_failed(conn: Conn, page: Page, reason: str) -> None:
     """Record a page that cannot be stored as extracted with outcome 'failed' and the reason."""
-    upsert(conn, "news.page_extractions", ["page_id", "extractor_version", "outcome", "error"],
-           [(page.page_id, EXTRACTOR_VERSION, "failed", reason[:1000])], ["page_id"])
+    upsert(conn, "news.page_extractions", ["page_id", "extractor_version", "outcome", "error", "fetched_at"],
+           [(page.page_id, EXTRACTOR_VERSION, "failed", reason[:1000], page.fetched_at)], ["page_id"])

@@ -1,6 +1,7 @@
 """The extract stage: stored pages (news.pages) → cleaned articles (news.articles).
 
-Per batch of pages not yet extracted, oldest fetch first:
+Per batch of pages not yet extracted (or fetched again since: an older version that came
+back, see `store.PENDING_SQL`), oldest fetch first:
 
 1. draft every page (decode, metadata, generic + outlet cleaning, trafilatura: see
    `pipeline.clean.article`), optionally in a process pool (`pipeline.extract.pool`);
@@ -10,7 +11,8 @@ Per batch of pages not yet extracted, oldest fetch first:
 3. finish each draft with its domain's learned furniture and upsert the articles, keyed
    by canonical URL (only a canonical on the page's own source; a foreign canonical is kept
    in `canonical_link`), the latest fetched version winning;
-4. record the page as extracted (news.page_extractions) with the extractor version.
+4. record the page as extracted (news.page_extractions) with the extractor version and the
+   fetched_at of the version cleaned.
 
 Furniture learned in a later batch also re-cleans the current articles it appears in, so
 the result does not depend on batch boundaries. Earlier versions of an article stay
@@ -138,7 +140,7 @@ def _extract_batch(
 ) -> dict[str, set[int]]:
     """One transaction: draft, learn, finish, upsert, record. Returns the furniture learned now.
 
-    Drafting runs unlocked; everything from learning to recording holds EXTRACT_LOCK_KEY, so
+    Drafting runs unlocked; everything from learning to recording holds store.EXTRACT_LOCK_KEY, so
     a concurrent extract never writes from a stale view of the current article versions.
     """
     pages, jobs = [], []

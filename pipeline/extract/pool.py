@@ -1,6 +1,6 @@
 """Drafting the extract stage's pages: a bounded process pool and the per-page time limit.
 
-`Drafter` turns jobs — (body_zlib, url, rules, content_type[, seconds]) — into
+`Drafter` turns jobs — (body_zlib, url, rules, content_type) — into
 `pipeline.clean.Draft`s. A page that breaks the cleaner, runs past PAGE_SECONDS or kills
 its worker comes back as a draft refused with the FAILED prefix; it never stops the batch.
 Nothing here touches the database.
@@ -12,11 +12,8 @@ import logging
 import multiprocessing
 import os
 import signal
-import threading
 import time
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from pipeline.clean import Draft, extract_draft
 from pipeline.clean.metadata import Metadata
@@ -33,50 +30,16 @@ FAILED = "failed: "  # Draft.refused prefix: the cleaner broke (counted), not a 
 PAGE_SECONDS = float(os.environ.get("NEWSCORPUS_PAGE_SECONDS", "20"))
 
 
-class PageTimeLimit(BaseException):
-    """Raised inside a page's cleaning when its time is up. A BaseException so that the broad
-    `except Exception` blocks inside trafilatura and friends cannot swallow it."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise PageTimeLimit in the block after `seconds` of wall time (SIGALRM timer).
-
-    Only the main thread can take signals: elsewhere (a thread of a host application) the
-    block runs unbounded and a warning says so. Pool workers are processes, so they are bound.
-    """
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        if seconds > 0:
-            log.warning("per-page time limit not enforced outside the main thread")
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:  # noqa: ARG001
-        raise PageTimeLimit()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def draft_job(job: tuple) -> Draft:
-    """Draft one stored page (zlib body); a page that breaks the cleaner or runs past the
-    per-page time limit is refused ('failed: …'), not fatal.
+    """Draft one stored page (zlib body); a page that breaks the cleaner is refused
+    ('failed: …'), not fatal. The time limit is the pool's: `_BoundedPool` kills a worker
+    whose page runs past it.
 
-    job: (body_zlib, url, rules, content_type[, seconds]); seconds defaults to PAGE_SECONDS.
+    job: (body_zlib, url, rules, content_type).
     """
-    body_zlib, url, rules, content_type, *rest = job
-    seconds = rest[0] if rest else PAGE_SECONDS
+    body_zlib, url, rules, content_type = job
     try:
-        with time_limit(seconds):
-            return extract_draft(zlib.decompress(body_zlib), url, rules, content_type)
-    except PageTimeLimit:
-        log.warning("cleaning %s took more than %.1fs: flagged as failed", url, seconds)
-        return Draft(Metadata(), refused=f"{FAILED}extraction time limit of {seconds:g}s exceeded")
+        return extract_draft(zlib.decompress(body_zlib), url, rules, content_type)
     except zlib.error:
         return Draft(Metadata(), refused=FAILED + "body is not valid zlib data")
     except Exception as exc:  # noqa: BLE001 - one bad page must not stop the night
@@ -147,8 +110,7 @@ def _serve(conn) -> None:  # noqa: ANN001 - multiprocessing Connection
             job = conn.recv()
         except (EOFError, OSError):
             return
-        body_zlib, url, rules, content_type, *_ = job
-        conn.send(draft_job((body_zlib, url, rules, content_type, 0)))
+        conn.send(draft_job(job))
 
 
 class _BoundedPool:

@@ -110,7 +110,7 @@ def extract_pending(
     done: set[int] = set()
     with Drafter(workers, page_seconds) as draft_all, progress("extract", len(pending), "pages") as bar:
         for batch in _chunks(pending, batch_size):
-            new_furniture = _extract_batch(conn, batch, rules, domains, min_pages, draft_all, summary, page_seconds)
+            new_furniture = _extract_batch(conn, batch, rules, domains, min_pages, draft_all, summary)
             summary.furniture_learned += sum(len(fps) for fps in new_furniture.values())
             # cleaned before this furniture was known: earlier batches and earlier runs
             reclean |= {p for p in store.pages_with(conn, new_furniture) if p in done or p not in pending_set}
@@ -119,7 +119,7 @@ def extract_pending(
         summary.recleaned = len(reclean)
         for batch in _chunks(sorted(reclean), batch_size):
             counts = ExtractSummary()
-            _extract_batch(conn, batch, rules, domains, min_pages, draft_all, counts, page_seconds)
+            _extract_batch(conn, batch, rules, domains, min_pages, draft_all, counts)
             for name, per_source in counts.sources.items():
                 summary.add(name, articles_updated=per_source.articles_updated)
     summary.seconds = time.monotonic() - started
@@ -136,7 +136,6 @@ def _extract_batch(
     min_pages: int,
     draft_all,  # noqa: ANN001 - (jobs) -> list[Draft]
     summary: ExtractSummary,
-    page_seconds: float = 0,
 ) -> dict[str, set[int]]:
     """One transaction: draft, learn, finish, upsert, record. Returns the furniture learned now.
 
@@ -146,7 +145,7 @@ def _extract_batch(
     pages, jobs = [], []
     for page, content_type, body in store.read_pages(conn, page_ids):
         pages.append(page)
-        jobs.append((body, page.final_url, rules.get(page.source), content_type, page_seconds))
+        jobs.append((body, page.final_url, rules.get(page.source), content_type))
     drafts = draft_all(jobs)
     return _write_split(conn, pages, drafts, domains, min_pages, summary)
 

@@ -41,7 +41,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,13 +54,43 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline import paths  # noqa: E402
 from pipeline.clean import extract_draft, finish  # noqa: E402
-from pipeline.clean.learned import learn_in_memory  # noqa: E402
+from pipeline.clean.learned import DEFAULT_MIN_PAGES, DEFAULT_MIN_SHARE, WINDOW, fingerprints  # noqa: E402
 from pipeline.clean.urls import host_of  # noqa: E402
 from pipeline.sources import load_sources  # noqa: E402
 
 DEFAULT_REALPAGES = paths.REPO_ROOT.parent / "shared" / "realpages" / "fundus-uk-us"
 _TOKEN = re.compile(r"\w+")
 POOL_BENCH_PAGES = 600
+
+
+def learn_in_memory(
+    pages: Iterable[tuple[str, str, Sequence[str]]],
+    min_pages: int = DEFAULT_MIN_PAGES,
+    min_share: float = DEFAULT_MIN_SHARE,
+) -> dict[str, set[int]]:
+    """Furniture per domain from (domain, url, paragraphs) triples, without a database.
+
+    The triples are taken in order, oldest first; the share is measured over each
+    domain's latest WINDOW URLs, as the extract stage's `pipeline.extract.store.learn`
+    does over the database (the rule is `pipeline.clean.learned`'s).
+    """
+    latest: dict[str, dict[str, set[int]]] = defaultdict(dict)
+    for domain, url, paragraphs in pages:
+        by_url = latest[domain]
+        by_url.pop(url, None)  # a newer version of the URL moves it to the end
+        by_url[url] = fingerprints(paragraphs)
+    learned: dict[str, set[int]] = {}
+    for domain, by_url in latest.items():
+        recent = list(by_url.values())[-WINDOW:]
+        counts: dict[int, int] = defaultdict(int)
+        for fps in recent:
+            for fp in fps:
+                counts[fp] += 1
+        needed = max(min_pages, min_share * len(recent))
+        found = {fp for fp, seen in counts.items() if seen >= needed}
+        if found:
+            learned[domain] = found
+    return learned
 
 
 def normal(text: str | None) -> str:

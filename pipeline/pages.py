@@ -3,7 +3,8 @@
 A page whose (url, body hash) is already stored is not stored again; only its announced
 lastmod moves, unless that stored row is an older version than the URL's latest (the page
 went back to an earlier body, A → B → A): then the row becomes the latest again (fetched_at,
-run_id) and its extraction is forgotten so `extract` cleans it into the article again.
+run_id), and `extract` finds it by that moved fetched_at and cleans it into the article again
+(the crawl writes only its own tables).
 
 Each page may point at the WARC record it was archived in (file, offset, length; migration
 015). With `keep_bodies=False` a page that has such a pointer is stored without `body_zlib`:
@@ -120,7 +121,7 @@ def _classify(conn: psycopg2.extensions.connection, fetches: Sequence[Fetch],
 def _revive(conn: psycopg2.extensions.connection, run_id: int | None, fetches: Sequence[Fetch],
             hashes: list[bytes | None]) -> None:
     """A fetch whose body is an older stored version of its URL (not the latest one) makes
-    that row the latest again and drops its extraction; a re-fetch of the latest is a no-op."""
+    that row the latest again (extract sees its fetched_at move); a re-fetch of the latest is a no-op."""
     fetched = [(f.url, h, f.fetched_at) for f, h in zip(fetches, hashes) if h is not None]
     if not fetched:
         return
@@ -129,18 +130,15 @@ def _revive(conn: psycopg2.extensions.connection, run_id: int | None, fetches: S
             """
             with incoming as (
                 select * from unnest(%s::text[], %s::bytea[], %s::timestamptz[]) as u(url, body_hash, fetched_at)
-            ), revived as (
-                update news.pages as p
-                set fetched_at = i.fetched_at, run_id = %s
-                from incoming as i
-                where p.url = i.url and p.body_hash = i.body_hash
-                  and i.fetched_at > p.fetched_at
-                  and exists (select from news.pages as q
-                              where q.url = p.url and q.body_hash is not null and q.body_hash <> p.body_hash
-                                and (q.fetched_at, q.page_id) > (p.fetched_at, p.page_id))
-                returning p.page_id
             )
-            delete from news.page_extractions as e using revived as r where e.page_id = r.page_id
+            update news.pages as p
+            set fetched_at = i.fetched_at, run_id = %s
+            from incoming as i
+            where p.url = i.url and p.body_hash = i.body_hash
+              and i.fetched_at > p.fetched_at
+              and exists (select from news.pages as q
+                          where q.url = p.url and q.body_hash is not null and q.body_hash <> p.body_hash
+                            and (q.fetched_at, q.page_id) > (p.fetched_at, p.page_id))
             """,
             ([u for u, _, _ in fetched], [h for _, h, _ in fetched], [t for _, _, t in fetched], run_id),
         )

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
+from bench.cleaning import learn_in_memory
 from pipeline.clean import clean_html, extract_draft, finish
-from pipeline.clean.learned import learn_in_memory
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Weir to be rebuilt | Ouse Post</title>
 <link rel="canonical" href="https://ousepost.example/news/7/weir/">

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import time
 
+from bench.cleaning import learn_in_memory
 from pipeline.clean import clean_html, generic
-from pipeline.clean.learned import fingerprint, learn_in_memory
+from pipeline.clean.learned import fingerprint
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Bridge to stay shut | The Tab</title>
 <meta property="og:type" content="article">

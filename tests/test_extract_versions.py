@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 import psycopg2
 import pytest
 
-import pipeline.extract as extract_module
+import pipeline.extract.pool as pool_module
+import pipeline.extract.store as store_module
 from pipeline.extract import extract_pending
 from tests.test_extract_learned import store_pages
 
@@ -73,15 +74,15 @@ def test_a_bad_later_fetch_keeps_the_good_article(conn, monkeypatch: pytest.Monk
         "no_paragraphs": b"<html><head><title>Bridge shut</title></head><body><nav></nav></body></html>",
     }[junk]
     if junk == "cleaner_error":
-        real = extract_module.extract_draft
+        real = pool_module.extract_draft
 
         def breaks(html, *args):  # noqa: ANN001, ANN002, ANN202
             if b"BOOM" in html:
                 raise RuntimeError("cleaner broke")
             return real(html, *args)
 
-        monkeypatch.setattr(extract_module, "extract_draft", breaks)
-        monkeypatch.setattr(extract_module, "PAGE_SECONDS", 0)  # draft in-process: the patch applies
+        monkeypatch.setattr(pool_module, "extract_draft", breaks)
+        monkeypatch.setattr(pool_module, "PAGE_SECONDS", 0)  # draft in-process: the patch applies
     store_pages(conn, [("tab", URL, body, WHEN + timedelta(hours=1))])
     summary = extract_pending(conn)
     assert summary.pages_seen == 1 and summary.articles_updated == 0
@@ -140,7 +141,7 @@ def test_a_concurrent_extract_never_puts_an_older_version_back(conn, database_ur
     watch.autocommit = True
     nightly_done = threading.Event()
     held = threading.Event()
-    real_upsert = extract_module.upsert
+    real_upsert = store_module.upsert
 
     def nightly_finished_or_waiting() -> bool:
         if nightly_done.is_set():
@@ -157,7 +158,7 @@ def test_a_concurrent_extract_never_puts_an_older_version_back(conn, database_ur
                 time.sleep(0.05)
         return real_upsert(db, table, *args, **kw)
 
-    monkeypatch.setattr(extract_module, "upsert", slow_upsert)
+    monkeypatch.setattr(store_module, "upsert", slow_upsert)
     errors: list[BaseException] = []
 
     def run(connection, done: threading.Event | None = None, **kw) -> None:  # noqa: ANN001, ANN003
@@ -187,3 +188,34 @@ def test_a_concurrent_extract_never_puts_an_older_version_back(conn, database_ur
     assert new_page != old_page
     assert outcome(conn, old_page) == ("article", URL)
     assert outcome(conn, new_page) == ("article", URL)
+
+
+def test_an_older_version_fetched_again_is_found_by_extract_not_reset_by_the_store(conn) -> None:
+    """A → B → A through the page store with historical fetch times (a WARC backfill): the store
+    only moves the A row's fetched_at (it writes no extract table), and extract finds the row
+    again by that move — not by comparing clocks, so dates long before the extraction work."""
+    from types import SimpleNamespace
+
+    from pipeline.pages import store
+
+    def fetch(body: bytes, fetched_at: datetime) -> SimpleNamespace:
+        return SimpleNamespace(source="tab", url=URL, final_url=URL, canonical_url=None, status=200,
+                               content_type="text/html; charset=utf-8", body=body, lastmod=None, error=None,
+                               fetched_at=fetched_at, warc_file=None, warc_offset=None, warc_length=None)
+
+    add_source(conn)
+    long_ago = datetime(2024, 3, 1, tzinfo=UTC)
+    for body, when in [(GOOD, long_ago), (NEWER, long_ago + timedelta(days=1))]:
+        with conn:
+            store(conn, None, [fetch(body, when)])
+        extract_pending(conn)
+    assert article(conn)[1] == "Bridge reopens"
+    first = page_id(conn, long_ago)
+    with conn:
+        store(conn, None, [fetch(GOOD, long_ago + timedelta(days=2))])  # back to the first version
+    assert outcome(conn, first) == ("article", URL)  # the page store left extract's record alone
+    summary = extract_pending(conn)
+    assert (summary.pages_seen, summary.articles_updated) == (1, 1)
+    held = article(conn)
+    assert held[:2] == (first, "Bridge shut")
+    assert extract_pending(conn).pages_seen == 0  # and it is done: a rerun finds nothing

@@ -13,7 +13,8 @@ import yaml
 
 from pipeline import netguard
 from pipeline.crawl import crawl
-from pipeline.extract import _key, _Page
+from pipeline.extract.stage import _key
+from pipeline.extract.store import Page as _Page
 
 # ---- the address and URL rules, no network -------------------------------------------------
 

@@ -22,15 +22,15 @@ Note:
     window keeps the share about the domain's current template: a block new to an
     outlet with years of history is learned once it is on a fifth of its latest pages.
 
-The stage stores every page's fingerprints (`news.page_blocks`) and what was learned
+The extract stage stores every page's fingerprints (`news.page_blocks`) and what was learned
 (`news.learned_furniture`, see sql/migrations/003_extract.sql), so a rerun sees the same
-furniture. `learn_in_memory` does the same for benchmarks and one-off runs.
+furniture: that set-oriented side is `pipeline.extract.store` (`record_blocks`, `learn`).
+bench/cleaning.py's `learn_in_memory` applies the same rule without a database.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 import xxhash
@@ -56,117 +56,3 @@ def clean_paragraphs(paragraphs: Sequence[str], learned: set[int] | None) -> lis
     if not learned:
         return list(paragraphs)
     return [p for p in paragraphs if fingerprint(p) not in learned]
-
-
-def learn_in_memory(
-    pages: Iterable[tuple[str, str, Sequence[str]]],
-    min_pages: int = DEFAULT_MIN_PAGES,
-    min_share: float = DEFAULT_MIN_SHARE,
-) -> dict[str, set[int]]:
-    """Furniture per domain from (domain, url, paragraphs) triples, without a database.
-
-    The triples are taken in order, oldest first; the share is measured over each
-    domain's latest WINDOW URLs, as `learn` does.
-    """
-    latest: dict[str, dict[str, set[int]]] = defaultdict(dict)
-    for domain, url, paragraphs in pages:
-        by_url = latest[domain]
-        by_url.pop(url, None)  # a newer version of the URL moves it to the end
-        by_url[url] = fingerprints(paragraphs)
-    learned: dict[str, set[int]] = {}
-    for domain, by_url in latest.items():
-        recent = list(by_url.values())[-WINDOW:]
-        counts: dict[int, int] = defaultdict(int)
-        for fps in recent:
-            for fp in fps:
-                counts[fp] += 1
-        needed = max(min_pages, min_share * len(recent))
-        found = {fp for fp, seen in counts.items() if seen >= needed}
-        if found:
-            learned[domain] = found
-    return learned
-
-
-# --------------------------------------------------------------------------- stored state
-
-def record_blocks(conn, blocks: Iterable[tuple[int, str, Iterable[int]]]) -> None:  # noqa: ANN001
-    """Store each page's paragraph fingerprints (replacing what an earlier run stored)."""
-    from pipeline.load import upsert
-
-    blocks = list(blocks)
-    with conn.cursor() as cur:
-        cur.execute(
-            "delete from news.page_blocks where page_id = any(%s)", ([page_id for page_id, _, _ in blocks],)
-        )
-    rows = [(page_id, domain, fp) for page_id, domain, fps in blocks for fp in fps]
-    upsert(conn, "news.page_blocks", ["page_id", "domain", "fingerprint"], rows, ["page_id", "fingerprint"])
-
-
-LEARN_SQL = """
-with recent as (  -- each domain's latest pages (page_blocks_domain_page_idx, newest first)
-    select d.domain, w.page_id
-    from unnest(%(domains)s::text[]) as d(domain)
-    cross join lateral (
-        select distinct b.page_id
-        from news.page_blocks as b
-        where b.domain = d.domain
-        order by b.page_id desc
-        limit %(window)s
-    ) as w
-),
-domain_pages as (
-    select r.domain, count(distinct p.url) as pages
-    from recent as r
-    join news.pages as p on p.page_id = r.page_id
-    group by r.domain
-),
-block_pages as (
-    select r.domain, b.fingerprint, count(distinct p.url) as pages
-    from recent as r
-    join news.page_blocks as b on b.page_id = r.page_id
-    join news.pages as p on p.page_id = r.page_id
-    group by r.domain, b.fingerprint
-)
-insert into news.learned_furniture as lf (domain, fingerprint, pages)
-select bp.domain, bp.fingerprint, bp.pages
-from block_pages as bp
-join domain_pages as dp on dp.domain = bp.domain
-where bp.pages >= %(min_pages)s and bp.pages >= %(min_share)s * dp.pages
-on conflict (domain, fingerprint) do update set pages = excluded.pages
-    where lf.pages is distinct from excluded.pages
-returning domain, fingerprint, (xmax = 0) as is_new
-"""
-
-
-def learn(
-    conn,  # noqa: ANN001
-    domains: Iterable[str],
-    min_pages: int = DEFAULT_MIN_PAGES,
-    min_share: float = DEFAULT_MIN_SHARE,
-) -> dict[str, set[int]]:
-    """Learn furniture of these domains from their latest stored pages; returns the NEW fingerprints.
-
-    What was learned stays learned (a later window without the block does not forget it),
-    so pages cleaned earlier and re-cleaned later lose the same furniture.
-    """
-    new: dict[str, set[int]] = defaultdict(set)
-    params = {"domains": sorted(set(domains)), "min_pages": min_pages, "min_share": min_share, "window": WINDOW}
-    with conn.cursor() as cur:
-        cur.execute(LEARN_SQL, params)
-        for domain, fp, is_new in cur.fetchall():
-            if is_new:
-                new[domain].add(fp)
-    return dict(new)
-
-
-def load(conn, domains: Iterable[str]) -> dict[str, set[int]]:  # noqa: ANN001
-    """The stored furniture of these domains."""
-    learned: dict[str, set[int]] = defaultdict(set)
-    with conn.cursor() as cur:
-        cur.execute(
-            "select domain, fingerprint from news.learned_furniture where domain = any(%s)",
-            (sorted(set(domains)),),
-        )
-        for domain, fp in cur.fetchall():
-            learned[domain].add(fp)
-    return dict(learned)

@@ -8,7 +8,7 @@ Dates are chosen by evidence, most trusted first: the page's own JSON-LD article
 to the page URL, `jsonld.py`), `article:published_time` and other meta names, microdata
 `itemprop="datePublished"` on any element, a `<time>` labelled as publication (or the first
 unlabelled one inside the article; masthead, sidebar, teaser and "Updated" times never),
-then (article.py / extract.py) trafilatura's htmldate, the URL's day and the date the
+then (article.py / extract/stage.py) trafilatura's htmldate, the URL's day and the date the
 feed/sitemap announced. Values are parsed by `dates.py` (zone abbreviations, day/month order
 from the page's locale); one that cannot be placed is null with the flag `date_uncertain`.
 Bylines become `authors` + `credit` (`byline.py`); the site name is cut from the title

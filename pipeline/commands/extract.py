@@ -37,12 +37,9 @@ def run(args: argparse.Namespace) -> int:
 
     from pipeline import db
     from pipeline.clean.learned import DEFAULT_MIN_PAGES
-    from pipeline.errors import ConfigError
     from pipeline.extract import extract_pending
     from pipeline.sources import load_sources
 
-    if args.batch_size < 1 or (args.min_pages is not None and args.min_pages < 2):
-        raise ConfigError("--batch-size must be >= 1 and --min-pages >= 2")
     if args.sources:
         load_sources(args.sources)  # a bad sources file is refused before touching the database
     with db.connection() as conn:

@@ -168,10 +168,10 @@ class Source(BaseModel):
         return [d.lower().strip(".") for d in domains]
 
     def owns(self, host: str) -> bool:
-        """True for the source's hosts and their subdomains (pipeline.netguard.owns, the one rule)."""
-        from pipeline import netguard
+        """True for the source's hosts and their subdomains (pipeline.urls.owns, the one rule)."""
+        from pipeline import urls
 
-        return netguard.owns(self.domains, host)
+        return urls.owns(self.domains, host)
 
 
 class SourcesFile(BaseModel):

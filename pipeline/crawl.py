@@ -27,7 +27,7 @@ from typing import Any
 
 from pipeline import db, paths
 
-WARC_DIR_ENV = "NEWSCORPUS_WARC_DIR"  # read by spiders.warc; "off" turns archiving off
+WARC_DIR_ENV = "NEWSCORPUS_WARC_DIR"  # read by pipeline/warc.py (spiders/warc.py); "off" turns archiving off
 from pipeline.errors import NewscorpusError
 from pipeline.runs import finish_run, start_run
 from pipeline.sources import load_sources, upsert_sources

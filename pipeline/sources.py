@@ -183,8 +183,8 @@ class SourcesFile(BaseModel):
     @field_validator("settings")
     @classmethod
     def _allowed_settings(cls, settings: dict[str, Any]) -> dict[str, Any]:
-        """Only the crawl settings on spiders.settings.OVERRIDABLE may change (politeness stays)."""
-        from spiders.settings import check_overrides
+        """Only the crawl settings on pipeline.crawl_settings.OVERRIDABLE may change (politeness stays)."""
+        from pipeline.crawl_settings import check_overrides
 
         check_overrides(settings)
         return settings

@@ -19,6 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from pipeline import netguard, urls
+from pipeline.pages import BINARY_MAGIC, HTML_TYPES
 from pipeline.sources import Source, compile_rule, load_sources
 from spiders import discovery
 from spiders.items import PageItem
@@ -27,18 +28,9 @@ from spiders.middlewares import RefusedAddress, RefusedRequest, refused_name
 
 progress = logging.getLogger("newscorpus.crawl")
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 # the crawler reads only <link rel=canonical> itself, from the page's head: parsing a whole
 # hostile page (80,000 attributes, 8 MB) inside the event loop stalled every other download
 HEAD_BYTES = 256 * 1024
-BINARY_MAGIC = {
-    b"%PDF": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG": "image/png",
-    b"GIF8": "image/gif",
-    b"PK\x03\x04": "application/zip",
-    b"\x1f\x8b": "application/gzip",
-}
 
 
 class Known:

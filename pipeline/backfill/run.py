@@ -170,7 +170,7 @@ def list_files(locations: list[str], months: str | None, cc_news_base: str = CC_
 def read_file(location: str, run_id: int, sources_path: str | Path | None = None,
               all_hosts: bool = False) -> dict[str, Any]:
     """Backfill one file (resuming where an earlier attempt stopped); raises when it did not finish."""
-    from spiders.warc import keep_bodies
+    from pipeline.warc import keep_bodies
 
     from pipeline.errors import NewscorpusError
 

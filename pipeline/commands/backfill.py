@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.errors import ConfigError
     from pipeline.migrate import migrate
     from pipeline.sources import load_sources
-    from spiders.warc import keep_bodies
+    from pipeline.warc import keep_bodies
 
     months = parse_months(args.cc_news) if args.cc_news else []
     if not args.locations and not months:

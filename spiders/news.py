@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 
 from pipeline import netguard, urls
 from pipeline.pages import BINARY_MAGIC, HTML_TYPES
-from pipeline.sources import Source, compile_rule, load_sources
+from pipeline.sources import Source, SourcesFile, compile_rule
 from spiders import discovery
 from spiders.items import PageItem
 from spiders.ledger import SourceLedger
@@ -49,14 +49,14 @@ class NewsSpider(scrapy.Spider):
 
     def __init__(
         self,
-        sources_path: str,
+        sources_file: SourcesFile,
         only: str = "",
         max_pages: str | int | None = None,
         database_url: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self.sources_file = load_sources(sources_path)
+        self.sources_file = sources_file  # loaded once by the crawl's entry point (spiders/run.py)
         names = [n for n in only.split(",") if n] if only else None
         self.sources: list[Source] = self.sources_file.select(names)
         self.allowed_domains = sorted({d for s in self.sources for d in s.domains})

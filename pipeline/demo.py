@@ -105,7 +105,7 @@ def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noq
     from tabulate import tabulate
 
     from pipeline.runner import run_nightly
-    from pipeline.sampleweb.testing import running_sample_web
+    from pipeline.sampleweb.serving import running_sample_web
 
     started = time.perf_counter()
     chosen = db.selection()  # --database, to repeat in the next commands

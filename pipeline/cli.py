@@ -93,13 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(parser, top=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue  # a command whose module is not in this checkout yet
-            raise
-        module.add_parser(subparsers)
+        importlib.import_module(name).add_parser(subparsers)
     for sub in _walk(parser):
         _add_global_options(sub, top=False)
     return parser

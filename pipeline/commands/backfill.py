@@ -57,13 +57,13 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--workers and --batch must be at least 1")
     if not args.cc_news_base.startswith(("http://", "https://")):
         raise ConfigError("--cc-news-base must be an http(s) URL")
-    load_sources(args.sources)  # a bad sources file is refused before touching anything
+    sources_file = load_sources(args.sources)  # loaded once here: a bad file is refused before anything
     with db.connection() as conn:
         migrate(conn)
     summary = backfill(
         args.locations, sources_path=args.sources, months=months, cc_news_base=args.cc_news_base,
         all_hosts=args.all_hosts, workers=args.workers, keep_bodies=keep_bodies(),
-        batch_records=args.batch or BATCH_RECORDS,
+        batch_records=args.batch or BATCH_RECORDS, sources_file=sources_file,
     )
     totals = summary.totals()
     print(json.dumps({"run_id": summary.run_id, "status": summary.status, "files": len(summary.files),

@@ -125,8 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else f"newscorpus {args.command}: %(levelname)s: %(message)s",
     )
     command = args.command
-    chosen = args.database is not None
-    saved = db.select(args.database) if chosen else None  # --database for every stage of this process
+    saved = db.select(None)  # this process's selection before the command, restored after it
+    db.select(args.database if args.database is not None else saved)  # --database for every stage
     try:
         _check_database()
         return int(args.func(args) or 0)
@@ -150,8 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(command, f"unexpected {type(exc).__name__}: {exc} (rerun with -v for the traceback)")
         return 1
     finally:  # main() called in-process (tests, notebooks) leaves the selection as it was
-        if chosen:
-            db.select(saved)
+        db.select(saved)
 
 
 def _check_database() -> None:

@@ -102,9 +102,9 @@ class WarcArchive:
         sources_file = getattr(spider, "sources_file", None)
         if sources_file is None:
             return None
-        from urllib.parse import urlsplit
+        from pipeline import urls
 
-        owner = sources_file.for_host(urlsplit(request.url).hostname or "")  # host ownership: one call
+        owner = sources_file.for_host(urls.host(request.url))  # the one parser, the one ownership rule
         return owner.name if owner is not None else None
 
     def _announced(self, request: Any) -> datetime | None:

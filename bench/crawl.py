@@ -33,7 +33,7 @@ def main() -> int:
     from pipeline.db import DATABASE_URL_ENV
     from pipeline.embedded import _import_pgserver
     from pipeline.migrate import migrate
-    from pipeline.sampleweb.testing import running_sample_web
+    from pipeline.sampleweb.serving import running_sample_web
 
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         server = _import_pgserver().get_server(Path(tmp) / "pg", cleanup_mode="delete")

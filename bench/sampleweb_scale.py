@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.sampleweb import discovery as D  # noqa: E402
-from pipeline.sampleweb import outlets as O  # noqa: E402
+from pipeline.sampleweb import discovery  # noqa: E402
+from pipeline.sampleweb import outlets  # noqa: E402
 from pipeline.sampleweb.cli import base_urls_for  # noqa: E402
 from pipeline.sampleweb.key import write_key  # noqa: E402
 from pipeline.sampleweb.site import Site  # noqa: E402
@@ -49,12 +49,12 @@ def main() -> int:
         rows.append((f"answer key ({key_mb:.0f} MB jsonl)", time.perf_counter() - t, peak_mb()))
         t = time.perf_counter()
         n_docs = 0
-        for o in O.OUTLETS:
-            for p in D.feed_urls(o) + D.sitemap_roots(o):
+        for o in outlets.OUTLETS:
+            for p in discovery.feed_urls(o) + discovery.sitemap_roots(o):
                 site.handle(o.slug, p)
                 n_docs += 1
             if o.sitemap.get("child"):
-                for n in range(1, D.child_count(w, o, 1, site.faults) + 1):
+                for n in range(1, discovery.child_count(w, o, 1, site.faults) + 1):
                     site.handle(o.slug, o.sitemap["child"].format(n=n))
                     n_docs += 1
         rows.append((f"feeds+sitemaps ({n_docs} docs)", time.perf_counter() - t, peak_mb()))
@@ -74,7 +74,7 @@ def main() -> int:
             rows.append(("full static write", time.perf_counter() - t, peak_mb()))
     copies = sum(1 for a in w.articles if a.copy_of is not None)
     print(f"sample web scale: stories={args.stories} (+{len(w.stories) - w.n} distractor/fault stories) "
-          f"outlets={len(O.OUTLETS)} article_pages={len(w.articles)} copies={copies} "
+          f"outlets={len(outlets.OUTLETS)} article_pages={len(w.articles)} copies={copies} "
           f"day1={sum(a.day == 1 for a in w.articles)} day2={sum(a.day == 2 for a in w.articles)} "
           f"faults={len(site.faults)}")
     print(f"{'phase':<58} {'seconds':>9} {'peak RSS MB':>12}")

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default=DEMO_DATABASE, help=f"database param (default {DEMO_DATABASE})")
     args = parser.parse_args(argv)
 
-    from pipeline.sampleweb.testing import running_sample_web
+    from pipeline.sampleweb.serving import running_sample_web
 
     base = f"http://127.0.0.1:{args.port}"
     try:

@@ -18,8 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from pipeline import __version__
-from pipeline.db import DATABASE_ENV
+from pipeline import __version__, db
 from pipeline.errors import NewscorpusError
 from pipeline.terminal import one_line
 
@@ -94,13 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(parser, top=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue  # a command whose module is not in this checkout yet
-            raise
-        module.add_parser(subparsers)
+        importlib.import_module(name).add_parser(subparsers)
     for sub in _walk(parser):
         _add_global_options(sub, top=False)
     return parser
@@ -132,9 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else f"newscorpus {args.command}: %(levelname)s: %(message)s",
     )
     command = args.command
-    saved = os.environ.get(DATABASE_ENV)
+    saved = db.select(None)  # this process's selection before the command, restored after it
+    db.select(args.database if args.database is not None else saved)  # --database for every stage
     try:
-        _select_database(args.database)
+        _check_database()
         return int(args.func(args) or 0)
     except NewscorpusError as exc:
         _fail(command, str(exc))
@@ -155,20 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         _fail(command, f"unexpected {type(exc).__name__}: {exc} (rerun with -v for the traceback)")
         return 1
-    finally:  # main() called in-process (tests, notebooks) leaves the environment as it was
-        if saved is None:
-            os.environ.pop(DATABASE_ENV, None)
-        else:
-            os.environ[DATABASE_ENV] = saved
+    finally:  # main() called in-process (tests, notebooks) leaves the selection as it was
+        db.select(saved)
 
 
-def _select_database(choice: str | None) -> None:
-    """Export --database for every stage and child process; refuse a malformed one now."""
-    from pipeline import db
-
-    if choice is not None:
-        os.environ[db.DATABASE_ENV] = choice
-    value = os.environ.get(db.DATABASE_ENV)
+def _check_database() -> None:
+    """Refuse a malformed --database / NEWSCORPUS_DATABASE / NEWSCORPUS_DATABASE_URL now, before
+    the command runs (db.database_url() reads the selection; a child process gets the URL)."""
+    value = db.selection()
     if value:
         db.check_url(value, "--database") if db.is_url(value) else db.check_name(value)
     if os.environ.get(db.DATABASE_URL_ENV):

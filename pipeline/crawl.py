@@ -27,10 +27,10 @@ from typing import Any
 
 from pipeline import db, paths
 
-WARC_DIR_ENV = "NEWSCORPUS_WARC_DIR"  # read by spiders.warc; "off" turns archiving off
+WARC_DIR_ENV = "NEWSCORPUS_WARC_DIR"  # read by pipeline/warc.py (spiders/warc.py); "off" turns archiving off
 from pipeline.errors import NewscorpusError
 from pipeline.runs import finish_run, start_run
-from pipeline.sources import load_sources, upsert_sources
+from pipeline.sources import SourcesFile, load_sources, upsert_sources
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("newscorpus.crawl.child")  # the Scrapy child's own lines
@@ -113,15 +113,18 @@ def crawl(
     run_id: int | None = None,
     trigger: str = "cli",
     verbose: bool = False,
+    sources_file: SourcesFile | None = None,
 ) -> CrawlSummary:
     """Crawl the selected sources once; see CrawlSummary. The database must be migrated.
 
-    With `run_id`, counts are added to that run and the run is left open for the caller to
-    finish; without, a run is started and finished here. A bad sources file or an unknown
-    source name raises ConfigError before any request is made.
+    `sources_file` is the file at `sources_path` as the caller already loaded it (the CLI loads
+    it once); without it the file is read here. With `run_id`, counts are added to that run and
+    the run is left open for the caller to finish; without, a run is started and finished here.
+    A bad sources file or an unknown source name raises ConfigError before any request is made.
     """
     sources_path = Path(sources_path or paths.DEFAULT_SOURCES).resolve()
-    sources_file = load_sources(sources_path)
+    if sources_file is None:
+        sources_file = load_sources(sources_path)
     selected = sources_file.select(only)
     database_url = db.database_url()
     own_run = run_id is None
@@ -198,6 +201,7 @@ def _run_child(
         if verbose:
             command.append("--verbose")
         env = {**os.environ, db.DATABASE_URL_ENV: database_url}
+        env.pop(db.DATABASE_ENV, None)  # the child gets the resolved URL, not the name it came from
         # every fetch is archived as WARC under the caller's data folder unless configured
         # otherwise (the child runs in the repository folder, so the folder is decided here)
         env.setdefault(WARC_DIR_ENV, str(paths.home() / "warc"))

@@ -89,17 +89,35 @@ def _lock_message(conn: psycopg2.extensions.connection, exc: Exception) -> str:
             f"select pg_terminate_backend({pid}) or try again later")
 
 
-# --database NAME|URL (the CLI exports it here, so child processes inherit the choice)
+# the user's choice of database from the environment (what --database sets for one process)
 DATABASE_ENV = "NEWSCORPUS_DATABASE"
 CURRENT_FILE = "database"  # <home>/database: the name `newscorpus demo` / `db use` made current
 DEFAULT_DATABASE = "postgres"  # the embedded server's own database
+
+# --database NAME|URL of this process, set once at the edge (the CLI, the demo) by select();
+# None: NEWSCORPUS_DATABASE decides. A child process gets the resolved URL passed to it
+# (pipeline/crawl.py gives the crawl child NEWSCORPUS_DATABASE_URL), never this process's env.
+_selected: str | None = None
+
+
+def select(choice: str | None) -> str | None:
+    """Make `choice` (a database NAME or URL; None: back to NEWSCORPUS_DATABASE) the database
+    of this process for `database_url()`; returns the previous selection, for restoring."""
+    global _selected
+    previous, _selected = _selected, choice
+    return previous
+
+
+def selection() -> str:
+    """The chosen database NAME or URL: select()'s choice, else NEWSCORPUS_DATABASE, else ''."""
+    return (_selected if _selected is not None else os.environ.get(DATABASE_ENV)) or ""
 
 
 def database_url() -> str:
     """The one database every command uses: a libpq URL (the embedded server started if needed).
 
     In order, the first that is set wins:
-      1. `--database NAME|URL` / NEWSCORPUS_DATABASE: a URL, or a database NAME on the server of 2
+      1. `--database NAME|URL` (select()) / NEWSCORPUS_DATABASE: a URL, or a database NAME on the server of 2
          (or on the embedded server);
       2. NEWSCORPUS_DATABASE_URL, a libpq URL or key=value string;
       3. the database made current in this folder (`newscorpus demo`, `newscorpus db use NAME`),
@@ -109,7 +127,7 @@ def database_url() -> str:
     """
     from pipeline.errors import ConfigError
 
-    choice = (os.environ.get(DATABASE_ENV) or "").strip()
+    choice = selection().strip()
     base = (os.environ.get(DATABASE_URL_ENV) or "").strip()
     if base:
         check_url(base, DATABASE_URL_ENV)
@@ -207,12 +225,12 @@ def use(name: str | None) -> None:
 
 def explicitly_selected() -> bool:
     """True when the user chose a database (--database or an environment variable)."""
-    return bool(os.environ.get(DATABASE_ENV) or os.environ.get(DATABASE_URL_ENV))
+    return bool(selection() or os.environ.get(DATABASE_URL_ENV))
 
 
 def uses_embedded_server() -> bool:
     """True when the database in use lives on the embedded server (newscorpus manages it)."""
-    choice = os.environ.get(DATABASE_ENV) or ""
+    choice = selection()
     return not os.environ.get(DATABASE_URL_ENV) and not (choice and is_url(choice))
 
 

@@ -105,12 +105,12 @@ def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noq
     from tabulate import tabulate
 
     from pipeline.runner import run_nightly
-    from pipeline.sampleweb.testing import running_sample_web
+    from pipeline.sampleweb.serving import running_sample_web
 
     started = time.perf_counter()
-    chosen = os.environ.get(db.DATABASE_ENV)  # --database, to repeat in the next commands
+    chosen = db.selection()  # --database, to repeat in the next commands
     url, made_current = demo_database_url()
-    os.environ[db.DATABASE_ENV] = url  # every stage and child process loads this one
+    db.select(url)  # every stage loads this one; the crawl child gets it passed
     with tempfile.TemporaryDirectory(prefix="newscorpus-demo-") as tmp:
         with running_sample_web(Path(tmp), stories=stories, port=port) as web:
             print(f"sample web: {len(web.base_urls)} outlets on 127.0.1.x:{web.port}; it includes "

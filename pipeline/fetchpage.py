@@ -1,6 +1,6 @@
 """Fetch single pages for `newscorpus clean --input-list` (URLs), politely.
 
-The crawler's own settings (spiders.settings: user agent, robots.txt obeyed, download delay
+The crawler's own settings (pipeline.crawl_settings: user agent, robots.txt obeyed, download delay
 per host, timeout, body cap) apply, so `clean` never hits a site harder than the crawl would.
 
 Every URL and every redirect hop goes through the crawler's SSRF guard (pipeline.netguard):
@@ -21,8 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from pipeline import netguard
-from spiders import settings as crawl_settings
+from pipeline import crawl_settings, netguard
 
 ROBOTS_MAX_BYTES = 512 * 1024  # Google reads the first 500 KiB of a robots.txt; so do we
 MAX_REDIRECTS = int(crawl_settings.DEFAULTS["REDIRECT_MAX_TIMES"])

@@ -1,16 +1,8 @@
-"""Which host a URL really names, whether a source owns it, and whether its address is public.
+"""Whether a URL's address is public: the crawler's SSRF guard.
 
-One module, one rule, used by the crawler (announced URLs, the SSRF guard on every request and
-redirect hop, the resolver), by the extractor (does a canonical link belong to the page's
-source?) and by `clean --url`. Before this there were three slightly different ownership rules
-and two URL parsers that disagreed (`http://127.0.0.1:1\\@www.outlet.test/` was "outlet.test"
-to the domain check and 127.0.0.1 to the connection).
-
-Parsing: a URL is first made what Scrapy will request (`w3lib.url.safe_url_string`, the same call
-`scrapy.Request` makes, which turns a backslash in the authority into a path slash as browsers
-do), then split once with `urllib.parse.urlsplit`, the parser Scrapy's download handler uses.
-URLs with userinfo (`user@host`) are refused: a news page never needs one and it is how the
-check/connect split is usually smuggled.
+Used by the crawler (the guard on every request and redirect hop, the resolver) and by `clean
+--url`. Parsing a URL and deciding which source owns its host is pipeline/urls.py's (one parser,
+one ownership rule: `parse`, `host`, `owns` are re-exported here for the guard's callers).
 
 Addresses: IPv4 written the legacy ways (`2130706433`, `0x7f000001`, `0177.0.0.1`, `127.1`) are
 normalised as inet_aton(3) does before the check. Refused: loopback, private (RFC 1918, ULA),
@@ -27,133 +19,21 @@ No function here does network I/O; `guard.Resolver`-style callers pass resolved 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from w3lib.url import safe_url_string
+from pipeline.urls import (  # noqa: F401 - re-exported: the guard's parse and the one ownership rule
+    IPAddress,
+    Refused,
+    Target,
+    host,
+    ip_literal,
+    normalise_host,
+    owns,
+    parse,
+)
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-SCHEMES = ("http", "https")
-_LEGACY_V4 = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}\.?$", re.I)
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-class Refused(ValueError):
-    """A URL or address the crawler must not fetch; str() is the one-line reason."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """A URL as it will be requested: `url` (safe form), scheme, lowercase host, port."""
-
-    url: str
-    scheme: str
-    host: str
-    port: int
-
-
-def parse(url: str) -> Target:
-    """The one parse of a URL; raises Refused (bad scheme, userinfo, no host, bad port/IPv6)."""
-    if not isinstance(url, str) or not url.strip():
-        raise Refused("empty URL")
-    try:
-        safe = safe_url_string(url.strip())
-        parts = urlsplit(safe)
-        port = parts.port
-    except ValueError as exc:  # "Invalid IPv6 URL", a port out of range
-        raise Refused(f"unparsable URL ({exc})") from exc
-    scheme = parts.scheme.lower()
-    if scheme not in SCHEMES:
-        raise Refused(f"scheme {scheme or '(none)'!r} is not http or https")
-    if "@" in parts.netloc:
-        raise Refused("URL carries userinfo (user@host)")
-    host = normalise_host(parts.hostname or "")
-    if not host:
-        raise Refused("URL has no host")
-    return Target(safe, scheme, host, port or (443 if scheme == "https" else 80))
-
-
-def host(url: str | None) -> str:
-    """The URL's host by the one parser, '' when it has none or is refused."""
-    try:
-        return parse(url or "").host
-    except Refused:
-        return ""
-
-
-def normalise_host(name: str) -> str:
-    """Lowercase, no trailing dot, no IPv6 brackets; IDNA labels left as given (Scrapy sends
-    them punycoded, safe_url_string has done that)."""
-    return name.strip().lower().strip("[]").rstrip(".")
-
-
-def _site(domain: str) -> str:
-    """A configured domain as the site it names: 'www.' is the site itself."""
-    domain = normalise_host(domain)
-    return domain.removeprefix("www.") if domain.count(".") >= 2 else domain
-
-
-def owns(domains: Iterable[str], host_name: str | None) -> bool:
-    """True when `host_name` is one of `domains` or a subdomain of one.
-
-    The one ownership rule: 'www.' on a configured domain names the whole site
-    (domains [www.outlet.test] own outlet.test and news.outlet.test); the port is ignored;
-    an IP literal owns only itself.
-    """
-    name = host_name or ""
-    if name.count(":") == 1:  # host:port (an IPv6 literal has more colons)
-        name = name.rsplit(":", 1)[0]
-    name = normalise_host(name)
-    if not name:
-        return False
-    literal = ip_literal(name)
-    if literal is not None:
-        return any(ip_literal(d) == literal for d in domains)
-    for domain in domains:
-        site = _site(domain)
-        if site and (name == site or name.endswith("." + site)):
-            return True
-    return False
-
-
-def ip_literal(name: str) -> IPAddress | None:
-    """The address a host written as an IP names, in any form a resolver accepts, else None.
-
-    `127.1`, `2130706433`, `0x7f000001`, `0177.0.0.1` are 127.0.0.1 to inet_aton(3), so they
-    are to this check.
-    """
-    name = normalise_host(name)
-    try:
-        return ipaddress.ip_address(name.split("%")[0])
-    except ValueError:
-        pass
-    if not _LEGACY_V4.match(name):
-        return None
-    parts = name.rstrip(".").split(".")
-    try:
-        values = [_legacy_int(p) for p in parts]
-    except ValueError:
-        return None
-    *head, last = values
-    if any(v > 255 for v in head) or last >= 256 ** (4 - len(head)):
-        return None
-    number = 0
-    for v in head:
-        number = number * 256 + v
-    number = number * 256 ** (4 - len(head)) + last
-    return ipaddress.IPv4Address(number)
-
-
-def _legacy_int(part: str) -> int:
-    part = part.lower()
-    if part.startswith("0x"):
-        return int(part[2:] or "0", 16)
-    if len(part) > 1 and part.startswith("0"):
-        return int(part, 8)
-    return int(part, 10)
 
 
 def non_public(address: IPAddress | str, allowed_networks: Iterable[str] = ()) -> str | None:

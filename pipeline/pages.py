@@ -31,6 +31,17 @@ PAGE_COLUMNS = [
     "warc_file", "warc_offset", "warc_length",
 ]
 ZLIB_LEVEL = 6
+# what is kept as a page: the crawl (spiders/news.py) and the WARC backfill judge a body alike.
+# A payload starting with one of these magic numbers is not a page whatever its Content-Type says.
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+BINARY_MAGIC = {
+    b"%PDF": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG": "image/png",
+    b"GIF8": "image/gif",
+    b"PK\x03\x04": "application/zip",
+    b"\x1f\x8b": "application/gzip",
+}
 # what store() says about each fetch
 NEW, UPDATED, UNCHANGED, FAILED = "new", "updated", "unchanged", "failed"
 

@@ -56,11 +56,14 @@ def _default_file() -> SourcesFile | None:
 
 
 def rules_for_extract(
-    conn: psycopg2.extensions.connection, sources_path: str | Path | None = None
+    conn: psycopg2.extensions.connection, sources_path: str | Path | None = None,
+    sources_file: SourcesFile | None = None,
 ) -> dict[str, Boilerplate]:
     """source name -> the outlet rules extract applies (see the module docstring).
 
-    Raises ConfigError for an explicit `sources_path` that is missing or malformed.
+    `sources_file` is the file at `sources_path` when the caller already loaded it (the edge
+    loads configuration once). Raises ConfigError for an explicit `sources_path` that is
+    missing or malformed.
     """
     stored = _stored(conn)
     if sources_path is None:
@@ -83,7 +86,7 @@ def rules_for_extract(
                 paths.DEFAULT_SOURCES.name, _names(differ), paths.DEFAULT_SOURCES)
         return rules
     path = Path(sources_path)
-    given = load_sources(path)
+    given = sources_file if sources_file is not None else load_sources(path)
     rules = {s.name: s.boilerplate for s in given.sources}
     missing, changed = [], []
     for name, (kept, has_pages) in stored.items():

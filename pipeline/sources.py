@@ -168,10 +168,10 @@ class Source(BaseModel):
         return [d.lower().strip(".") for d in domains]
 
     def owns(self, host: str) -> bool:
-        """True for the source's hosts and their subdomains (pipeline.netguard.owns, the one rule)."""
-        from pipeline import netguard
+        """True for the source's hosts and their subdomains (pipeline.urls.owns, the one rule)."""
+        from pipeline import urls
 
-        return netguard.owns(self.domains, host)
+        return urls.owns(self.domains, host)
 
 
 class SourcesFile(BaseModel):
@@ -183,8 +183,8 @@ class SourcesFile(BaseModel):
     @field_validator("settings")
     @classmethod
     def _allowed_settings(cls, settings: dict[str, Any]) -> dict[str, Any]:
-        """Only the crawl settings on spiders.settings.OVERRIDABLE may change (politeness stays)."""
-        from spiders.settings import check_overrides
+        """Only the crawl settings on pipeline.crawl_settings.OVERRIDABLE may change (politeness stays)."""
+        from pipeline.crawl_settings import check_overrides
 
         check_overrides(settings)
         return settings

@@ -26,7 +26,3 @@ class PageItem:
     warc_file: str | None = None  # the WARC record of this fetch (spiders.warc), when archived
     warc_offset: int | None = None
     warc_length: int | None = None
-
-    @property
-    def failed(self) -> bool:
-        return self.body is None

@@ -18,27 +18,19 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from pipeline import netguard
-from pipeline.sources import Source, compile_rule, load_sources
-from spiders import discovery, urls
+from pipeline import netguard, urls
+from pipeline.pages import BINARY_MAGIC, HTML_TYPES
+from pipeline.sources import Source, SourcesFile, compile_rule
+from spiders import discovery
 from spiders.items import PageItem
 from spiders.ledger import SourceLedger
 from spiders.middlewares import RefusedAddress, RefusedRequest, refused_name
 
 progress = logging.getLogger("newscorpus.crawl")
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 # the crawler reads only <link rel=canonical> itself, from the page's head: parsing a whole
 # hostile page (80,000 attributes, 8 MB) inside the event loop stalled every other download
 HEAD_BYTES = 256 * 1024
-BINARY_MAGIC = {
-    b"%PDF": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG": "image/png",
-    b"GIF8": "image/gif",
-    b"PK\x03\x04": "application/zip",
-    b"\x1f\x8b": "application/gzip",
-}
 
 
 class Known:
@@ -57,14 +49,14 @@ class NewsSpider(scrapy.Spider):
 
     def __init__(
         self,
-        sources_path: str,
+        sources_file: SourcesFile,
         only: str = "",
         max_pages: str | int | None = None,
         database_url: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self.sources_file = load_sources(sources_path)
+        self.sources_file = sources_file  # loaded once by the crawl's entry point (spiders/run.py)
         names = [n for n in only.split(",") if n] if only else None
         self.sources: list[Source] = self.sources_file.select(names)
         self.allowed_domains = sorted({d for s in self.sources for d in s.domains})
@@ -96,7 +88,7 @@ class NewsSpider(scrapy.Spider):
             progress.info(
                 "%s: %d feed(s), %d sitemap(s), %d URL(s) stored before",
                 source.name, len(source.feeds), len(source.sitemaps),
-                sum(1 for u in self.known if source.owns(netguard.host(u))),
+                sum(1 for u in self.known if source.owns(urls.host(u))),
             )
             for url in [*source.feeds, *source.sitemaps]:
                 request = self._document_request(source, url, depth=0)
@@ -111,7 +103,7 @@ class NewsSpider(scrapy.Spider):
 
         names = [s.name for s in self.sources]
         # by host too: a page redirected onto another outlet is stored under that outlet. The
-        # LIKE only narrows the scan; ownership is decided by netguard.owns, the one rule
+        # LIKE only narrows the scan; ownership is decided by urls.owns, the one rule
         likes = [f"%{d.removeprefix('www.')}%" for d in self.allowed_domains]
         with db.connection(self.database_url) as conn, conn.cursor() as cur:
             cur.execute(
@@ -129,7 +121,7 @@ class NewsSpider(scrapy.Spider):
             return {
                 url: Known(first, at, lastmod, ok)
                 for url, first, at, lastmod, ok, mine in cur
-                if mine or netguard.owns(self.allowed_domains, netguard.host(url))
+                if mine or urls.owns(self.allowed_domains, urls.host(url))
             }
 
     def _document_request(self, source: Source, url: str, depth: int) -> scrapy.Request | None:
@@ -179,7 +171,7 @@ class NewsSpider(scrapy.Spider):
         for reason, count in document.dropped.items():
             ledger.drop(reason, count)
         for child in document.sitemaps:
-            if source.owns(netguard.host(child.url)):
+            if source.owns(urls.host(child.url)):
                 request = self._document_request(source, child.url, depth)
                 if request is not None:
                     yield request
@@ -377,7 +369,7 @@ class NewsSpider(scrapy.Spider):
 
     def _owner(self, final_url: str, announced_by: str) -> str:
         """A redirect to another configured outlet's host: the page is that outlet's."""
-        owner = self.sources_file.for_host(netguard.host(final_url))
+        owner = self.sources_file.for_host(urls.host(final_url))
         return owner.name if owner is not None else announced_by
 
 
@@ -401,7 +393,7 @@ def _resolver_refused(failure: Failure) -> str:
 
     if failure.check(DNSLookupError, CannotResolveHostError) is None:
         return ""
-    return refused_name(netguard.host(failure.request.url))
+    return refused_name(urls.host(failure.request.url))
 
 
 def _robots(failure: Failure) -> bool:

@@ -17,9 +17,9 @@ from typing import Any
 
 from pipeline import db, pages
 from pipeline.load import upsert
+from pipeline.warc import keep_bodies as warc_keep_bodies
 from spiders.items import PageItem
 from spiders.ledger import SourceLedger
-from spiders.warc import keep_bodies as warc_keep_bodies
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 pipeline.crawl.crawl() starts this in a fresh interpreter for every crawl, because Twisted's
 reactor cannot be restarted inside one process. The database URL comes from
-NEWSCORPUS_DATABASE_URL. At the end the per-source ledger and the finish reason are written
+NEWSCORPUS_DATABASE_URL; the sources file is read once here and handed to the spider. At the end the per-source ledger and the finish reason are written
 to the --result JSON file, also after SIGTERM/SIGINT (Scrapy stops gracefully on the first
 signal: in-flight pages are stored, the pipeline flushes).
 """
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     _progress_logging()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, sources_path=args.sources, only=args.only, max_pages=args.max_pages,
+    process.crawl(crawler, sources_file=sources_file, only=args.only, max_pages=args.max_pages,
                   database_url=database_url)
     process.start()
 

@@ -2,29 +2,13 @@
 
 Every response the downloader hands back — article pages, feeds, sitemaps, robots.txt, error
 answers and the ones a retry will repeat — is written as a request record and a response
-record (warcio; one gzip member per record, so any record can be read alone from its offset)
-before any other middleware changes it: the payload is what the server sent (still
-Content-Encoded; the Transfer-Encoding header is dropped because Twisted already de-chunked the
-body). Each response record carries, besides WARC-Target-URI, WARC-Date, WARC-Payload-Digest
-and WARC-Block-Digest, three newscorpus fields:
-
-    Newscorpus-Source:          the source (sources.yaml name) the fetch was made for
-    Newscorpus-Run-Id:          the news.crawl_runs row of the crawl
-    Newscorpus-Announced-Date:  for an article, the lastmod its feed or sitemap announced
+record (through pipeline/warc.py's RotatingWarcFile, which owns the file layout, rotation and
+the newscorpus record fields) before any other middleware changes it: the payload is what the
+server sent (still Content-Encoded; the Transfer-Encoding header is dropped because Twisted
+already de-chunked the body).
 
 The record's place (file, offset, length) goes to `request.meta["warc"]`, so the spider's
-PageItem — and news.pages — point at it.
-
-Files: `<dir>/newscorpus-<run id>-<UTC start>-<pid>-<serial>.warc.gz`, each opening with a
-warcinfo record; a new file after NEWSCORPUS_WARC_MAX_BYTES (1 GiB, the size Common Crawl
-and Heritrix use) and for every crawl process, so never two runs in one file.
-
-Settings (Scrapy setting, else the environment variable of the same name):
-    NEWSCORPUS_WARC_DIR        directory; `newscorpus crawl/run` default it to `<home>/warc`
-                               (the data folder); "off" (or unset outside them): no WARC
-    NEWSCORPUS_WARC_MAX_BYTES  rotate after this many bytes (default 1 GiB)
-    NEWSCORPUS_WARC_PG_BODIES  "0"/"false": pages archived as WARC keep no body in PostgreSQL
-                               (extract reads the WARC record instead); default on
+PageItem — and news.pages — point at it. Settings: see pipeline/warc.py.
 """
 
 from __future__ import annotations
@@ -32,94 +16,23 @@ from __future__ import annotations
 import io
 import logging
 import os
-import socket
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+
+from pipeline.warc import ANNOUNCED_HEADER, DEFAULT_MAX_BYTES, RUN_HEADER, SOURCE_HEADER, RotatingWarcFile, warc_date
+from pipeline.warc import setting as _setting
 
 log = logging.getLogger(__name__)
 
-GIB = 1024 ** 3
-DEFAULT_MAX_BYTES = GIB
-SOURCE_HEADER = "Newscorpus-Source"
-RUN_HEADER = "Newscorpus-Run-Id"
-ANNOUNCED_HEADER = "Newscorpus-Announced-Date"
 # hop-by-hop framing Twisted has already undone: keeping it would make readers de-chunk again
 DROPPED_HEADERS = {b"transfer-encoding"}
 BUILDER = RecordBuilder(warc_version="WARC/1.1")
-
-
-def _setting(settings: Any, name: str, default: str | None = None) -> str | None:
-    value = settings.get(name) if settings is not None else None
-    if value in (None, ""):
-        value = os.environ.get(name)
-    return default if value in (None, "") else str(value)
-
-
-def keep_bodies(settings: Any = None) -> bool:
-    """False when NEWSCORPUS_WARC_PG_BODIES says bodies of archived pages stay out of PostgreSQL."""
-    return (_setting(settings, "NEWSCORPUS_WARC_PG_BODIES", "1") or "1").strip().lower() not in ("0", "false", "no", "off")
-
-
-def warc_date(when: datetime) -> str:
-    """WARC 1.1 date: ISO 8601 UTC with microseconds (WARC/1.1 §5.4 allows sub-second precision)."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-class RotatingWarcFile:
-    """One crawl's WARC output: gzip-per-record files rotated by size.
-
-    `write(records)` appends records and returns (path, offset, length) of each one's gzip
-    member; the file is flushed after each call so a reader (or a crash) sees whole members.
-    """
-
-    def __init__(self, directory: Path, prefix: str, max_bytes: int = DEFAULT_MAX_BYTES):
-        self.directory = directory
-        self.prefix = prefix
-        self.max_bytes = max_bytes
-        self.serial = 0
-        self.path: Path | None = None
-        self.file: BinaryIO | None = None
-        self.writer: WARCWriter | None = None
-        self.paths: list[Path] = []
-
-    def _open(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.path = (self.directory / f"{self.prefix}-{self.serial:05d}.warc.gz").resolve()
-        self.serial += 1
-        self.file = open(self.path, "xb")  # noqa: SIM115 - closed by rotate()/close()
-        self.writer = WARCWriter(self.file, gzip=True, warc_version="WARC/1.1")
-        self.paths.append(self.path)
-        info = self.writer.create_warcinfo_record(self.path.name, {
-            "software": "newscorpus (warcio)",
-            "hostname": socket.gethostname(),
-            "format": "WARC File Format 1.1",
-            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-        })
-        self.writer.write_record(info)
-
-    def write(self, records: list[Any]) -> list[tuple[str, int, int]]:
-        if self.file is None or self.file.tell() >= self.max_bytes:
-            self.close()
-            self._open()
-        places = []
-        for record in records:
-            start = self.file.tell()
-            self.writer.write_record(record)
-            places.append((str(self.path), start, self.file.tell() - start))
-        self.file.flush()
-        return places
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = self.writer = None
 
 
 class WarcArchive:
@@ -189,9 +102,9 @@ class WarcArchive:
         sources_file = getattr(spider, "sources_file", None)
         if sources_file is None:
             return None
-        from urllib.parse import urlsplit
+        from pipeline import urls
 
-        owner = sources_file.for_host(urlsplit(request.url).hostname or "")  # host ownership: one call
+        owner = sources_file.for_host(urls.host(request.url))  # the one parser, the one ownership rule
         return owner.name if owner is not None else None
 
     def _announced(self, request: Any) -> datetime | None:

@@ -218,7 +218,7 @@ def test_shared_secrets_are_made_once_and_private(tmp_path: Path) -> None:
 def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(
     airflow_api: Api, pg_server_url: str, tmp_path: Path
 ) -> None:
-    from pipeline.sampleweb.testing import running_sample_web
+    from pipeline.sampleweb.serving import running_sample_web
 
     database = f"airflow_api_{os.getpid()}"
     with running_sample_web(tmp_path / "web", stories=10) as web:

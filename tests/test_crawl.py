@@ -171,7 +171,8 @@ def _announced_dates(sources_path: Path) -> dict:
     """normalised URL → newest date its feeds/sitemaps give, read the way the spider reads them."""
     import urllib.request
 
-    from spiders import discovery, urls
+    from pipeline import urls
+    from spiders import discovery
 
     dates: dict = {}
     for source in load_sources(sources_path).sources:

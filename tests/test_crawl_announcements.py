@@ -9,8 +9,9 @@ from pathlib import Path
 
 import yaml
 
+from pipeline import urls
 from pipeline.crawl import crawl
-from spiders import discovery, urls
+from spiders import discovery
 from tests.plugins.database import query as _query
 from tests.test_crawl_revisions import TinyWeb, _article, tiny_web  # noqa: F401 - fixture
 

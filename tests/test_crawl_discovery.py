@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from spiders import discovery, urls
+from pipeline import urls
+from spiders import discovery
 
 REALFEEDS = Path(__file__).resolve().parents[2] / "shared" / "realfeeds"
 # manifest kinds whose counts a crawler should reproduce exactly ("text" in the manifest is a

@@ -95,7 +95,7 @@ def _runs(url: str) -> list[tuple]:
 def test_dag_run_fails_on_one_dead_source_naming_it_and_stores_the_report(
     airflow_home: Path, pg_server_url: str, template_database_url: str, tmp_path: Path
 ) -> None:
-    from pipeline.sampleweb.testing import running_sample_web
+    from pipeline.sampleweb.serving import running_sample_web
 
     dag = _dag(airflow_home)
     _no_retries(dag)
@@ -154,7 +154,7 @@ def test_every_outlet_unreachable_is_a_failed_run_naming_each_source(
 def test_dag_run_and_cli_run_at_once_fetch_every_page_once(
     airflow_home: Path, pg_server_url: str, template_database_url: str, tmp_path: Path
 ) -> None:
-    from pipeline.sampleweb.testing import running_sample_web
+    from pipeline.sampleweb.serving import running_sample_web
 
     dag = _dag(airflow_home)
     _no_retries(dag)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from lxml import html as lhtml
 
-from pipeline.sampleweb.testing import discover, fetch, parse_xml
+from tests.plugins.sampleweb import discover, fetch, parse_xml
 
 BROKEN_KINDS = {"broken-gzip-sitemap", "malformed-feed", "billion-laughs"}
 

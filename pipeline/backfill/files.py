@@ -89,14 +89,18 @@ def backfill_file(
     keep_bodies: bool = True,
     database_url: str | None = None,
     batch_records: int = BATCH_RECORDS,
+    sources_file: SourcesFile | None = None,
 ) -> FileResult:
     """Read one file to its end (or to where it breaks) into news.pages; see the module doc.
+
+    `sources_file` is the file at `sources_path` when the caller already loaded it.
 
     A file that cannot be opened or whose stream breaks is 'failed' with `error`; what was
     stored before stays and a later run resumes there. Bad records never stop the file.
     """
     started = time.monotonic()
-    sources_file = load_sources(sources_path)
+    if sources_file is None:
+        sources_file = load_sources(sources_path)
     result = FileResult(file=location)
     with db.connection(database_url) as conn:
         if not _lock(conn, location):

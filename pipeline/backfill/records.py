@@ -17,15 +17,12 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.backfill import archive
-from pipeline.clean.urls import normalise_url
+from pipeline.urls import normalise as normalise_url
+from pipeline.pages import BINARY_MAGIC, HTML_TYPES
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-# the crawl refuses the same (spiders/news.py _not_html): a payload with one of these magic
-# numbers is not a page whatever its Content-Type says
-BINARY_MAGIC = (b"%PDF", b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"PK\x03\x04", b"\x1f\x8b")
-MAX_BODY_BYTES = 8 * 1024 * 1024   # the crawl's DOWNLOAD_MAXSIZE (spiders/settings.py)
+MAX_BODY_BYTES = 8 * 1024 * 1024   # the crawl's DOWNLOAD_MAXSIZE (pipeline/crawl_settings.py)
 MAX_HEAD_BYTES = 64 * 1024         # a WARC header block longer than this is not one
-ANNOUNCED_HEADER = "newscorpus-announced-date"  # written by spiders/warc.py
+ANNOUNCED_HEADER = "newscorpus-announced-date"  # pipeline/warc.py ANNOUNCED_HEADER, lowercased
 
 
 @dataclass
@@ -128,7 +125,8 @@ def parse_response(data: bytes) -> tuple[int, str | None, bytes]:
 
 
 def not_html(content_type: str | None, body: bytes) -> str | None:
-    """Why a payload is not an HTML page to keep (as the crawl judges it), or None."""
+    """Why a payload is not an HTML page to keep (as the crawl judges it, with the same
+    pipeline.pages tables), or None."""
     declared = (content_type or "").split(";")[0].strip().lower()
     if declared and declared not in HTML_TYPES:
         return f"served as {declared}"

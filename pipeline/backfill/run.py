@@ -23,6 +23,7 @@ from pipeline import db
 from pipeline.backfill import files as backfill_files
 from pipeline.backfill.files import FileResult, backfill_file
 from pipeline.backfill.listing import CC_NEWS_BASE, resolve
+from pipeline.sources import SourcesFile, load_sources
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,14 @@ class BackfillSummary:
         return {**asdict(self), "totals": self.totals()}
 
 
-def prepare(sources_path: str | Path | None, all_hosts: bool) -> None:
-    """Record the sources (and the generic one for --all-hosts) that pages will reference."""
+def prepare(sources_path: str | Path | None, all_hosts: bool, sources_file: SourcesFile | None = None) -> None:
+    """Record the sources (and the generic one for --all-hosts) that pages will reference;
+    `sources_file` is the file at `sources_path` when the caller already loaded it."""
     from pipeline.load import upsert
-    from pipeline.sources import load_sources, upsert_sources
+    from pipeline.sources import upsert_sources
 
-    sources_file = load_sources(sources_path)
+    if sources_file is None:
+        sources_file = load_sources(sources_path)
     with db.connection() as conn, conn:
         upsert_sources(conn, sources_file.sources)
         if all_hosts:
@@ -78,8 +81,12 @@ def backfill(
     batch_records: int = backfill_files.BATCH_RECORDS,
     trigger: str = "backfill",
     out: TextIO | None = sys.stderr,
+    sources_file: SourcesFile | None = None,
 ) -> BackfillSummary:
     """Read every file, then extract and dedup; returns the summary (see the module doc).
+
+    `sources_file` is the file at `sources_path` as the caller loaded it (read here otherwise,
+    once: every file's job gets the object).
 
     Raises:
         ConfigError: bad sources file or arguments (before any run row).
@@ -92,14 +99,15 @@ def backfill(
 
     started = time.monotonic()
     files = resolve(locations, months or [], cc_news_base)
-    prepare(sources_path, all_hosts)
+    if sources_file is None:
+        sources_file = load_sources(sources_path)
+    prepare(sources_path, all_hosts, sources_file)
     database_url = db.database_url()
     with db.connection(database_url) as conn:
         run_id = start_run(conn, trigger)
     summary = BackfillSummary(run_id=run_id)
     try:
-        jobs = [(f, run_id, str(sources_path) if sources_path else None, all_hosts, keep_bodies, database_url,
-                 batch_records) for f in files]
+        jobs = [(f, run_id, sources_file, all_hosts, keep_bodies, database_url, batch_records) for f in files]
         for result in _map(jobs, workers):
             summary.files.append(result.as_dict())
             if out is not None:
@@ -125,7 +133,7 @@ def backfill(
 
 
 def _run_job(job: tuple) -> FileResult:
-    return backfill_file(job[0], job[1], sources_path=job[2], all_hosts=job[3], keep_bodies=job[4],
+    return backfill_file(job[0], job[1], sources_file=job[2], all_hosts=job[3], keep_bodies=job[4],
                          database_url=job[5], batch_records=job[6])
 
 
@@ -171,7 +179,7 @@ def list_files(locations: list[str], months: str | None, cc_news_base: str = CC_
 def read_file(location: str, run_id: int, sources_path: str | Path | None = None,
               all_hosts: bool = False) -> dict[str, Any]:
     """Backfill one file (resuming where an earlier attempt stopped); raises when it did not finish."""
-    from spiders.warc import keep_bodies
+    from pipeline.warc import keep_bodies
 
     from pipeline.errors import NewscorpusError
 

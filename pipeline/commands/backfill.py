@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.errors import ConfigError
     from pipeline.migrate import migrate
     from pipeline.sources import load_sources
-    from spiders.warc import keep_bodies
+    from pipeline.warc import keep_bodies
 
     months = parse_months(args.cc_news) if args.cc_news else []
     if not args.locations and not months:
@@ -57,13 +57,13 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--workers and --batch must be at least 1")
     if not args.cc_news_base.startswith(("http://", "https://")):
         raise ConfigError("--cc-news-base must be an http(s) URL")
-    load_sources(args.sources)  # a bad sources file is refused before touching anything
+    sources_file = load_sources(args.sources)  # loaded once here: a bad file is refused before anything
     with db.connection() as conn:
         migrate(conn)
     summary = backfill(
         args.locations, sources_path=args.sources, months=months, cc_news_base=args.cc_news_base,
         all_hosts=args.all_hosts, workers=args.workers, keep_bodies=keep_bodies(),
-        batch_records=args.batch or BATCH_RECORDS,
+        batch_records=args.batch or BATCH_RECORDS, sources_file=sources_file,
     )
     totals = summary.totals()
     print(json.dumps({"run_id": summary.run_id, "status": summary.status, "files": len(summary.files),

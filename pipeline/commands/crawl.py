@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.max_pages is not None and args.max_pages < 1:
         raise ConfigError("--max-pages must be at least 1")
-    load_sources(args.sources).select(args.only)  # refuse a bad file before touching anything
+    sources_file = load_sources(args.sources)  # loaded once here: a bad file is refused before anything
+    sources_file.select(args.only)
     db.create_if_missing()
     with db.connection() as conn:
         migrate(conn)
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         # the same lock as `newscorpus run` and the DAG's crawl tasks: never two crawls at once
         with exclusive_run(holder=f"newscorpus crawl (pid {os.getpid()})"):
             summary = crawl(args.sources, only=args.only, max_pages=args.max_pages, trigger="cli",
-                            verbose=getattr(args, "verbose", False))
+                            verbose=getattr(args, "verbose", False), sources_file=sources_file)
     except CrawlInterrupted as exc:
         print(exc.summary.table())
         print(f"newscorpus crawl: {exc}", file=sys.stderr)

@@ -11,9 +11,9 @@ import random
 import re
 from datetime import datetime, timedelta
 from email.utils import format_datetime
-from xml.sax.saxutils import escape as X
+from xml.sax.saxutils import escape as xml_escape
 
-from . import outlets as O
+from . import outlets
 from .faults import Fault
 from .render import iso_local
 from .world import CRAWL, World
@@ -22,7 +22,7 @@ SM_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
 
-def videos(w: World, o: O.Outlet) -> list[tuple[str, str]]:
+def videos(w: World, o: outlets.Outlet) -> list[tuple[str, str]]:
     """(path, title) of a few non-article video pages per outlet."""
     r = random.Random(f"{w.seed}:{o.slug}:videos")
     out = []
@@ -30,12 +30,12 @@ def videos(w: World, o: O.Outlet) -> list[tuple[str, str]]:
         title = f"Video: {r.choice(['Dramatic moment', 'Watch', 'Footage shows', 'Caught on camera'])} " \
                 f"{r.choice(['storm hits harbour', 'crowd cheers hero', 'bridge reopens', 'rescue at sea', 'fans invade pitch'])}"
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-        num = 77_000_000 + k * 1000 + O.INDEX[o.slug]
+        num = 77_000_000 + k * 1000 + outlets.INDEX[o.slug]
         out.append((o.video_path.format(num=num, slug=slug, Slug=slug.title(), hex8=f"{num:08x}"[-8:]), title))
     return out
 
 
-def robots(o: O.Outlet, base: str, faults: list[Fault]) -> str:
+def robots(o: outlets.Outlet, base: str, faults: list[Fault]) -> str:
     lines = ["User-agent: *"] + [f"Disallow: {p}" for p in o.robots_disallow]
     lines += [f"Disallow: {f.path}" for f in faults if f.source == o.slug and f.name == "robots-disallowed"]
     lines += ["", "User-agent: GPTBot", "Disallow: /", ""]
@@ -44,12 +44,12 @@ def robots(o: O.Outlet, base: str, faults: list[Fault]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sitemap_roots(o: O.Outlet) -> list[str]:
+def sitemap_roots(o: outlets.Outlet) -> list[str]:
     sm = o.sitemap
     return [p for p in (sm.get("index"), sm.get("news")) if p]
 
 
-def feed_urls(o: O.Outlet) -> list[str]:
+def feed_urls(o: outlets.Outlet) -> list[str]:
     return [f["path"] for f in o.feeds]
 
 
@@ -61,7 +61,7 @@ class Entry:
         self.path, self.title, self.published, self.lastmod, self.article = path, title, published, lastmod, article
 
 
-def _fault_entries(o: O.Outlet, faults: list[Fault], where: str) -> list[Entry]:
+def _fault_entries(o: outlets.Outlet, faults: list[Fault], where: str) -> list[Entry]:
     out = []
     for k, f in enumerate(faults):
         if f.source == o.slug and f.listed_in == where and f.name not in ("server-error-once", "wrong-charset"):
@@ -70,7 +70,7 @@ def _fault_entries(o: O.Outlet, faults: list[Fault], where: str) -> list[Entry]:
     return out
 
 
-def feed_entries(w: World, o: O.Outlet, feed: dict, day: int, faults: list[Fault]) -> list[Entry]:
+def feed_entries(w: World, o: outlets.Outlet, feed: dict, day: int, faults: list[Fault]) -> list[Entry]:
     arts = w.visible_articles(o.slug, day)
     limit = feed.get("limit")
     if limit is not None:
@@ -84,7 +84,7 @@ def feed_entries(w: World, o: O.Outlet, feed: dict, day: int, faults: list[Fault
     return es
 
 
-def article_set_in_feeds(w: World, o: O.Outlet, day: int) -> set[int]:
+def article_set_in_feeds(w: World, o: outlets.Outlet, day: int) -> set[int]:
     out: set[int] = set()
     for f in o.feeds:
         if f["format"] in ("rss", "atom"):
@@ -93,7 +93,7 @@ def article_set_in_feeds(w: World, o: O.Outlet, day: int) -> set[int]:
     return out
 
 
-def _rfc822(dt: datetime, o: O.Outlet) -> str:
+def _rfc822(dt: datetime, o: outlets.Outlet) -> str:
     local = dt + timedelta(minutes=o.tz)
     if o.slug == "daily-courier":
         return format_datetime(dt, usegmt=True)
@@ -103,7 +103,7 @@ def _rfc822(dt: datetime, o: O.Outlet) -> str:
     return format_datetime(local.replace(tzinfo=timezone(timedelta(minutes=o.tz))))
 
 
-def rss(w: World, o: O.Outlet, feed: dict, day: int, base: str, faults: list[Fault]) -> bytes:
+def rss(w: World, o: outlets.Outlet, feed: dict, day: int, base: str, faults: list[Fault]) -> bytes:
     items = []
     entries = feed_entries(w, o, feed, day, faults)
     for e in entries:
@@ -112,36 +112,36 @@ def rss(w: World, o: O.Outlet, feed: dict, day: int, base: str, faults: list[Fau
         desc = e.title
         if e.article is not None and feed.get("limit") is not None:
             desc = w.text(e.article.aid, day)[0][:200]
-        items.append(f"<item><title>{X(e.title)}</title><link>{X(link)}</link>"
-                     f'<guid isPermaLink="true">{X(url)}</guid><pubDate>{_rfc822(e.published, o)}</pubDate>'
-                     f"<description>{X(desc)}</description></item>")
+        items.append(f"<item><title>{xml_escape(e.title)}</title><link>{xml_escape(link)}</link>"
+                     f'<guid isPermaLink="true">{xml_escape(url)}</guid><pubDate>{_rfc822(e.published, o)}</pubDate>'
+                     f"<description>{xml_escape(desc)}</description></item>")
     last = max([e.lastmod for e in entries] or [CRAWL[day]])
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">\n'
-            f"<channel><title>{X(o.name)} - Latest</title><link>{X(base)}/</link>"
-            f"<description>Latest news from {X(o.name)}</description><language>{o.lang.lower()}</language>"
+            f"<channel><title>{xml_escape(o.name)} - Latest</title><link>{xml_escape(base)}/</link>"
+            f"<description>Latest news from {xml_escape(o.name)}</description><language>{o.lang.lower()}</language>"
             f"<lastBuildDate>{_rfc822(last, o)}</lastBuildDate>"
-            f'<atom:link href="{X(base + feed["path"])}" rel="self" type="application/rss+xml"/>\n'
+            f'<atom:link href="{xml_escape(base + feed["path"])}" rel="self" type="application/rss+xml"/>\n'
             + "\n".join(items) + "\n</channel></rss>\n").encode()
 
 
-def atom(w: World, o: O.Outlet, feed: dict, day: int, base: str, faults: list[Fault]) -> bytes:
+def atom(w: World, o: outlets.Outlet, feed: dict, day: int, base: str, faults: list[Fault]) -> bytes:
     entries = feed_entries(w, o, feed, day, faults)
     out = []
     for e in entries:
         url = base + e.path
         link = url + ("?utm_source=atom&utm_medium=feed" if feed.get("tracking") else "")
-        out.append(f"<entry><title>{X(e.title)}</title><link rel=\"alternate\" href=\"{X(link)}\"/>"
-                   f"<id>{X(url)}</id><published>{iso_local(e.published, o.tz)}</published>"
-                   f"<updated>{iso_local(e.lastmod, o.tz)}</updated><author><name>{X(o.name)}</name></author></entry>")
+        out.append(f"<entry><title>{xml_escape(e.title)}</title><link rel=\"alternate\" href=\"{xml_escape(link)}\"/>"
+                   f"<id>{xml_escape(url)}</id><published>{iso_local(e.published, o.tz)}</published>"
+                   f"<updated>{iso_local(e.lastmod, o.tz)}</updated><author><name>{xml_escape(o.name)}</name></author></entry>")
     upd = max([e.lastmod for e in entries] or [CRAWL[day]])
     return ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
-            f"<title>{X(o.name)}</title><id>{X(base)}/</id><updated>{iso_local(upd, o.tz)}</updated>"
-            f'<link rel="self" href="{X(base + feed["path"])}"/>\n' + "\n".join(out) + "\n</feed>\n").encode()
+            f"<title>{xml_escape(o.name)}</title><id>{xml_escape(base)}/</id><updated>{iso_local(upd, o.tz)}</updated>"
+            f'<link rel="self" href="{xml_escape(base + feed["path"])}"/>\n' + "\n".join(out) + "\n</feed>\n").encode()
 
 
 # ---------------------------------------------------------------------------- sitemaps
-def _lastmod(dt: datetime, o: O.Outlet) -> str:
+def _lastmod(dt: datetime, o: outlets.Outlet) -> str:
     if o.slug == "valley-chronicle":
         return (dt + timedelta(minutes=o.tz)).strftime("%Y-%m-%d")
     if o.slug == "worldwire":
@@ -149,7 +149,7 @@ def _lastmod(dt: datetime, o: O.Outlet) -> str:
     return iso_local(dt, o.tz)
 
 
-def sitemap_entries(w: World, o: O.Outlet, day: int, faults: list[Fault]) -> list[Entry]:
+def sitemap_entries(w: World, o: outlets.Outlet, day: int, faults: list[Fault]) -> list[Entry]:
     """Everything an outlet's (child) sitemaps list, oldest first."""
     arts = w.visible_articles(o.slug, day)
     es = [Entry(a.path, w.title(a, day), a.published, w.lastmod(a, day), a) for a in reversed(arts)]
@@ -161,7 +161,7 @@ def sitemap_entries(w: World, o: O.Outlet, day: int, faults: list[Fault]) -> lis
     return es
 
 
-def child_count(w: World, o: O.Outlet, day: int, faults: list[Fault]) -> int:
+def child_count(w: World, o: outlets.Outlet, day: int, faults: list[Fault]) -> int:
     return max(1, math.ceil(len(sitemap_entries(w, o, day, faults)) / o.sitemap["per_child"]))
 
 
@@ -170,7 +170,7 @@ def _urlset(urls: list[str]) -> bytes:
             + "\n</urlset>\n").encode()
 
 
-def sitemap_index(w: World, o: O.Outlet, day: int, base: str, faults: list[Fault]) -> bytes:
+def sitemap_index(w: World, o: outlets.Outlet, day: int, base: str, faults: list[Fault]) -> bytes:
     sm = o.sitemap
     es = sitemap_entries(w, o, day, faults)
     per = sm["per_child"]
@@ -178,50 +178,50 @@ def sitemap_index(w: World, o: O.Outlet, day: int, base: str, faults: list[Fault
     for n in range(1, child_count(w, o, day, faults) + 1):
         chunk = es[(n - 1) * per: n * per]
         lm = max(e.lastmod for e in chunk) if chunk else CRAWL[day]
-        rows.append(f"<sitemap><loc>{X(base + sm['child'].format(n=n))}</loc><lastmod>{_lastmod(lm, o)}</lastmod></sitemap>")
+        rows.append(f"<sitemap><loc>{xml_escape(base + sm['child'].format(n=n))}</loc><lastmod>{_lastmod(lm, o)}</lastmod></sitemap>")
     for extra in (sm.get("sections"), sm.get("news")):
         if extra:
-            rows.append(f"<sitemap><loc>{X(base + extra)}</loc></sitemap>")
+            rows.append(f"<sitemap><loc>{xml_escape(base + extra)}</loc></sitemap>")
     for f in faults:
         if f.source == o.slug and f.listed_in == "sitemap-index":
-            rows.append(f"<sitemap><loc>{X(base + f.path)}</loc></sitemap>")
+            rows.append(f"<sitemap><loc>{xml_escape(base + f.path)}</loc></sitemap>")
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SM_NS}">\n' + "\n".join(rows)
             + "\n</sitemapindex>\n").encode()
 
 
-def sitemap_child(w: World, o: O.Outlet, n: int, day: int, base: str, faults: list[Fault]) -> bytes | None:
+def sitemap_child(w: World, o: outlets.Outlet, n: int, day: int, base: str, faults: list[Fault]) -> bytes | None:
     per = o.sitemap["per_child"]
     if n < 1 or n > child_count(w, o, day, faults):
         return None
     es = sitemap_entries(w, o, day, faults)[(n - 1) * per: n * per]
-    body = _urlset([f"<url><loc>{X(base + e.path)}</loc><lastmod>{_lastmod(e.lastmod, o)}</lastmod></url>" for e in es])
+    body = _urlset([f"<url><loc>{xml_escape(base + e.path)}</loc><lastmod>{_lastmod(e.lastmod, o)}</lastmod></url>" for e in es])
     return gzip.compress(body, mtime=0) if o.sitemap.get("gzip") else body
 
 
-def sections_sitemap(w: World, o: O.Outlet, base: str) -> bytes:
+def sections_sitemap(w: World, o: outlets.Outlet, base: str) -> bytes:
     paths = list(o.sections) + [p for p, _ in videos(w, o)]
-    return _urlset([f"<url><loc>{X(base + p)}</loc><changefreq>hourly</changefreq></url>" for p in paths])
+    return _urlset([f"<url><loc>{xml_escape(base + p)}</loc><changefreq>hourly</changefreq></url>" for p in paths])
 
 
-def news_sitemap(w: World, o: O.Outlet, day: int, base: str, faults: list[Fault]) -> bytes:
+def news_sitemap(w: World, o: outlets.Outlet, day: int, base: str, faults: list[Fault]) -> bytes:
     rows = []
     arts = w.visible_articles(o.slug, day)
     es = [Entry(a.path, w.title(a, day), a.published, w.lastmod(a, day), a) for a in arts]
     es += _fault_entries(o, faults, "sitemap") if not o.sitemap.get("index") else []
     for e in es:
-        rows.append(f"<url><loc>{X(base + e.path)}</loc><news:news><news:publication>"
-                    f"<news:name>{X(o.name)}</news:name><news:language>en</news:language></news:publication>"
+        rows.append(f"<url><loc>{xml_escape(base + e.path)}</loc><news:news><news:publication>"
+                    f"<news:name>{xml_escape(o.name)}</news:name><news:language>en</news:language></news:publication>"
                     f"<news:publication_date>{iso_local(e.published, o.tz)}</news:publication_date>"
-                    f"<news:title>{X(e.title)}</news:title></news:news></url>")
+                    f"<news:title>{xml_escape(e.title)}</news:title></news:news></url>")
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SM_NS}" xmlns:news="{NEWS_NS}">\n'
             + "\n".join(rows) + "\n</urlset>\n").encode()
 
 
-def article_set_in_sitemaps(w: World, o: O.Outlet) -> bool:
+def article_set_in_sitemaps(w: World, o: outlets.Outlet) -> bool:
     return bool(o.sitemap.get("index") or o.sitemap.get("news"))
 
 
-def child_pattern(o: O.Outlet) -> re.Pattern | None:
+def child_pattern(o: outlets.Outlet) -> re.Pattern | None:
     c = o.sitemap.get("child")
     if not c:
         return None

@@ -2,7 +2,7 @@
 
 Every fault is listed by its outlet's discovery (feed or sitemap, or as a feed in sources.yaml)
 and appears in ``key/meta.json`` as ``{url, fault, expected, note, source, listed_in}``.
-The server's behaviour for each lives in :func:`respond`.
+The server's behaviour for each lives in :meth:`site.Site.fault`.
 """
 from __future__ import annotations
 

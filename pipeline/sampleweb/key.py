@@ -52,22 +52,22 @@ def _z(dt) -> str:
 
 def write_key(site, out_dir: str | os.PathLike) -> Path:
     """Write key/meta.json and key/articles.jsonl for a Site (World + base URLs), streaming."""
-    from . import discovery as D
-    from . import outlets as O
+    from . import discovery
+    from . import outlets
     from .world import CRAWL
 
     w = site.w
     key_dir = Path(out_dir)
     key_dir.mkdir(parents=True, exist_ok=True)
-    in_feeds = {(o.slug, d): D.article_set_in_feeds(w, o, d) for o in O.OUTLETS for d in (1, 2)}
-    counts = {"outlets": len(O.OUTLETS), "stories": w.n, "distractor_stories": len(w.stories) - w.n,
+    in_feeds = {(o.slug, d): discovery.article_set_in_feeds(w, o, d) for o in outlets.OUTLETS for d in (1, 2)}
+    counts = {"outlets": len(outlets.OUTLETS), "stories": w.n, "distractor_stories": len(w.stories) - w.n,
               "articles": 0, "articles_day1": 0, "articles_day2": 0, "originals": 0, "copies": 0,
               "copy_types": {"whole": 0, "truncated": 0, "edited": 0}, "updated_day2": 0,
               "faults": len(site.faults)}
     tmp = key_dir / "articles.jsonl.tmp"
     with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         for a in w.articles:
-            o = O.BY_SLUG[a.source]
+            o = outlets.BY_SLUG[a.source]
             base = site.base_urls[a.source]
             rec = {
                 "url": base + a.path, "source": a.source, "outlet": o.name, "kind": o.kind,
@@ -78,7 +78,7 @@ def write_key(site, out_dir: str | os.PathLike) -> Path:
                 "published_at": _z(a.published), "text": list(w.text(a.aid, a.day)), "day": a.day,
                 "day2": ({"title": w.title(a, 2), "text": list(w.text(a.aid, 2))} if a.updated else None),
                 "distractor": a.distractor, "in_feeds": a.aid in in_feeds[(a.source, a.day)],
-                "in_sitemaps": D.article_set_in_sitemaps(w, o), "fault": a.fault,
+                "in_sitemaps": discovery.article_set_in_sitemaps(w, o), "fault": a.fault,
             }
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             counts["articles"] += 1
@@ -93,7 +93,7 @@ def write_key(site, out_dir: str | os.PathLike) -> Path:
         "crawl_times": {str(d): _z(t) for d, t in CRAWL.items()},
         "sources": [{"name": o.slug, "outlet": o.name, "kind": o.kind,
                      "host": urlsplit(site.base_urls[o.slug]).hostname, "base_url": site.base_urls[o.slug]}
-                    for o in O.OUTLETS],
+                    for o in outlets.OUTLETS],
         "faults": [{"url": site.base_urls[f.source] + f.path, "fault": f.name, "expected": f.expected,
                     "note": f.note, "source": f.source, "listed_in": f.listed_in} for f in site.faults],
         "counts": counts,

@@ -12,7 +12,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import outlets as O
+from . import outlets
 from .site import Site
 
 
@@ -90,7 +90,7 @@ def bind_hosts(host_prefix: str, port: int, n: int, attempts: int = 30) -> tuple
 class SampleWebServer:
     def __init__(self, servers: list[_Server], site: Site, verbose: bool = False):
         self.servers, self.site = servers, site
-        for s, o in zip(servers, O.OUTLETS):
+        for s, o in zip(servers, outlets.OUTLETS):
             s.site, s.source, s.verbose = site, o.slug, verbose
         self.threads: list[threading.Thread] = []
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
-from . import discovery as D
-from . import faults as F
-from . import outlets as O
-from . import render as R
+from . import discovery
+from . import faults
+from . import outlets
+from . import render
 from .world import World
 
 HTML = "text/html; charset=utf-8"
@@ -45,11 +45,11 @@ class Site:
         self.base_urls = dict(base_urls)
         self.day = int(day)
         self.slow_seconds = float(slow_seconds)
-        self.faults = F.fault_list(world, self.slow_seconds)
+        self.faults = faults.fault_list(world, self.slow_seconds)
         self.fault_by = {(f.source, f.path): f for f in self.faults}
-        self.state = F.FaultState()
+        self.state = faults.FaultState()
         self._lock = threading.Lock()
-        self.children = {o.slug: D.child_pattern(o) for o in O.OUTLETS}
+        self.children = {o.slug: discovery.child_pattern(o) for o in outlets.OUTLETS}
 
     def set_day(self, day: int) -> None:
         if day not in (1, 2):
@@ -77,33 +77,33 @@ class Site:
         if adm is not None:
             return adm
         day = self.day
-        w, o = self.w, O.BY_SLUG[source]
+        w, o = self.w, outlets.BY_SLUG[source]
         base = self.base_urls[source]
-        faults = self.faults
+        listed_faults = self.faults
         if path == "/robots.txt":
-            return Response(200, "text/plain; charset=utf-8", D.robots(o, base, faults).encode())
+            return Response(200, "text/plain; charset=utf-8", discovery.robots(o, base, listed_faults).encode())
         for feed in o.feeds:
             if path == feed["path"]:
                 fmt = feed["format"]
                 if fmt == "rss":
-                    return Response(200, "application/rss+xml; charset=utf-8", D.rss(w, o, feed, day, base, faults))
+                    return Response(200, "application/rss+xml; charset=utf-8", discovery.rss(w, o, feed, day, base, listed_faults))
                 if fmt == "atom":
-                    return Response(200, "application/atom+xml; charset=utf-8", D.atom(w, o, feed, day, base, faults))
+                    return Response(200, "application/atom+xml; charset=utf-8", discovery.atom(w, o, feed, day, base, listed_faults))
                 if fmt == "broken-xml":
-                    return Response(200, "application/rss+xml; charset=utf-8", F.MALFORMED_FEED)
+                    return Response(200, "application/rss+xml; charset=utf-8", faults.MALFORMED_FEED)
                 if fmt == "billion-laughs":
-                    return Response(200, "application/rss+xml; charset=utf-8", F.BILLION_LAUGHS)
+                    return Response(200, "application/rss+xml; charset=utf-8", faults.BILLION_LAUGHS)
         sm = o.sitemap
         if path == sm.get("index"):
-            return Response(200, XML, D.sitemap_index(w, o, day, base, faults))
+            return Response(200, XML, discovery.sitemap_index(w, o, day, base, listed_faults))
         if path == sm.get("news"):
-            return Response(200, XML, D.news_sitemap(w, o, day, base, faults))
+            return Response(200, XML, discovery.news_sitemap(w, o, day, base, listed_faults))
         if path == sm.get("sections"):
-            return Response(200, XML, D.sections_sitemap(w, o, base))
+            return Response(200, XML, discovery.sections_sitemap(w, o, base))
         pat = self.children[source]
         m = pat.match(path) if pat else None
         if m:
-            body = D.sitemap_child(w, o, int(m.group(1)), day, base, faults)
+            body = discovery.sitemap_child(w, o, int(m.group(1)), day, base, listed_faults)
             if body is None:
                 return _not_found(path)
             return Response(200, "application/x-gzip" if sm.get("gzip") else XML, body)
@@ -118,18 +118,18 @@ class Site:
         if aid is not None and w.visible(aid, day):
             a = w.articles[aid]
             if a.fault == "wrong-charset":
-                page = R.article_page(w, a, day, self.base_urls)
+                page = render.article_page(w, a, day, self.base_urls)
                 return Response(200, HTML, page.encode("cp1252"))
-            return Response(200, HTML, R.article_page(w, a, day, self.base_urls).encode())
+            return Response(200, HTML, render.article_page(w, a, day, self.base_urls).encode())
         if path == "/" or path in o.sections:
-            extra = D.videos(w, o)[:1] if path == o.sections[0] else []
-            return Response(200, HTML, R.listing_page(w, o, path, day, base, extra).encode())
-        for vp, title in D.videos(w, o):
+            extra = discovery.videos(w, o)[:1] if path == o.sections[0] else []
+            return Response(200, HTML, render.listing_page(w, o, path, day, base, extra).encode())
+        for vp, title in discovery.videos(w, o):
             if path == vp:
-                return Response(200, HTML, R.video_page(w, o, vp, title, base).encode())
+                return Response(200, HTML, render.video_page(w, o, vp, title, base).encode())
         return _not_found(path)
 
-    def fault(self, f: F.Fault, path: str) -> Response | None:
+    def fault(self, f: faults.Fault, path: str) -> Response | None:
         hits = self.state.hit(f"{f.source}{path}")
         name = f.name
         if name == "not-found":
@@ -151,27 +151,27 @@ class Site:
             target = self.w.articles[0]
             return Response(301, headers=[("Location", self.base_urls[target.source] + target.path)])
         if name == "not-html":
-            return Response(200, HTML, F.PDF_BYTES)
+            return Response(200, HTML, faults.PDF_BYTES)
         if name == "not-html-jpeg":
-            return Response(200, HTML, F.JPEG_BYTES)
+            return Response(200, HTML, faults.JPEG_BYTES)
         if name == "oversized":
-            return Response(200, HTML, stream=lambda: F.oversized_stream(f.title), length=F.OVERSIZE_BYTES)
+            return Response(200, HTML, stream=lambda: faults.oversized_stream(f.title), length=faults.OVERSIZE_BYTES)
         if name == "broken-gzip-sitemap":
-            return Response(200, "application/x-gzip", F.broken_gzip())
+            return Response(200, "application/x-gzip", faults.broken_gzip())
         return None
 
     # ------------------------------------------------------------------ enumeration (static writer)
     def static_paths(self, source: str) -> list[str]:
         """Every path worth writing for a source on the current day (faults needing a live server excluded)."""
-        w, o, day = self.w, O.BY_SLUG[source], self.day
+        w, o, day = self.w, outlets.BY_SLUG[source], self.day
         paths = ["/robots.txt", "/"] + [p for p in o.sections if p != "/"]
         paths += [f["path"] for f in o.feeds]
         sm = o.sitemap
         paths += [p for p in (sm.get("index"), sm.get("news"), sm.get("sections")) if p]
         if sm.get("child"):
-            n = D.child_count(w, o, day, self.faults)
+            n = discovery.child_count(w, o, day, self.faults)
             paths += [sm["child"].format(n=i) for i in range(1, n + 1)]
-        paths += [p for p, _ in D.videos(w, o)]
+        paths += [p for p, _ in discovery.videos(w, o)]
         paths += [w.articles[i].path for i in sorted(w.by_outlet[source]) if w.visible(i, day)]
         paths += [f.path for f in self.faults if f.source == source and f.name in
                   ("not-html", "not-html-jpeg", "broken-gzip-sitemap", "robots-disallowed")]

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import discovery as D
-from . import outlets as O
+from . import discovery
+from . import outlets
 
 # Scrapy settings for crawling the sample web (short timeout: the slow fault sleeps longer).
 SETTINGS = {"DOWNLOAD_TIMEOUT": 2, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "AUTOTHROTTLE_ENABLED": False,
@@ -18,12 +18,12 @@ SETTINGS = {"DOWNLOAD_TIMEOUT": 2, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "AUTOTHR
 
 def sources_doc(base_urls: dict[str, str]) -> dict:
     out = []
-    for o in O.OUTLETS:
+    for o in outlets.OUTLETS:
         base = base_urls[o.slug]
         src = {"name": o.slug, "outlet": o.name, "kind": o.kind, "country": o.country,
                "domains": [urlsplit(base).hostname],
-               "feeds": [base + p for p in D.feed_urls(o)],
-               "sitemaps": [base + p for p in D.sitemap_roots(o)],
+               "feeds": [base + p for p in discovery.feed_urls(o)],
+               "sitemaps": [base + p for p in discovery.sitemap_roots(o)],
                "article_url": o.article_regex}
         if o.boilerplate:
             src["boilerplate"] = {k: list(v) for k, v in o.boilerplate.items() if v}

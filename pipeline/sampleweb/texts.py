@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from . import vocab as V
+from . import vocab
 
 
 def rng_for(seed: int, index: int | str, part: str) -> random.Random:
@@ -43,25 +43,25 @@ class Ctx:
 
     def __init__(self, rng: random.Random, topic: str | None = None, place=None, event: str | None = None):
         self.r = rng
-        self.topic = topic or rng.choice(V.TOPIC_NAMES)
-        self.t = V.TOPICS[self.topic]
-        self.city, self.country = place or rng.choice(V.PLACES)
+        self.topic = topic or rng.choice(vocab.TOPIC_NAMES)
+        self.t = vocab.TOPICS[self.topic]
+        self.city, self.country = place or rng.choice(vocab.PLACES)
         self.people = [(self.person(), rng.choice(self.t["roles"])) for _ in range(rng.randint(3, 6))]
         self.orgs = [self.org() for _ in range(rng.randint(2, 3))]
         self.event = rng.choice(self.t["events"])
         if event:
             self.event = event
-        self.wd = rng.choice(V.WEEKDAYS)
+        self.wd = rng.choice(vocab.WEEKDAYS)
         self.used_quotes: list[str] = []
 
     def person(self) -> str:
-        return f"{self.r.choice(V.FIRST_NAMES)} {self.r.choice(V.SURNAMES)}"
+        return f"{self.r.choice(vocab.FIRST_NAMES)} {self.r.choice(vocab.SURNAMES)}"
 
     def org(self) -> str:
         r = self.r
         if r.random() < 0.2:
-            return "the " + r.choice(V.PARTIES)
-        return f"the {r.choice(V.ORG_PREFIX)} {r.choice(V.ORG_CORE)} {r.choice(V.ORG_SUFFIX)}"
+            return "the " + r.choice(vocab.PARTIES)
+        return f"the {r.choice(vocab.ORG_PREFIX)} {r.choice(vocab.ORG_CORE)} {r.choice(vocab.ORG_SUFFIX)}"
 
     def num(self) -> str:
         r = self.r
@@ -87,10 +87,10 @@ class Ctx:
         r = self.r
         obj = r.choice(["the {event}", "the {thing}", "what happened in {city}", "the {adj} {event}",
                         "{org}", "the state of the {thing}", "the {thing} in {city}"]).format_map(self.slots())
-        parts = [f"{r.choice(V.QUOTE_OPENERS)} {r.choice(V.QUOTE_MIDDLES)} {obj}, {r.choice(V.QUOTE_CLOSERS)}."]
+        parts = [f"{r.choice(vocab.QUOTE_OPENERS)} {r.choice(vocab.QUOTE_MIDDLES)} {obj}, {r.choice(vocab.QUOTE_CLOSERS)}."]
         if r.random() < 0.5:
             obj2 = r.choice(["{group}", "every one of the {group}", "the {group} of {city}"]).format_map(self.slots())
-            parts.append(f"{r.choice(V.QUOTE_OPENERS)} {r.choice(V.QUOTE_MIDDLES)} {obj2}.")
+            parts.append(f"{r.choice(vocab.QUOTE_OPENERS)} {r.choice(vocab.QUOTE_MIDDLES)} {obj2}.")
         q = " ".join(parts)
         self.used_quotes.append(q)
         return q
@@ -133,32 +133,32 @@ class Slots(dict):
         elif key in ("verb", "verb2"):
             v = r.choice(t["verbs"])
         elif key in ("adj", "adj2"):
-            v = r.choice(V.ADJECTIVES)
+            v = r.choice(vocab.ADJECTIVES)
         elif key == "adv":
-            v = r.choice(V.ADVERBS)
+            v = r.choice(vocab.ADVERBS)
         elif key == "time":
-            v = r.choice(V.TIME_PHRASES).format(wd=r.choice(V.WEEKDAYS))
+            v = r.choice(vocab.TIME_PHRASES).format(wd=r.choice(vocab.WEEKDAYS))
         elif key in ("group", "group2"):
-            v = r.choice(V.GROUPS)
+            v = r.choice(vocab.GROUPS)
         elif key in ("num", "num2"):
             v = c.num()
         elif key in ("unit", "unit2"):
-            v = r.choice(V.UNITS)
+            v = r.choice(vocab.UNITS)
         elif key == "pct":
             v = str(r.randint(2, 89))
         elif key == "money":
-            cur, mag = r.choice(V.CURRENCIES)
+            cur, mag = r.choice(vocab.CURRENCIES)
             v = f"{cur}{r.randint(2, 950)} {mag}"
         elif key == "feeling":
-            v = r.choice(V.FEELINGS)
+            v = r.choice(vocab.FEELINGS)
         elif key == "age":
             v = str(r.randint(19, 84))
         elif key == "year":
             v = str(r.randint(1987, 2024))
         elif key == "month":
-            v = r.choice(V.MONTHS)
+            v = r.choice(vocab.MONTHS)
         elif key == "say":
-            v = r.choice(V.SAY_VERBS).format(wd=r.choice(V.WEEKDAYS))
+            v = r.choice(vocab.SAY_VERBS).format(wd=r.choice(vocab.WEEKDAYS))
         else:
             raise KeyError(key)
         dict.__setitem__(self, key, v)
@@ -329,8 +329,8 @@ def make_short(seed: int, index: int, standard_sentence: str) -> Story:
 def make_liveblog(seed: int, index: int, day_label: str, subject: str) -> Story:
     """A daily live blog: fixed template paragraphs + that day's fresh entries."""
     r = rng_for(seed, index, "liveblog")
-    ctx = Ctx(r, "conflict" if "war" in subject.lower() else r.choice(V.TOPIC_NAMES))
-    paras = list(V.LIVEBLOG_TEMPLATE)
+    ctx = Ctx(r, "conflict" if "war" in subject.lower() else r.choice(vocab.TOPIC_NAMES))
+    paras = list(vocab.LIVEBLOG_TEMPLATE)
     n = r.randint(9, 14)
     for i in range(n):
         hh, mm = 21 - i, r.choice((2, 8, 15, 21, 33, 40, 47, 55))
@@ -348,5 +348,5 @@ def fill_note(r: random.Random, template: str, story: Story) -> str:
     name, role = r.choice(story.people) if story.people else ("the spokesman", "official")
     return template.format(name=name, role=role, n=r.randint(2, 6), num=f"{r.randint(20, 900):,}",
                            num2=f"{r.randint(20, 900):,}", org=(story.orgs or ["the council"])[0],
-                           wd=r.choice(V.WEEKDAYS), unit=r.choice(V.UNITS), city=story.city,
-                           groups=r.choice(V.GROUPS))
+                           wd=r.choice(vocab.WEEKDAYS), unit=r.choice(vocab.UNITS), city=story.city,
+                           groups=r.choice(vocab.GROUPS))

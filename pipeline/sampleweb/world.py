@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-from . import outlets as O
-from . import texts as T
-from . import vocab as V
+from . import outlets
+from . import texts
+from . import vocab
 
 UTC = timezone.utc
 # Crawl times of the two nights. Day-1 articles are published before CRAWL[1], day-2 ones before CRAWL[2].
@@ -78,7 +78,7 @@ class World:
         self.by_path: dict[tuple[str, str], int] = {}
         self.copies: dict[int, list[int]] = {}
         self._plan()
-        self.by_outlet: dict[str, list[int]] = {o.slug: [] for o in O.OUTLETS}
+        self.by_outlet: dict[str, list[int]] = {o.slug: [] for o in outlets.OUTLETS}
         for a in self.articles:
             self.by_outlet[a.source].append(a.aid)
         for lst in self.by_outlet.values():
@@ -106,7 +106,7 @@ class World:
         return a
 
     def _path(self, a: Article, uniq: bool = False) -> str:
-        o = O.BY_SLUG[a.source]
+        o = outlets.BY_SLUG[a.source]
         local = a.published + timedelta(minutes=o.tz)
         slug = slugify(a.title) + (f"-{a.aid}" if uniq else "")
         if a.distractor == "liveblog":
@@ -122,7 +122,7 @@ class World:
         seed, n = self.seed, self.n
 
         for idx in range(n):
-            r = T.rng_for(seed, idx, "plan")
+            r = texts.rng_for(seed, idx, "plan")
             day = 2 if (r.random() < 0.25 and idx > 3) else 1
             roll = r.random()
             kind = "wire" if roll < 0.36 else ("tabloid" if roll < 0.76 else "regional")
@@ -131,7 +131,7 @@ class World:
             if idx == 2:
                 kind = "tabloid"
             late = (idx == 1) or (kind == "wire" and day == 1 and r.random() < 0.01)
-            origin = r.choice({"wire": O.WIRES, "tabloid": O.TABLOIDS, "regional": O.REGIONALS}[kind])
+            origin = r.choice({"wire": outlets.WIRES, "tabloid": outlets.TABLOIDS, "regional": outlets.REGIONALS}[kind])
             if idx == 2:
                 origin = "daily-beacon"
             pub = self._pub(r, day)
@@ -139,7 +139,7 @@ class World:
                 pub = CRAWL[1] - timedelta(minutes=r.randint(12 * 60, 30 * 60))
             sp = StoryPlan(idx, "normal", origin, day, pub, late_original=late)
             self.stories.append(sp)
-            title, alts = T.story_title(seed, idx)
+            title, alts = texts.story_title(seed, idx)
             orig = self._add(source=origin, story=idx, title=title, published=pub,
                              day=2 if late else day, is_original=True)
             if day == 1 and not late and (r.random() < 0.1 or idx == 3):
@@ -153,8 +153,8 @@ class World:
             chosen = r.sample(cands, min(k, len(cands)))
             if idx == 2:
                 chosen = ["newspile", "headline-hub"] + [c for c in chosen if c not in ("newspile", "headline-hub")][:2]
-            if late and not any(c in O.REGIONALS for c in chosen):
-                chosen = [O.REGIONALS[idx % len(O.REGIONALS)]] + chosen[:3]
+            if late and not any(c in outlets.REGIONALS for c in chosen):
+                chosen = [outlets.REGIONALS[idx % len(outlets.REGIONALS)]] + chosen[:3]
             self.copies[orig.aid] = []
             for j, src in enumerate(chosen):
                 ctype = self._copy_type(r, kind, src)
@@ -181,14 +181,14 @@ class World:
 
     def _copiers(self, kind: str, origin: str) -> list[str]:
         if kind == "wire":
-            return O.REGIONALS + O.TABLOIDS + O.AGGREGATORS
+            return outlets.REGIONALS + outlets.TABLOIDS + outlets.AGGREGATORS
         if kind == "tabloid":
-            return [t for t in O.TABLOIDS if t != origin] + O.AGGREGATORS + O.REGIONALS[:2]
-        return [t for t in O.REGIONALS if t != origin] + O.AGGREGATORS
+            return [t for t in outlets.TABLOIDS if t != origin] + outlets.AGGREGATORS + outlets.REGIONALS[:2]
+        return [t for t in outlets.REGIONALS if t != origin] + outlets.AGGREGATORS
 
     @staticmethod
     def _copy_type(r, kind: str, src: str) -> str:
-        if src in O.AGGREGATORS:
+        if src in outlets.AGGREGATORS:
             return "truncated" if (kind == "tabloid" and r.random() < 0.45) else "whole"
         return "edited"
 
@@ -199,17 +199,17 @@ class World:
         for k in range(max(2, n // 50)):
             a_idx = (5 + 37 * k) % n if n > 5 else k % n
             a_plan = self.stories[a_idx]
-            ctx = T.story_ctx(seed, a_idx)
+            ctx = texts.story_ctx(seed, a_idx)
             b = StoryPlan(nxt, "shared-quote", "", a_plan.day, a_plan.published + timedelta(minutes=95),
                           partner=a_idx, topic=ctx.topic, place=(ctx.city, ctx.country), label=ctx.event)
             a_orig = self._original_of(a_idx)
             a_orig.distractor = "shared-quote"
-            a_kind = O.BY_SLUG[a_plan.origin].kind
-            pool = O.TABLOIDS if a_kind != "tabloid" else O.WIRES + O.REGIONALS
+            a_kind = outlets.BY_SLUG[a_plan.origin].kind
+            pool = outlets.TABLOIDS if a_kind != "tabloid" else outlets.WIRES + outlets.REGIONALS
             b.origin = pool[k % len(pool)]
             b.day = 1 if b.published < CRAWL[1] else 2
             self.stories.append(b)
-            title, _ = T.story_title(seed, nxt, b.topic, b.place, b.label)
+            title, _ = texts.story_title(seed, nxt, b.topic, b.place, b.label)
             self._add(source=b.origin, story=nxt, title=title, published=b.published, day=b.day,
                       is_original=True, distractor="shared-quote")
             nxt += 1
@@ -220,20 +220,20 @@ class World:
             pub = datetime(2026, 11, d, 7, 0, tzinfo=UTC) if day == 1 else datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
             sp = StoryPlan(nxt, "liveblog", "daily-beacon", day, pub, label=label)
             self.stories.append(sp)
-            title = T.make_liveblog(seed, nxt, label, subject).title
+            title = texts.make_liveblog(seed, nxt, label, subject).title
             self._add(source="daily-beacon", story=nxt, title=title, published=pub, day=day,
                       is_original=True, distractor="liveblog")
             nxt += 1
         # short notices sharing a standard sentence
         for g in range(max(1, n // 100)):
-            sent = g % len(V.STANDARD_SENTENCES)
+            sent = g % len(vocab.STANDARD_SENTENCES)
             for m in range(2):
-                src = O.REGIONALS[(g + m) % len(O.REGIONALS)]
-                r = T.rng_for(seed, nxt, "plan")
+                src = outlets.REGIONALS[(g + m) % len(outlets.REGIONALS)]
+                r = texts.rng_for(seed, nxt, "plan")
                 pub = self._pub(r, 1)
                 sp = StoryPlan(nxt, "short", src, 1, pub, partner=sent)
                 self.stories.append(sp)
-                title = T.make_short(seed, nxt, V.STANDARD_SENTENCES[sent]).title
+                title = texts.make_short(seed, nxt, vocab.STANDARD_SENTENCES[sent]).title
                 self._add(source=src, story=nxt, title=title, published=pub, day=1,
                           is_original=True, distractor="short-shared-sentence")
                 nxt += 1
@@ -243,10 +243,10 @@ class World:
         """Real articles that sit behind a fault (first request 500; wrong declared charset)."""
         nxt = self._next
         for name, src in (("server-error-once", "daily-courier"), ("wrong-charset", "daily-lantern")):
-            r = T.rng_for(self.seed, nxt, "plan")
+            r = texts.rng_for(self.seed, nxt, "plan")
             pub = CRAWL[1] - timedelta(minutes=r.randint(120, 600))
             self.stories.append(StoryPlan(nxt, "fault", src, 1, pub, label=name))
-            title, _ = T.story_title(self.seed, nxt)
+            title, _ = texts.story_title(self.seed, nxt)
             if name == "wrong-charset":
                 title = "Café owner’s naïve plan wins over ‘fussy’ critics"
             self._add(source=src, story=nxt, title=title, published=pub, day=1, is_original=True, fault=name)
@@ -264,19 +264,19 @@ class World:
         return next(a for a in self.articles if a.fault == name)
 
     # ------------------------------------------------------------------ content
-    def _story(self, idx: int) -> T.Story:
+    def _story(self, idx: int) -> texts.Story:
         sp = self.stories[idx]
         if sp.kind == "liveblog":
-            return T.make_liveblog(self.seed, idx, sp.label, "Ukraine war")
+            return texts.make_liveblog(self.seed, idx, sp.label, "Ukraine war")
         if sp.kind == "short":
-            return T.make_short(self.seed, idx, V.STANDARD_SENTENCES[sp.partner])
+            return texts.make_short(self.seed, idx, vocab.STANDARD_SENTENCES[sp.partner])
         if sp.kind == "shared-quote":
             partner = self.story(sp.partner)
             quotes = partner.quotes[:2] or [partner.paragraphs[-2]]
-            r = T.rng_for(self.seed, idx, "quotes")
+            r = texts.rng_for(self.seed, idx, "quotes")
             shared = quotes[: r.choice((1, 2))]
-            return T.make_story(self.seed, idx, topic=sp.topic, place=sp.place, event=sp.label, fixed_quotes=shared)
-        st = T.make_story(self.seed, idx)
+            return texts.make_story(self.seed, idx, topic=sp.topic, place=sp.place, event=sp.label, fixed_quotes=shared)
+        st = texts.make_story(self.seed, idx)
         if sp.kind == "fault" and sp.label == "wrong-charset":
             st.paragraphs.insert(1, "Regulars at the café on the corner say the owner’s “naïve” idea — a menu "
                                     "with no prices at all — has turned into the town’s favourite experiment, "
@@ -286,10 +286,10 @@ class World:
 
     def dateline(self, a: Article) -> str:
         st = self.story(a.story)
-        local = a.published + timedelta(minutes=O.BY_SLUG[a.source].tz)
+        local = a.published + timedelta(minutes=outlets.BY_SLUG[a.source].tz)
         city = st.city.upper()
         if a.source == "worldwire":
-            return f"{city}, {V.MONTHS_WIRE[local.month - 1]} {local.day} (Worldwire) - "
+            return f"{city}, {vocab.MONTHS_WIRE[local.month - 1]} {local.day} (Worldwire) - "
         return f"{city}, {st.country} (AN) — "
 
     def _text(self, aid: int, day: int) -> tuple[str, ...]:
@@ -299,7 +299,7 @@ class World:
             return self._copy_text(a)
         st = self.story(a.story)
         paras = list(st.paragraphs)
-        if a.source in O.WIRES:
+        if a.source in outlets.WIRES:
             paras[0] = self.dateline(a) + paras[0]
             if a.source == "worldwire":
                 paras.append(f"Reporting by {st.reporter} in {st.city}; Writing by {st.people[0][0]}; "
@@ -310,8 +310,8 @@ class World:
             first, _, rest = paras[0].partition(" ")
             paras[0] = first.upper() + " " + rest
         if day == 2 and a.updated is not None:
-            r = T.rng_for(self.seed, aid, "update")
-            note = T.fill_note(r, r.choice(V.UPDATE_PARAS), st)
+            r = texts.rng_for(self.seed, aid, "update")
+            note = texts.fill_note(r, r.choice(vocab.UPDATE_PARAS), st)
             paras.insert(1 if r.random() < 0.5 else len(paras), note)
         return tuple(paras)
 
@@ -321,41 +321,41 @@ class World:
         if a.copy_type == "whole":
             return tuple(src)
         if a.copy_type == "truncated":
-            r = T.rng_for(self.seed, a.aid, "cut")
+            r = texts.rng_for(self.seed, a.aid, "cut")
             return tuple(src[: r.randint(3, 5)])
-        r = T.rng_for(self.seed, a.aid, "edit")
+        r = texts.rng_for(self.seed, a.aid, "edit")
         st = self.story(a.story)
         paras = list(src)
         paras[0] = re.sub(r"^[A-Z][A-Z .'-]+,[^()]*\((?:Worldwire|AN)\) [-—] ", "", paras[0])
         if paras[0][:1].isalpha():
             paras[0] = paras[0][0].upper() + paras[0][1:]
-        has_signoff = orig.source in O.WIRES
+        has_signoff = orig.source in outlets.WIRES
         signoff = paras.pop() if has_signoff else None
         if len(paras) > 4 and r.random() < 0.6:
             del paras[-1 if r.random() < 0.6 else r.randint(2, len(paras) - 2)]
         if r.random() < 0.4:
-            paras.insert(r.randint(2, min(4, len(paras))), T.fill_note(r, r.choice(V.LOCAL_ANGLES), st))
-        if O.BY_SLUG[a.source].kind != "tabloid":
+            paras.insert(r.randint(2, min(4, len(paras))), texts.fill_note(r, r.choice(vocab.LOCAL_ANGLES), st))
+        if outlets.BY_SLUG[a.source].kind != "tabloid":
             if signoff and r.random() < 0.6:
                 paras.append(signoff)
             if r.random() < 0.3:
-                paras.insert(0, T.fill_note(r, r.choice(V.CORRECTION_NOTES), st))
+                paras.insert(0, texts.fill_note(r, r.choice(vocab.CORRECTION_NOTES), st))
             elif r.random() < 0.15:
-                paras.append(T.fill_note(r, r.choice(V.EDITOR_NOTES), st))
+                paras.append(texts.fill_note(r, r.choice(vocab.EDITOR_NOTES), st))
         return tuple(paras)
 
     def title(self, a: Article, day: int) -> str:
         return a.title2 if (day == 2 and a.title2) else a.title
 
     def byline(self, a: Article) -> str | None:
-        if O.BY_SLUG[a.source].kind == "aggregator":
+        if outlets.BY_SLUG[a.source].kind == "aggregator":
             return None
         st = self.story(a.story)
         if a.copy_of is not None:
             orig = self.articles[a.copy_of]
-            if orig.source in O.WIRES and O.BY_SLUG[a.source].kind != "tabloid":
-                return O.BY_SLUG[orig.source].name
-            return st.people[1][0] if O.BY_SLUG[a.source].kind == "tabloid" else st.reporter
+            if orig.source in outlets.WIRES and outlets.BY_SLUG[a.source].kind != "tabloid":
+                return outlets.BY_SLUG[orig.source].name
+            return st.people[1][0] if outlets.BY_SLUG[a.source].kind == "tabloid" else st.reporter
         return st.reporter
 
     def visible(self, aid: int, day: int) -> bool:
@@ -372,15 +372,15 @@ class World:
         for i in r.sample(pool, min(k, len(pool))):
             out.append((self.articles[i].title, self.articles[i].path))
         while len(out) < k:   # tiny sites: invented headlines pointing to the section page
-            ctx = T.Ctx(r)
-            out.append((T.headline(ctx), O.BY_SLUG[source].sections[0]))
+            ctx = texts.Ctx(r)
+            out.append((texts.headline(ctx), outlets.BY_SLUG[source].sections[0]))
         return out
 
     def _layout(self, aid: int, day: int) -> tuple:
         """Blocks of a tabloid article body: ('p', text) and furniture blocks, positions seeded."""
         a = self.articles[aid]
         paras = self.text(aid, day)
-        r = T.rng_for(self.seed, aid, "layout")
+        r = texts.rng_for(self.seed, aid, "layout")
         n = len(paras)
         blocks: list[tuple] = []
         related_at = {r.randint(2, max(2, n - 2))} if n > 4 else set()

@@ -1,4 +1,5 @@
-"""Run the sample web in a subprocess for tests (like Scrapy's own MockServer).
+"""Serve the sample web from a subprocess: what the demo, the Airflow demo, the benchmarks and
+the tests' fixtures (tests/plugins/sampleweb.py) start, like Scrapy's own MockServer.
 
     with running_sample_web(tmp_path) as web:
         web.port, web.base_urls, web.sources_path, web.key_path, web.key
@@ -95,74 +96,3 @@ def running_sample_web(tmpdir, stories: int = 40, seed: int = 7, day: int = 1, s
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
-
-
-# ---------------------------------------------------------------------------- discovery helpers
-def fetch(url: str, timeout: float = 10, method: str = "GET") -> tuple[int, dict, bytes]:
-    """(status, headers, body) without following redirects and without raising on 4xx/5xx."""
-    import urllib.error
-
-    class _NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *a, **k):
-            return None
-
-    opener = urllib.request.build_opener(_NoRedirect)
-    req = urllib.request.Request(url, method=method, headers={"User-Agent": "sampleweb-tests"})
-    try:
-        with opener.open(req, timeout=timeout) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-
-
-def parse_xml(data: bytes):
-    """Parse feed/sitemap bytes (gunzipping .gz) safely: no entity expansion, no network."""
-    import gzip
-
-    from lxml import etree
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    return etree.fromstring(data, parser=parser)
-
-
-def listed_urls(root) -> tuple[list[str], list[str]]:
-    """(page URLs, child sitemap URLs) listed by an RSS/Atom feed, sitemap or sitemap index."""
-    tag = root.tag.split("}")[-1]
-    pages, children = [], []
-    if tag == "rss":
-        pages = [e.text.strip() for e in root.iter("link") if e.getparent().tag == "item" and e.text]
-    elif tag == "feed":
-        pages = [e.get("href") for e in root.iter("{http://www.w3.org/2005/Atom}link")
-                 if e.get("rel", "alternate") == "alternate" and e.getparent().tag.endswith("entry")]
-    elif tag == "sitemapindex":
-        children = [e.text.strip() for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
-    elif tag == "urlset":
-        pages = [e.text.strip() for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
-    return pages, children
-
-
-def discover(sources_doc: dict, broken: set[str] = frozenset(), timeout: float = 10) -> dict[str, dict]:
-    """Walk every source's feeds and sitemaps (following indexes). Returns per source
-    {"pages": {url: "feed"|"sitemap"}, "documents": {url: status-or-error}}."""
-    out: dict[str, dict] = {}
-    for src in sources_doc["sources"]:
-        pages: dict[str, str] = {}
-        docs: dict[str, str] = {}
-        todo = [(u, "feed") for u in src.get("feeds", [])] + [(u, "sitemap") for u in src.get("sitemaps", [])]
-        while todo:
-            url, via = todo.pop(0)
-            if url in docs:
-                continue
-            status, _, body = fetch(url, timeout)
-            if url in broken:
-                docs[url] = f"broken:{status}"
-                continue
-            root = parse_xml(body)
-            docs[url] = str(status)
-            p, c = listed_urls(root)
-            for u in p:
-                pages.setdefault(u, via)
-            todo += [(u, "sitemap") for u in c]
-        out[src["name"]] = {"pages": pages, "documents": docs}
-    return out

@@ -152,8 +152,9 @@ def run_source_counts(
 ) -> dict[str, tuple[tuple[int, ...], list[str]]]:
     """What a run's rows hold now, per source: (counts in COUNT_COLUMNS order, document errors).
 
-    A crawl joining a run adds its own counts to these (a retried DAG task, a second crawl)."""
-    with conn, conn.cursor() as cur:
+    A crawl joining a run adds its own counts to these (a retried DAG task, a second crawl).
+    Reads in the caller's transaction (the item pipeline writes its first counts in the same one)."""
+    with conn.cursor() as cur:
         cur.execute(
             f"select source, {', '.join(COUNT_COLUMNS)}, document_errors"
             " from news.crawl_run_sources where run_id = %s",

@@ -29,7 +29,7 @@ from pipeline import db, paths
 
 WARC_DIR_ENV = "NEWSCORPUS_WARC_DIR"  # read by spiders.warc; "off" turns archiving off
 from pipeline.errors import NewscorpusError
-from pipeline.runs import close_run, open_run, record_announcements
+from pipeline.runs import CrawlCounts, close_run, open_run, record_announcements
 from pipeline.sources import load_sources, upsert_sources
 
 log = logging.getLogger(__name__)
@@ -41,25 +41,11 @@ CHILD_GRACE_SECONDS = 90  # after a forwarded signal, how long the child may tak
 
 
 @dataclass
-class SourceCounts:
-    """What one crawl did for one source."""
+class SourceCounts(CrawlCounts):
+    """What one crawl did for one source: the crawl counters (pipeline.runs.CrawlCounts) and
+    whether it failed."""
 
     status: str = "ok"              # ok | failed (no feed or sitemap could be read)
-    pages_fetched: int = 0
-    pages_failed: int = 0
-    pages_new: int = 0
-    pages_updated: int = 0
-    pages_unchanged: int = 0
-    bytes: int = 0
-    urls_announced: int = 0
-    urls_skipped_known: int = 0
-    robots_blocked: int = 0
-    documents_ok: int = 0
-    documents_failed: int = 0
-    refused: int = 0
-    limits_hit: int = 0
-    errors: list[str] = field(default_factory=list)
-    urls_dropped: dict[str, int] = field(default_factory=dict)  # announced, not fetched: reason → count
 
 
 @dataclass

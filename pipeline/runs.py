@@ -18,16 +18,46 @@ task processes and hold no owner lock; they are reopened by their own retries in
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg2.extensions
 
 from pipeline.load import upsert
 
-# The crawl counters news.crawl_run_sources holds per run and source, in this order: the one
-# list the item pipeline (spiders/pipelines.py, from spiders.ledger.SourceLedger) and the
-# report read and write. Each is the SourceLedger/SourceCounts attribute of the same name,
-# except requests_refused, which counts `refused` (COUNTER_OF).
+
+
+@dataclass
+class CrawlCounts:
+    """What one crawl counted for one source: the one definition of the crawl counters.
+
+    The spider and item pipeline count into `spiders.ledger.SourceLedger` (this plus the
+    discovery-only counters); the parent reads them back as `pipeline.crawl.SourceCounts`
+    (this plus a status); COUNT_COLUMNS says which of them news.crawl_run_sources keeps.
+    """
+
+    documents_ok: int = 0          # feeds/sitemaps that gave usable URLs
+    documents_failed: int = 0      # feeds/sitemaps that failed, were refused or were malformed
+    urls_announced: int = 0        # article URLs of this source announced (after normalising)
+    urls_skipped_known: int = 0    # stored before and not announced as changed
+    robots_blocked: int = 0
+    pages_fetched: int = 0         # page rows produced: successes and failures
+    pages_failed: int = 0
+    pages_new: int = 0             # first version of a URL stored
+    pages_updated: int = 0         # a new version of a known URL stored
+    pages_unchanged: int = 0       # fetched again, same body: not stored twice
+    bytes: int = 0
+    refused: int = 0               # requests the SSRF guard refused (reason in errors)
+    limits_hit: int = 0            # discovery documents skipped by a bound (depth, per-source count)
+    errors: list[str] = field(default_factory=list)
+    # announced URLs not fetched, per reason ("no link", "off the source's domains",
+    # "not matching article_url", "URL variant of one already fetched"…)
+    urls_dropped: dict[str, int] = field(default_factory=dict)
+
+
+# The crawl counters news.crawl_run_sources holds per run and source, in this order, read and
+# written by the item pipeline (spiders/pipelines.py). Each is the CrawlCounts attribute of the
+# same name, except requests_refused, which counts `refused` (COUNTER_OF).
 COUNT_COLUMNS: tuple[str, ...] = ("pages_fetched", "pages_failed", "pages_new", "pages_updated", "bytes",
                                   "requests_refused", "documents_ok", "documents_failed")
 COUNTER_OF = {column: column for column in COUNT_COLUMNS} | {"requests_refused": "refused"}

@@ -35,7 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from pipeline import db  # noqa: E402
-from pipeline.health import refresh  # noqa: E402
+from pipeline.nightly.refresh import refresh_furniture as refresh  # noqa: E402
 from pipeline.load import upsert  # noqa: E402
 from pipeline.migrate import migrate  # noqa: E402
 

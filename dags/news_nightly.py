@@ -1,7 +1,7 @@
 """newscorpus nightly: crawl every source, clean, deduplicate, check, report.
 
-Thin by design: every task calls one `pipeline.nightly` function, the same ones
-`newscorpus run` calls. Nothing touches the database or the network at parse time.
+Thin by design: every task calls one `pipeline.nightly.stages` function, the same ones
+`newscorpus run` calls, with the database URL its params resolved to. Nothing touches the database or the network at parse time.
 """
 
 from __future__ import annotations
@@ -55,24 +55,11 @@ PARAMS = {
 }
 
 
-def _configure(create_database: bool = False):  # noqa: ANN202 - a pipeline.nightly.Target
-    """Resolve the run's params against the Variable/connection defaults (exports the database URL)."""
-    from airflow.sdk import Connection, Variable, get_current_context
-    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+def _configure(create_database: bool = False):  # noqa: ANN202 - a pipeline.nightly.stages.Target
+    """Resolve the run's params against the Variable/connection defaults (pipeline.nightly.stages)."""
+    from pipeline.nightly import stages
 
-    from pipeline import nightly
-
-    params = get_current_context()["params"]
-    try:
-        uri = Connection.get(DATABASE_CONNECTION).get_uri()
-        connection_url = uri.replace("postgres://", "postgresql://", 1)
-    except (AirflowNotFoundException, AirflowRuntimeError):
-        connection_url = None  # no connection configured: NEWSCORPUS_DATABASE_URL or the embedded server
-    return nightly.resolve_target(
-        params.get("sources"), params.get("database"),
-        default_sources=Variable.get(SOURCES_VARIABLE, default=None),
-        connection_url=connection_url, create_database=create_database,
-    )
+    return stages.airflow_target(create_database, SOURCES_VARIABLE, DATABASE_CONNECTION)
 
 
 def _holder(what: str) -> str:
@@ -121,22 +108,22 @@ def _failed_steps(sources: list[str]) -> list[str]:
 def news_nightly() -> None:
     @task(doc_md="Apply pending schema migrations (no-op when up to date); creates a named database.")
     def migrate() -> list[str]:
-        from pipeline import nightly
+        from pipeline.nightly import stages
 
-        _configure(create_database=True)
-        return nightly.migrate_database()
+        target = _configure(create_database=True)
+        return stages.migrate_database(target.database_url)
 
     @task(doc_md="Validate the sources file and open (or, on a re-run, reopen) this night's crawl run row.")
     def start_run() -> dict:
         from airflow.sdk import get_current_context
 
-        from pipeline import nightly
+        from pipeline.nightly import stages
 
         target = _configure()
-        sources = nightly.source_names(target.sources_path)  # a bad file fails here, before any row
+        sources = stages.source_names(target.sources_path)  # a bad file fails here, before any row
         context = get_current_context()
         run_key = f"airflow:{context['dag'].dag_id}:{context['run_id']}"
-        return {"run_id": nightly.start_run("airflow", run_key), "sources": sources}
+        return {"run_id": stages.begin_run("airflow", run_key, target.database_url), "sources": sources}
 
     @task(doc_md="The outlets to crawl, one mapped `crawl_source` each.")
     def source_list(run: dict) -> list[str]:
@@ -149,43 +136,42 @@ def news_nightly() -> None:
         max_active_tis_per_dag=2,
     )
     def crawl_source(source: str, run: dict) -> dict:
-        from pipeline import nightly
+        from pipeline.nightly import stages
 
         target = _configure()
-        with nightly.dag_run_lock(_holder(f"crawl_source[{source}]")):
-            return nightly.crawl_sources(run["run_id"], sources_path=target.sources_path, only=[source])
+        with stages.dag_run_lock(_holder(f"crawl_source[{source}]"), url=target.database_url):
+            return stages.crawl_sources(run["run_id"], sources_path=target.sources_path, only=[source],
+                                        url=target.database_url)
 
     @task(doc_md="Clean every page not yet extracted into an article.", trigger_rule="all_done")
     def extract(run: dict) -> dict:
-        from pipeline import nightly
+        from pipeline.nightly import stages
 
         target = _configure()
-        with nightly.dag_run_lock(_holder("extract")):
-            return nightly.extract_pages(sources_path=target.sources_path)
+        with stages.dag_run_lock(_holder("extract"), url=target.database_url):
+            return stages.extract_pages(sources_path=target.sources_path, url=target.database_url)
 
     @task(doc_md="Fingerprint new articles and link copies to originals, across all history.")
     def dedup(run: dict) -> dict:
-        from pipeline import nightly
+        from pipeline.nightly import stages
 
-        _configure()
-        with nightly.dag_run_lock(_holder("dedup")):
-            return nightly.deduplicate(run_id=run["run_id"])
+        target = _configure()
+        with stages.dag_run_lock(_holder("dedup"), url=target.database_url):
+            return stages.deduplicate(run_id=run["run_id"], url=target.database_url)
 
     @task(doc_md="Refresh the furniture cache (news.article_furniture) and planner statistics.")
     def refresh() -> None:
-        from pipeline import nightly
+        from pipeline.nightly import stages
 
-        _configure()
-        nightly.refresh()
+        stages.refresh_derived(_configure().database_url)
 
     # a judgement, not a transient fault: retrying would only delay the failed run
     @task(doc_md="Fail on a silent source, an outlet whose every fetch failed, or furniture in new text.",
           retries=0)
     def quality_checks(run: dict) -> None:
-        from pipeline import nightly
+        from pipeline.nightly import stages
 
-        _configure()
-        nightly.check_quality(run["run_id"])
+        stages.check_quality(run["run_id"], _configure().database_url)
 
     @task(
         doc_md="Store and print the night's report, close the crawl run row; fail the run (after "
@@ -196,11 +182,11 @@ def news_nightly() -> None:
     def report(run: dict) -> dict:
         import logging
 
-        from pipeline import nightly
+        from pipeline.nightly import stages
 
-        _configure()
+        target = _configure()
         say = logging.getLogger("newscorpus.report").info  # inside the task's main log group
-        return nightly.finish_night(run["run_id"], _failed_steps(run["sources"]), say=say)
+        return stages.finish_night(run["run_id"], _failed_steps(run["sources"]), say=say, url=target.database_url)
 
     run = start_run()
     migrate() >> run

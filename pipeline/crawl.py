@@ -29,7 +29,7 @@ from pipeline import db, paths
 
 WARC_DIR_ENV = "NEWSCORPUS_WARC_DIR"  # read by pipeline/warc.py (spiders/warc.py); "off" turns archiving off
 from pipeline.errors import NewscorpusError
-from pipeline.runs import finish_run, start_run
+from pipeline.runs import CrawlCounts, close_run, open_run, record_announcements
 from pipeline.sources import SourcesFile, load_sources, upsert_sources
 
 log = logging.getLogger(__name__)
@@ -41,25 +41,11 @@ CHILD_GRACE_SECONDS = 90  # after a forwarded signal, how long the child may tak
 
 
 @dataclass
-class SourceCounts:
-    """What one crawl did for one source."""
+class SourceCounts(CrawlCounts):
+    """What one crawl did for one source: the crawl counters (pipeline.runs.CrawlCounts) and
+    whether it failed."""
 
     status: str = "ok"              # ok | failed (no feed or sitemap could be read)
-    pages_fetched: int = 0
-    pages_failed: int = 0
-    pages_new: int = 0
-    pages_updated: int = 0
-    pages_unchanged: int = 0
-    bytes: int = 0
-    urls_announced: int = 0
-    urls_skipped_known: int = 0
-    robots_blocked: int = 0
-    documents_ok: int = 0
-    documents_failed: int = 0
-    refused: int = 0
-    limits_hit: int = 0
-    errors: list[str] = field(default_factory=list)
-    urls_dropped: dict[str, int] = field(default_factory=dict)  # announced, not fetched: reason → count
 
 
 @dataclass
@@ -114,6 +100,7 @@ def crawl(
     trigger: str = "cli",
     verbose: bool = False,
     sources_file: SourcesFile | None = None,
+    database_url: str | None = None,
 ) -> CrawlSummary:
     """Crawl the selected sources once; see CrawlSummary. The database must be migrated.
 
@@ -126,14 +113,14 @@ def crawl(
     if sources_file is None:
         sources_file = load_sources(sources_path)
     selected = sources_file.select(only)
-    database_url = db.database_url()
+    database_url = database_url or db.database_url()
     own_run = run_id is None
     owner = db.connect(database_url)  # holds an own run's owner lock until it is closed
     try:
         with owner:
             upsert_sources(owner, sources_file.sources, sources_path)
         if own_run:
-            run_id = start_run(owner, trigger, hold=True)
+            run_id = open_run(owner, trigger, hold=True)
         return _crawl_run(sources_path, selected, max_pages, run_id, database_url, verbose, own_run, owner)
     finally:
         owner.close()
@@ -157,7 +144,7 @@ def _crawl_run(sources_path: Path, selected: list, max_pages: int | None, run_id
         with db.connection(database_url) as conn, conn:
             _record_announcements(conn, run_id, summary)
         if own_run:
-            finish_run(owner, run_id, summary.status, summary.error, summary.as_report())
+            close_run(owner, run_id, summary.status, summary.error, summary.as_report())
     if signum is not None:
         _redeliver(signum[0], signum[1], summary)
     return summary
@@ -402,32 +389,11 @@ def _summary(run_id: int, status: str, error: str | None, result: dict, names: l
     return summary
 
 
-# added to what earlier crawls of the same run recorded (jsonb counts summed per reason)
-_ANNOUNCEMENTS_SQL = """
-insert into news.crawl_run_sources as rs (run_id, source, urls_announced, urls_dropped)
-select %(run_id)s, u.source, u.announced, u.dropped
-from jsonb_to_recordset(%(rows)s::jsonb) as u(source text, announced integer, dropped jsonb)
-on conflict (run_id, source) do update set
-    urls_announced = rs.urls_announced + excluded.urls_announced,
-    urls_dropped = (
-        select coalesce(jsonb_object_agg(key, total), '{}'::jsonb)
-        from (select key, sum(value::bigint) as total
-              from (select * from jsonb_each_text(rs.urls_dropped)
-                    union all
-                    select * from jsonb_each_text(excluded.urls_dropped)) as both_counts
-              group by key) as summed
-    )
-"""
-
-
 def _record_announcements(conn: Any, run_id: int, summary: CrawlSummary) -> None:
     """news.crawl_run_sources.urls_announced/urls_dropped for this crawl (news.crawl_report and
     news.source_health show them), so a source losing its links is visible, not silent."""
-    rows = [{"source": name, "announced": c.urls_announced, "dropped": c.urls_dropped}
-            for name, c in summary.sources.items()]
-    if rows:
-        with conn.cursor() as cur:
-            cur.execute(_ANNOUNCEMENTS_SQL, {"run_id": run_id, "rows": json.dumps(rows)})
+    record_announcements(conn, run_id, {name: (c.urls_announced, c.urls_dropped)
+                                        for name, c in summary.sources.items()})
 
 
 def raise_for_failures(summary: CrawlSummary) -> None:

@@ -87,7 +87,7 @@ def _prog() -> str:
 DEMO_PORT = 8765  # fixed, so a second demo sees the same URLs and crawls incrementally
 
 
-def this_run_line(result) -> str:  # noqa: ANN001 - pipeline.runner.RunResult
+def this_run_line(result) -> str:  # noqa: ANN001 - pipeline.nightly.local.RunResult
     """What this run added, so a second demo says plainly that it found nothing new."""
     sources = (result.crawl or {}).get("sources") or {}
     new_pages = sum(c.get("pages_new", 0) for c in sources.values())
@@ -104,7 +104,7 @@ def this_run_line(result) -> str:  # noqa: ANN001 - pipeline.runner.RunResult
 def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noqa: ANN001 - text stream
     from tabulate import tabulate
 
-    from pipeline.runner import run_nightly
+    from pipeline.nightly.local import run_nightly
     from pipeline.sampleweb.serving import running_sample_web
 
     started = time.perf_counter()

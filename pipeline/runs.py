@@ -1,13 +1,16 @@
 """Crawl run bookkeeping: one news.crawl_runs row per run of a stage that fetches.
 
-The CLI's `crawl`, `newscorpus run` and the Airflow DAG open a run with `start_run`, let one
-or more crawls add their per-source counts to it (news.crawl_run_sources), and close it with
-`finish_run` — also when the work ended by an exception or a signal.
+The one module that writes news.crawl_runs and news.crawl_run_sources. The CLI's `crawl`,
+`newscorpus run`, the backfill and the Airflow DAGs open a run with `open_run`, let one or
+more crawls count into it per source (the item pipeline's counters: `run_source_counts` /
+`set_source_counts`; a crawl's announcements: `record_announcements`; the backfill's pages:
+`add_source_counts`; the report's article counts: `record_article_counts`), and close it with
+`close_run`, which stores the report once — also when the work ended by an exception or a signal.
 
-A run row is owned by the connection that opened it: `start_run(..., hold=True)` takes a
+A run row is owned by the connection that opened it: `open_run(..., hold=True)` takes a
 session advisory lock (OWNER_LOCK_CLASS, run_id) on that connection, and the caller keeps the
 connection open for the run's life. When the process dies (SIGKILL, a crash, a lost machine)
-PostgreSQL drops the lock with the session, and the next `start_run` closes the row as
+PostgreSQL drops the lock with the session, and the next `open_run` closes the row as
 'interrupted' (`close_abandoned`; an un-held row, e.g. opened by an older version, after a day). Orchestrated runs (with a run_key: Airflow) pass between
 task processes and hold no owner lock; they are reopened by their own retries instead.
 """
@@ -15,11 +18,51 @@ task processes and hold no owner lock; they are reopened by their own retries in
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg2.extensions
 
 from pipeline.load import upsert
+
+
+
+@dataclass
+class CrawlCounts:
+    """What one crawl counted for one source: the one definition of the crawl counters.
+
+    The spider and item pipeline count into `spiders.ledger.SourceLedger` (this plus the
+    discovery-only counters); the parent reads them back as `pipeline.crawl.SourceCounts`
+    (this plus a status); COUNT_COLUMNS says which of them news.crawl_run_sources keeps.
+    """
+
+    documents_ok: int = 0          # feeds/sitemaps that gave usable URLs
+    documents_failed: int = 0      # feeds/sitemaps that failed, were refused or were malformed
+    urls_announced: int = 0        # article URLs of this source announced (after normalising)
+    urls_skipped_known: int = 0    # stored before and not announced as changed
+    robots_blocked: int = 0
+    pages_fetched: int = 0         # page rows produced: successes and failures
+    pages_failed: int = 0
+    pages_new: int = 0             # first version of a URL stored
+    pages_updated: int = 0         # a new version of a known URL stored
+    pages_unchanged: int = 0       # fetched again, same body: not stored twice
+    bytes: int = 0
+    refused: int = 0               # requests the SSRF guard refused (reason in errors)
+    limits_hit: int = 0            # discovery documents skipped by a bound (depth, per-source count)
+    errors: list[str] = field(default_factory=list)
+    # announced URLs not fetched, per reason ("no link", "off the source's domains",
+    # "not matching article_url", "URL variant of one already fetched"…)
+    urls_dropped: dict[str, int] = field(default_factory=dict)
+
+
+# The crawl counters news.crawl_run_sources holds per run and source, in this order, read and
+# written by the item pipeline (spiders/pipelines.py). Each is the CrawlCounts attribute of the
+# same name, except requests_refused, which counts `refused` (COUNTER_OF).
+COUNT_COLUMNS: tuple[str, ...] = ("pages_fetched", "pages_failed", "pages_new", "pages_updated", "bytes",
+                                  "requests_refused", "documents_ok", "documents_failed")
+COUNTER_OF = {column: column for column in COUNT_COLUMNS} | {"requests_refused": "refused"}
+# feed/sitemap failures (before any page row exists) kept per run and source for the report
+MAX_DOCUMENT_ERRORS = 20
 
 FINISHED = ("succeeded", "failed", "interrupted")
 OWNER_LOCK_CLASS = 0x6E63  # first key of the two-key advisory lock held by a run's owner
@@ -55,13 +98,13 @@ def close_abandoned(conn: psycopg2.extensions.connection) -> list[int]:
     return closed
 
 
-def start_run(
+def open_run(
     conn: psycopg2.extensions.connection, trigger: str, run_key: str | None = None, hold: bool = False
 ) -> int:
     """Open a run (status 'running'); returns its run_id. `trigger`: cli | airflow | demo | test.
 
     Runs abandoned by dead processes are closed first. With `hold`, `conn` takes the run's
-    owner lock (before the row is visible), so keep `conn` open until `finish_run`.
+    owner lock (before the row is visible), so keep `conn` open until `close_run`.
 
     With a `run_key` (the orchestrator's id for this run), starting the same run again reopens
     its row: a retried or cleared Airflow run keeps one run row and adds to its counts.
@@ -83,7 +126,7 @@ def start_run(
         return run_id
 
 
-def finish_run(
+def close_run(
     conn: psycopg2.extensions.connection,
     run_id: int,
     status: str,
@@ -159,3 +202,116 @@ def record_duplicates(conn: psycopg2.extensions.connection, run_id: int) -> None
         if rows:
             upsert(conn, "news.crawl_run_sources", ["run_id", "source", "duplicates_found"], rows,
                    conflict=["run_id", "source"], update=["duplicates_found"])
+
+
+def run_source_counts(
+    conn: psycopg2.extensions.connection, run_id: int
+) -> dict[str, tuple[tuple[int, ...], list[str]]]:
+    """What a run's rows hold now, per source: (counts in COUNT_COLUMNS order, document errors).
+
+    A crawl joining a run adds its own counts to these (a retried DAG task, a second crawl).
+    Reads in the caller's transaction (the item pipeline writes its first counts in the same one)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"select source, {', '.join(COUNT_COLUMNS)}, document_errors"
+            " from news.crawl_run_sources where run_id = %s",
+            (run_id,),
+        )
+        return {row[0]: (tuple(row[1:-1]), list(row[-1])) for row in cur.fetchall()}
+
+
+def set_source_counts(
+    conn: psycopg2.extensions.connection,
+    run_id: int,
+    counts: dict[str, tuple[tuple[int, ...], list[str]]],
+) -> None:
+    """Write a run's per-source counters (COUNT_COLUMNS order) and its last MAX_DOCUMENT_ERRORS
+    document errors, in the caller's transaction (the item pipeline stores pages in the same one)."""
+    rows = [(run_id, source, *values, errors[-MAX_DOCUMENT_ERRORS:])
+            for source, (values, errors) in counts.items()]
+    upsert(conn, "news.crawl_run_sources", ["run_id", "source", *COUNT_COLUMNS, "document_errors"], rows,
+           conflict=["run_id", "source"])
+
+
+def add_source_counts(
+    conn: psycopg2.extensions.connection, run_id: int, counts: dict[str, tuple[int, int, int, int]]
+) -> None:
+    """Add (pages_fetched, pages_new, pages_updated, bytes) per source to a run's rows, in the
+    caller's transaction (the WARC backfill counts each stored batch; news.crawl_report reads them)."""
+    names = list(counts)
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            insert into news.crawl_run_sources as c (run_id, source, pages_fetched, pages_new, pages_updated, bytes)
+            select %s, * from unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::bigint[])
+            on conflict (run_id, source) do update
+                set pages_fetched = c.pages_fetched + excluded.pages_fetched,
+                    pages_new = c.pages_new + excluded.pages_new,
+                    pages_updated = c.pages_updated + excluded.pages_updated,
+                    bytes = c.bytes + excluded.bytes
+            """,
+            (run_id, names, *([counts[n][i] for n in names] for i in range(4))),
+        )
+
+
+# added to what earlier crawls of the same run recorded (jsonb counts summed per reason)
+_ANNOUNCEMENTS_SQL = """
+insert into news.crawl_run_sources as rs (run_id, source, urls_announced, urls_dropped)
+select %(run_id)s, u.source, u.announced, u.dropped
+from jsonb_to_recordset(%(rows)s::jsonb) as u(source text, announced integer, dropped jsonb)
+on conflict (run_id, source) do update set
+    urls_announced = rs.urls_announced + excluded.urls_announced,
+    urls_dropped = (
+        select coalesce(jsonb_object_agg(key, total), '{}'::jsonb)
+        from (select key, sum(value::bigint) as total
+              from (select * from jsonb_each_text(rs.urls_dropped)
+                    union all
+                    select * from jsonb_each_text(excluded.urls_dropped)) as both_counts
+              group by key) as summed
+    )
+"""
+
+
+def record_announcements(
+    conn: psycopg2.extensions.connection, run_id: int, announced: dict[str, tuple[int, dict[str, int]]]
+) -> None:
+    """news.crawl_run_sources.urls_announced/urls_dropped of one crawl, added per source:
+    `announced` is source → (URLs announced, {drop reason: count}). In the caller's transaction."""
+    rows = [{"source": name, "announced": count, "dropped": dropped}
+            for name, (count, dropped) in announced.items()]
+    if rows:
+        with conn.cursor() as cur:
+            cur.execute(_ANNOUNCEMENTS_SQL, {"run_id": run_id, "rows": json.dumps(rows)})
+
+
+# articles first seen / changed during the run, per source, copied into crawl_run_sources
+# (duplicates_found is written by the dedup stage, which knows what it linked)
+ARTICLE_COUNTS_SQL = """
+with run as (
+    select run_id, started_at, coalesce(finished_at, now()) as ended_at
+    from news.crawl_runs where run_id = %(run_id)s
+),
+article_changes as (
+    select
+        a.source,
+        count(*) filter (where a.first_seen_at >= run.started_at)                   as articles_new,
+        count(*) filter (where a.first_seen_at < run.started_at
+                           and a.updated_at >= run.started_at)                      as articles_updated
+    from news.articles as a
+    cross join run
+    where a.updated_at >= run.started_at and a.updated_at <= run.ended_at
+    group by a.source
+)
+update news.crawl_run_sources as rs
+set articles_new = ac.articles_new,
+    articles_updated = ac.articles_updated
+from article_changes as ac
+where rs.run_id = %(run_id)s and rs.source = ac.source
+"""
+
+
+def record_article_counts(conn: psycopg2.extensions.connection, run_id: int) -> None:
+    """Copy the articles first seen / changed during the run into its per-source rows (the
+    report and news.crawl_report read them); run before the report is built."""
+    with conn, conn.cursor() as cur:
+        cur.execute(ARTICLE_COUNTS_SQL, {"run_id": run_id})

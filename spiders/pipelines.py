@@ -5,8 +5,9 @@ ON CONFLICT, a stored (url, body hash) not stored twice, A → B → A revives A
 time: every NEWSCORPUS_BATCH_SIZE items, every NEWSCORPUS_FLUSH_SECONDS, and at close. A page
 archived as WARC (spiders.warc) carries its record's pointer; with NEWSCORPUS_WARC_PG_BODIES
 off its body is kept only there.
-Each flush also writes the run's per-source counters (news.crawl_run_sources) in the same
-transaction, so what the report says is always what is stored.
+Each flush also writes the run's per-source counters (news.crawl_run_sources, through
+`pipeline.runs`, which owns that table) in the same transaction, so what the report says is
+always what is stored.
 """
 
 from __future__ import annotations
@@ -15,18 +16,12 @@ import logging
 import time
 from typing import Any
 
-from pipeline import db, pages
-from pipeline.load import upsert
+from pipeline import db, pages, runs
 from pipeline.warc import keep_bodies as warc_keep_bodies
 from spiders.items import PageItem
 from spiders.ledger import SourceLedger
 
 log = logging.getLogger(__name__)
-
-COUNT_COLUMNS = ["pages_fetched", "pages_failed", "pages_new", "pages_updated", "bytes", "requests_refused",
-                 "documents_ok", "documents_failed"]
-# feed/sitemap failures (before any page row exists) kept per run and source for the report
-MAX_DOCUMENT_ERRORS = 20
 
 
 class PageStore:
@@ -66,15 +61,10 @@ class PageStore:
         self.crawler.spider.page_store = self  # the child reads `error` from here at the end
         self.conn = db.connect(self.database_url)
         if self.run_id is not None:
-            with self.conn, self.conn.cursor() as cur:
-                cur.execute(
-                    f"select source, {', '.join(COUNT_COLUMNS)}, document_errors"
-                    " from news.crawl_run_sources where run_id = %s",
-                    (self.run_id,),
-                )
-                rows = cur.fetchall()
-                self.baseline = {row[0]: tuple(row[1:-1]) for row in rows}
-                self.baseline_errors = {row[0]: list(row[-1]) for row in rows}
+            with self.conn:
+                held = runs.run_source_counts(self.conn, self.run_id)
+                self.baseline = {source: counts for source, (counts, _) in held.items()}
+                self.baseline_errors = {source: errors for source, (_, errors) in held.items()}
                 self._write_counts()
 
     def process_item(self, item: PageItem) -> PageItem:
@@ -127,12 +117,10 @@ class PageStore:
         """This run's counters per source: what the rows held before this crawl plus its own."""
         if self.run_id is None:
             return
-        rows = []
+        counts = {}
         for source, ledger in self.ledger.items():
-            base = self.baseline.get(source, (0,) * len(COUNT_COLUMNS))
-            mine = (ledger.pages_fetched, ledger.pages_failed, ledger.pages_new, ledger.pages_updated, ledger.bytes,
-                    ledger.refused, ledger.documents_ok, ledger.documents_failed)
-            errors = (self.baseline_errors.get(source, []) + ledger.errors)[-MAX_DOCUMENT_ERRORS:]
-            rows.append((self.run_id, source, *(b + m for b, m in zip(base, mine)), errors))
-        upsert(self.conn, "news.crawl_run_sources", ["run_id", "source", *COUNT_COLUMNS, "document_errors"], rows,
-               conflict=["run_id", "source"])
+            base = self.baseline.get(source, (0,) * len(runs.COUNT_COLUMNS))
+            mine = tuple(getattr(ledger, runs.COUNTER_OF[column]) for column in runs.COUNT_COLUMNS)
+            errors = self.baseline_errors.get(source, []) + ledger.errors
+            counts[source] = (tuple(b + m for b, m in zip(base, mine)), errors)
+        runs.set_source_counts(self.conn, self.run_id, counts)

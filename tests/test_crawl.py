@@ -22,7 +22,8 @@ import yaml
 
 from pipeline import paths
 from pipeline.crawl import CrawlSummary, crawl
-from pipeline.runs import finish_run, start_run
+from pipeline.runs import close_run as finish_run
+from pipeline.runs import open_run as start_run
 from pipeline.sources import load_sources
 from tests.plugins.database import exported_database, query as _query
 

@@ -126,7 +126,7 @@ def test_crawl_fetches_each_announced_article_once_and_counts_every_drop(
     assert health["quay-news"]["no link"] == 1
     import psycopg2
 
-    from pipeline.health import source_health, stats_table
+    from pipeline.nightly.checks import source_health, stats_table
 
     conn = psycopg2.connect(database_url)
     try:

@@ -184,7 +184,7 @@ def test_dag_run_and_cli_run_at_once_fetch_every_page_once(
 def test_database_param_names_a_database_on_the_configured_server(
     airflow_home: Path, pg_server_url: str, template_database_url: str, tmp_path: Path, monkeypatch
 ) -> None:
-    from pipeline import nightly
+    from pipeline.nightly import stages as nightly
 
     monkeypatch.setenv("NEWSCORPUS_DATABASE_URL", pg_server_url)
     name = f"param_{os.getpid()}"
@@ -197,7 +197,7 @@ def test_database_param_names_a_database_on_the_configured_server(
 
 
 def test_cli_crawl_is_refused_while_a_dag_task_holds_the_lock_naming_it(database_url: str, tmp_path: Path) -> None:
-    from pipeline import nightly
+    from pipeline.nightly import stages as nightly
 
     sources = tmp_path / "sources.yaml"
     sources.write_text(yaml.safe_dump({"sources": [_dead_source("solo")]}))
@@ -211,8 +211,8 @@ def test_cli_crawl_is_refused_while_a_dag_task_holds_the_lock_naming_it(database
 
 
 def test_a_dag_task_waits_for_a_cli_run_then_gives_up_naming_it(database_url: str) -> None:
-    from pipeline import nightly
-    from pipeline.runlock import RunInProgress, exclusive_run
+    from pipeline.nightly import stages as nightly
+    from pipeline.nightly.lock import RunInProgress, exclusive_run
 
     said: list[str] = []
     with exclusive_run(holder="newscorpus run (pid 4242)"):
@@ -224,7 +224,7 @@ def test_a_dag_task_waits_for_a_cli_run_then_gives_up_naming_it(database_url: st
         with pytest.raises(RunInProgress, match=r"crawl_source\[a\]"):
             with exclusive_run():
                 pass
-    from pipeline.runlock import run_lock
+    from pipeline.nightly.lock import run_lock
 
     with exclusive_run(holder="newscorpus crawl (pid 7)"):
         with pytest.raises(RunInProgress):

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline import db
 from pipeline.migrate import migrate
-from pipeline.runlock import RUN_LOCK_KEY
+from pipeline.nightly.lock import RUN_LOCK_KEY
 
 
 @pytest.fixture

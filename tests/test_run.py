@@ -10,7 +10,7 @@ import sys
 
 import psycopg2
 
-from pipeline.runlock import exclusive_run
+from pipeline.nightly.lock import exclusive_run
 
 
 def _newscorpus(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -79,7 +79,8 @@ def test_demo_runs_the_whole_pipeline_and_is_repeatable(database_url: str) -> No
 
 
 def test_a_rerun_with_the_same_run_key_reopens_its_row(conn) -> None:
-    from pipeline.runs import finish_run, start_run
+    from pipeline.runs import close_run as finish_run
+    from pipeline.runs import open_run as start_run
 
     first = start_run(conn, "airflow", run_key="airflow:news_nightly:manual__1")
     finish_run(conn, first, "failed", error="boom")

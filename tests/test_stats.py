@@ -1,4 +1,4 @@
-"""news.source_health, pipeline.health.quality_problems and `newscorpus stats` on a crafted
+"""news.source_health, pipeline.nightly.checks.quality_problems and `newscorpus stats` on a crafted
 night whose numbers are computed by hand."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 
 from pipeline.cli import main
-from pipeline.health import quality_problems, refresh
+from pipeline.nightly.checks import quality_problems
+from pipeline.nightly.refresh import refresh_furniture as refresh
 from pipeline.load import upsert
 
 NOW = datetime.now(UTC)

@@ -23,6 +23,7 @@ import psycopg2.extensions
 
 from pipeline import db, pages
 from pipeline.backfill import archive, records
+from pipeline.runs import add_source_counts
 from pipeline.sources import SourcesFile, load_sources
 
 log = logging.getLogger(__name__)
@@ -276,7 +277,7 @@ def _flush(conn: psycopg2.extensions.connection, location: str, run_id: int | No
 
 def _count(cur: psycopg2.extensions.cursor, run_id: int, stored: list[records.BackfillPage],
            outcomes: list[str]) -> None:
-    """Add the batch to the run's per-source counters (news.crawl_report reads them)."""
+    """Add the batch to the run's per-source counters (pipeline.runs; news.crawl_report reads them)."""
     per_source: dict[str, list[int]] = {}
     for page, outcome in zip(stored, outcomes):
         row = per_source.setdefault(page.source, [0, 0, 0, 0])
@@ -284,16 +285,4 @@ def _count(cur: psycopg2.extensions.cursor, run_id: int, stored: list[records.Ba
         row[1] += outcome == pages.NEW
         row[2] += outcome == pages.UPDATED
         row[3] += len(page.body or b"")
-    names = list(per_source)
-    cur.execute(
-        """
-        insert into news.crawl_run_sources as c (run_id, source, pages_fetched, pages_new, pages_updated, bytes)
-        select %s, * from unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::bigint[])
-        on conflict (run_id, source) do update
-            set pages_fetched = c.pages_fetched + excluded.pages_fetched,
-                pages_new = c.pages_new + excluded.pages_new,
-                pages_updated = c.pages_updated + excluded.pages_updated,
-                bytes = c.bytes + excluded.bytes
-        """,
-        (run_id, names, *([per_source[n][i] for n in names] for i in range(4))),
-    )
+    add_source_counts(cur.connection, run_id, {name: tuple(row) for name, row in per_source.items()})

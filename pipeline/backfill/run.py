@@ -54,7 +54,8 @@ class BackfillSummary:
         return {**asdict(self), "totals": self.totals()}
 
 
-def prepare(sources_path: str | Path | None, all_hosts: bool, sources_file: SourcesFile | None = None) -> None:
+def prepare(sources_path: str | Path | None, all_hosts: bool, sources_file: SourcesFile | None = None,
+            database_url: str | None = None) -> None:
     """Record the sources (and the generic one for --all-hosts) that pages will reference;
     `sources_file` is the file at `sources_path` when the caller already loaded it."""
     from pipeline.load import upsert
@@ -62,7 +63,7 @@ def prepare(sources_path: str | Path | None, all_hosts: bool, sources_file: Sour
 
     if sources_file is None:
         sources_file = load_sources(sources_path)
-    with db.connection() as conn, conn:
+    with db.connection(database_url) as conn, conn:
         upsert_sources(conn, sources_file.sources)
         if all_hosts:
             upsert(conn, "news.sources", ["name", "outlet", "kind", "domains"],
@@ -94,8 +95,8 @@ def backfill(
     """
     from pipeline.dedup import dedup
     from pipeline.extract import extract_pending
-    from pipeline.nightly import _plain
-    from pipeline.runs import finish_run, record_duplicates, start_run
+    from pipeline.nightly.stages import _plain
+    from pipeline.runs import close_run, open_run, record_duplicates
 
     started = time.monotonic()
     files = resolve(locations, months or [], cc_news_base)
@@ -104,7 +105,7 @@ def backfill(
     prepare(sources_path, all_hosts, sources_file)
     database_url = db.database_url()
     with db.connection(database_url) as conn:
-        run_id = start_run(conn, trigger)
+        run_id = open_run(conn, trigger)
     summary = BackfillSummary(run_id=run_id)
     try:
         jobs = [(f, run_id, sources_file, all_hosts, keep_bodies, database_url, batch_records) for f in files]
@@ -128,7 +129,7 @@ def backfill(
     finally:
         summary.seconds = round(time.monotonic() - started, 2)
         with db.connection(database_url) as conn:
-            finish_run(conn, run_id, summary.status, summary.error, summary.as_report())
+            close_run(conn, run_id, summary.status, summary.error, summary.as_report())
     return summary
 
 
@@ -160,13 +161,14 @@ def _progress_line(result: FileResult) -> str:
 
 # ---- one function per task of the news_backfill DAG (dags/news_backfill.py) ----------------
 
-def start_backfill_run(sources_path: str | Path | None, all_hosts: bool, run_key: str | None = None) -> int:
+def start_backfill_run(sources_path: str | Path | None, all_hosts: bool, run_key: str | None = None,
+                       database_url: str | None = None) -> int:
     """Record the sources and open (or, on a re-run, reopen) the run row with trigger 'backfill'."""
-    from pipeline.runs import start_run
+    from pipeline.runs import open_run
 
-    prepare(sources_path, all_hosts)
-    with db.connection() as conn:
-        return start_run(conn, "backfill", run_key)
+    prepare(sources_path, all_hosts, database_url=database_url)
+    with db.connection(database_url) as conn:
+        return open_run(conn, "backfill", run_key)
 
 
 def list_files(locations: list[str], months: str | None, cc_news_base: str = CC_NEWS_BASE) -> list[str]:
@@ -177,14 +179,14 @@ def list_files(locations: list[str], months: str | None, cc_news_base: str = CC_
 
 
 def read_file(location: str, run_id: int, sources_path: str | Path | None = None,
-              all_hosts: bool = False) -> dict[str, Any]:
+              all_hosts: bool = False, database_url: str | None = None) -> dict[str, Any]:
     """Backfill one file (resuming where an earlier attempt stopped); raises when it did not finish."""
     from pipeline.warc import keep_bodies
 
     from pipeline.errors import NewscorpusError
 
     result = backfill_file(location, run_id, sources_path=sources_path, all_hosts=all_hosts,
-                           keep_bodies=keep_bodies())
+                           keep_bodies=keep_bodies(), database_url=database_url)
     if result.status not in ("done",):
         raise NewscorpusError(f"{location}: {result.status}: {result.error}")
     return result.as_dict()

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.crawl import CrawlInterrupted, crawl
     from pipeline.errors import ConfigError
     from pipeline.migrate import migrate
-    from pipeline.runlock import exclusive_run
+    from pipeline.nightly.lock import exclusive_run
     from pipeline.sources import load_sources
 
     if args.max_pages is not None and args.max_pages < 1:

@@ -25,8 +25,8 @@ def run(args: argparse.Namespace) -> int:
 
     from pipeline import db
     from pipeline.errors import ConfigError
-    from pipeline.report import format_report
-    from pipeline.runner import run_nightly
+    from pipeline.nightly.local import run_nightly
+    from pipeline.nightly.report import format_report
     from pipeline.sources import load_sources
     from pipeline.terminal import one_line
 

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     from pipeline.commands.common import check_source, corpus_connection
-    from pipeline.health import quality_problems, source_health, stats_table
+    from pipeline.nightly.checks import quality_problems, source_health, stats_table
     from pipeline.runs import run_history
     from pipeline.terminal import safe
 

@@ -1,6 +1,6 @@
 """`newscorpus run` and `demo`: the nightly stages in one process, with progress and timings.
 
-The same `pipeline.nightly` functions as the Airflow DAG, in the same order. A failed source
+The same `pipeline.nightly.stages` functions as the Airflow DAG, in the same order. A failed source
 does not stop the others; the run is marked failed and the exit code says so.
 """
 
@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline import db, nightly
-from pipeline.runlock import exclusive_run
-from pipeline.runs import finish_run as close_run
-from pipeline.runs import start_run as open_run
+from pipeline import db
+from pipeline.nightly import stages
+from pipeline.nightly.lock import exclusive_run
+from pipeline.runs import close_run, open_run
 
 T = TypeVar("T")
 
@@ -82,20 +82,20 @@ def run_nightly(
             print(f"[{name}] done in {timings[name]:.1f}s", file=out, flush=True)
             return value
 
-        stage("migrate", nightly.migrate_database)
-        nightly.source_names(sources_path)  # a bad sources file stops here, before the run row
+        stage("migrate", stages.migrate_database)
+        stages.source_names(sources_path)  # a bad sources file stops here, before the run row
         # the owner connection holds the run's owner lock: if this process dies, the next run
         # closes the row as 'interrupted' (pipeline.runs.close_abandoned)
         owner = db.connect()
         run_id = open_run(owner, trigger, hold=True)
         result = RunResult(run_id=run_id, stage_seconds=timings)
         try:
-            result.crawl = stage("crawl", lambda: nightly.crawl_sources(
+            result.crawl = stage("crawl", lambda: stages.crawl_sources(
                 run_id, sources_path, only=only, max_pages=max_pages, raise_on_failed_source=False))
-            result.extract = stage("extract", lambda: nightly.extract_pages(sources_path))
-            result.dedup = stage("dedup", lambda: nightly.deduplicate(run_id))
-            stage("refresh", nightly.refresh)
-            result.problems = stage("quality", lambda: nightly.quality_problems(run_id))
+            result.extract = stage("extract", lambda: stages.extract_pages(sources_path))
+            result.dedup = stage("dedup", lambda: stages.deduplicate(run_id))
+            stage("refresh", stages.refresh_derived)
+            result.problems = stage("quality", lambda: stages.night_problems(run_id))
             failed_sources = result.crawl.get("failed_sources") or []
             if failed_sources:
                 result.problems.append(f"crawl failed for {', '.join(failed_sources)}")
@@ -108,12 +108,12 @@ def run_nightly(
                     with db.connection() as conn:
                         close_run(conn, run_id, "interrupted", f"interrupted ({type(exc).__name__}: {exc})")
                 else:
-                    nightly.finish_run(run_id, failed=True, error=f"{type(exc).__name__}: {exc}")
+                    stages.conclude_run(run_id, failed=True, error=f"{type(exc).__name__}: {exc}")
             finally:
                 owner.close()
             raise
         try:
-            result.report = stage("report", lambda: nightly.finish_run(
+            result.report = stage("report", lambda: stages.conclude_run(
                 run_id, failed=result.failed, error="; ".join(result.problems) or None,
                 problems=result.problems))
         finally:

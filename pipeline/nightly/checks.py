@@ -1,8 +1,9 @@
-"""Per-source crawl health, shared by `newscorpus stats` and the DAG's quality checks.
+"""Per-source crawl health, shared by `newscorpus stats` and the DAG's quality checks: read only.
 
 Everything is read from the `news.source_health` view (one row per source and UTC night)
 and the `news.furniture_markers` table, so the numbers an operator sees in `stats` are the
-numbers the DAG's data-quality task judges.
+numbers the DAG's data-quality task judges. The furniture cache these reads use when it is
+current is written by `pipeline.nightly.refresh`; without it they read the texts themselves.
 """
 
 from __future__ import annotations
@@ -47,9 +48,12 @@ FURNITURE_QUERY = """
 select a.source, marker, count(*) as articles
 from news.pages as p
 join news.articles as a on a.page_id = p.page_id and a.is_article
-join news.article_furniture as cached
+left join news.article_furniture as cached
     on cached.article_id = a.article_id and cached.text_hash = a.text_hash
-cross join unnest(cached.markers) as marker
+-- the cached markers when current, else the same rule read live (pipeline.nightly.refresh)
+cross join unnest(coalesce(cached.markers, array(
+    select f.marker from news.furniture_markers as f
+    where strpos(a.text, f.marker) > 0 order by f.marker))) as marker
 where (p.fetched_at at time zone 'UTC')::date = %(night)s
 group by a.source, marker
 order by a.source, marker
@@ -66,35 +70,6 @@ from news.crawl_run_sources
 where run_id = %(run_id)s
 order by source
 """
-
-# Incremental: only articles never checked or whose text changed since.
-REFRESH_SQL = """
-insert into news.article_furniture as cached (article_id, text_hash, markers, checked_at)
-select
-    a.article_id,
-    a.text_hash,
-    array(select f.marker from news.furniture_markers as f
-          where strpos(a.text, f.marker) > 0 order by f.marker),
-    now()
-from news.articles as a
-left join news.article_furniture as known on known.article_id = a.article_id
-where known.article_id is null or known.text_hash <> a.text_hash
-on conflict (article_id) do update
-    set text_hash = excluded.text_hash, markers = excluded.markers, checked_at = excluded.checked_at
-"""
-
-
-def refresh(conn: psycopg2.extensions.connection) -> int:
-    """Bring the furniture cache (news.article_furniture) up to date; returns rows checked.
-
-    Call after extraction/dedup (the nightly refresh step does; `quality_problems` tops it up). Only new
-    or changed texts are read, so a night costs what its new articles cost. Without it
-    `news.source_health` is still right, just slower: it reads uncached texts itself.
-    """
-    with conn, conn.cursor() as cur:
-        cur.execute(REFRESH_SQL)
-        return cur.rowcount
-
 
 def source_health(
     conn: psycopg2.extensions.connection, nights: int = 7, source: str | None = None
@@ -128,7 +103,8 @@ def quality_problems(
         run_id: a crawl run (its UTC start date is the night judged), a `date` (that night),
             or None (the latest night with any fetch).
 
-    Refreshes the furniture cache first (`refresh`), so the nightly check keeps it current.
+    Reads only: furniture is read from the cache (news.article_furniture) where it is current
+    and from the texts where it is not, so the answer is the same before and after a refresh.
 
     Problems reported, per source:
       - it had articles the night before and has none this night;
@@ -140,7 +116,6 @@ def quality_problems(
     night = _night_of(conn, run_id)
     if night is None:
         return []
-    refresh(conn)
     run_fetches: list[tuple] = []
     with conn, conn.cursor() as cur:
         if isinstance(run_id, int):

@@ -1,7 +1,9 @@
 """The per-run report: what a crawl run fetched, failed, found new and found syndicated.
 
-Built from the database alone, so the Airflow report task, `newscorpus run` and
-`news.crawl_report` tell the same story. Stored in `news.crawl_runs.report`.
+Built from the database alone (read only), so the Airflow report task, `newscorpus run` and
+`news.crawl_report` tell the same story. Stored once in `news.crawl_runs.report` when the run
+is closed (`pipeline.runs.close_run`); the per-source article counts it shows are written
+before it is built (`pipeline.runs.record_article_counts`).
 """
 
 from __future__ import annotations
@@ -9,31 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg2.extensions
-
-# articles first seen / changed during the run, per source, copied into crawl_run_sources
-# (duplicates_found is written by the dedup stage, which knows what it linked)
-ARTICLE_COUNTS_SQL = """
-with run as (
-    select run_id, started_at, coalesce(finished_at, now()) as ended_at
-    from news.crawl_runs where run_id = %(run_id)s
-),
-article_changes as (
-    select
-        a.source,
-        count(*) filter (where a.first_seen_at >= run.started_at)                   as articles_new,
-        count(*) filter (where a.first_seen_at < run.started_at
-                           and a.updated_at >= run.started_at)                      as articles_updated
-    from news.articles as a
-    cross join run
-    where a.updated_at >= run.started_at and a.updated_at <= run.ended_at
-    group by a.source
-)
-update news.crawl_run_sources as rs
-set articles_new = ac.articles_new,
-    articles_updated = ac.articles_updated
-from article_changes as ac
-where rs.run_id = %(run_id)s and rs.source = ac.source
-"""
 
 PER_SOURCE_SQL = """
 select source, pages_fetched, pages_failed, articles_new, articles_updated, duplicates_found,
@@ -77,13 +54,12 @@ limit 5
 def build_report(
     conn: psycopg2.extensions.connection, run_id: int, problems: list[str] | None = None
 ) -> dict[str, Any]:
-    """Compute the run's report, update its per-source article counts, store and return it.
+    """Compute the run's report (reads only) and return it.
 
     `problems` (failed steps, fired quality checks: one line each, naming the source) are kept
     in the report as given.
     """
     with conn, conn.cursor() as cur:
-        cur.execute(ARTICLE_COUNTS_SQL, {"run_id": run_id})
         report = {
             "run_id": run_id,
             "sources": _rows(cur, PER_SOURCE_SQL, run_id),
@@ -93,10 +69,6 @@ def build_report(
             "new_stories": _scalar(cur, NEW_STORIES_SQL, run_id),
             "top_syndicated": _rows(cur, TOP_SYNDICATED_SQL, run_id),
         }
-        cur.execute(
-            "update news.crawl_runs set report = %s::jsonb where run_id = %s",
-            (_json(report), run_id),
-        )
     return report
 
 
@@ -109,12 +81,6 @@ def _rows(cur: psycopg2.extensions.cursor, query: str, run_id: int) -> list[dict
 def _scalar(cur: psycopg2.extensions.cursor, query: str, run_id: int) -> Any:
     cur.execute(query, {"run_id": run_id})
     return cur.fetchone()[0]
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 def format_report(report: dict[str, Any]) -> str:

@@ -1,6 +1,7 @@
 """The nightly job's stages, as functions the Airflow DAG and `newscorpus run` both call.
 
-Each stage opens its own connection from `pipeline.db`, does one idempotent piece of work
+Each stage opens its own connection from `pipeline.db` (to `url`, the database the caller
+resolved; None: `db.database_url()`), does one idempotent piece of work
 and returns a small JSON-able summary (Airflow passes it through XCom; the CLI prints it).
 Running a stage twice gives the same database state.
 """
@@ -85,6 +86,30 @@ def resolve_target(
     return Target(sources_path=(sources or "").strip() or default_sources or None, database_url=url)
 
 
+def airflow_target(create_database: bool = False, sources_variable: str = "newscorpus_sources",
+                   connection_id: str = "newscorpus_db") -> Target:
+    """A DAG task's Target: its run's `sources`/`database` params resolved (`resolve_target`)
+    against the Airflow Variable `sources_variable` and the connection `connection_id`.
+
+    Both DAGs (news_nightly, news_backfill) call it at the start of each task; Airflow is
+    imported here only, inside a task.
+    """
+    from airflow.sdk import Connection, Variable, get_current_context
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+
+    params = get_current_context()["params"]
+    try:
+        uri = Connection.get(connection_id).get_uri()
+        connection_url = uri.replace("postgres://", "postgresql://", 1)
+    except (AirflowNotFoundException, AirflowRuntimeError):
+        connection_url = None  # no connection configured: NEWSCORPUS_DATABASE_URL or the embedded server
+    return resolve_target(
+        params.get("sources"), params.get("database"),
+        default_sources=Variable.get(sources_variable, default=None),
+        connection_url=connection_url, create_database=create_database,
+    )
+
+
 def _create_database(url: str, name: str) -> None:
     """CREATE DATABASE `name` on `url`'s server unless it exists (two callers at once: one wins)."""
     import psycopg2
@@ -106,14 +131,14 @@ def _create_database(url: str, name: str) -> None:
 
 
 @contextmanager
-def dag_run_lock(holder: str, wait_seconds: float = DAG_LOCK_WAIT_S) -> Iterator[None]:
-    """The run lock, shared among the tasks of DAG runs, exclusive of CLI runs (pipeline.runlock).
+def dag_run_lock(holder: str, wait_seconds: float = DAG_LOCK_WAIT_S, url: str | None = None) -> Iterator[None]:
+    """The run lock, shared among the tasks of DAG runs, exclusive of CLI runs (pipeline.nightly.lock).
 
     Waits (logging who holds it) while a `newscorpus run`/`crawl` works on the same database.
     """
-    from pipeline.runlock import run_lock
+    from pipeline.nightly.lock import run_lock
 
-    with run_lock(f"airflow {holder}", shared=True, wait_seconds=wait_seconds):
+    with run_lock(f"airflow {holder}", shared=True, wait_seconds=wait_seconds, url=url):
         yield
 
 
@@ -147,10 +172,10 @@ def heartbeat(stage: str, probe: Callable[[], str] | None = None,
         thread.join(timeout=5)
 
 
-def migrate_database() -> list[str]:
+def migrate_database(url: str | None = None) -> list[str]:
     from pipeline.migrate import migrate
 
-    with db.connection() as conn:
+    with db.connection(url) as conn:
         return migrate(conn)
 
 
@@ -161,11 +186,12 @@ def source_names(sources_path: str | Path | None = None) -> list[str]:
     return [source.name for source in load_sources(sources_path).sources]
 
 
-def start_run(trigger: str, run_key: str | None = None) -> int:
-    from pipeline.runs import start_run as start
+def begin_run(trigger: str, run_key: str | None = None, url: str | None = None) -> int:
+    """Open (or, with a known `run_key`, reopen) the night's news.crawl_runs row (pipeline.runs)."""
+    from pipeline import runs
 
-    with db.connection() as conn:
-        return start(conn, trigger, run_key)
+    with db.connection(url) as conn:
+        return runs.open_run(conn, trigger, run_key)
 
 
 def crawl_sources(
@@ -174,86 +200,91 @@ def crawl_sources(
     only: list[str] | None = None,
     max_pages: int | None = None,
     raise_on_failed_source: bool = True,
+    url: str | None = None,
 ) -> dict[str, Any]:
     """Crawl some sources into an existing run; by default raises if any of them failed."""
     from pipeline.crawl import crawl, raise_for_failures
 
-    summary = crawl(sources_path=sources_path, only=only, max_pages=max_pages, run_id=run_id)
+    summary = crawl(sources_path=sources_path, only=only, max_pages=max_pages, run_id=run_id,
+                    database_url=url)
     if raise_on_failed_source:
         raise_for_failures(summary)
     return _plain(summary)
 
 
-def extract_pages(sources_path: str | Path | None = None) -> dict[str, Any]:
+def extract_pages(sources_path: str | Path | None = None, url: str | None = None) -> dict[str, Any]:
     from pipeline.extract import extract_pending
 
-    with db.connection() as conn:
+    with db.connection(url) as conn:
         with conn, conn.cursor() as cur:
             cur.execute("select now()")
             since = cur.fetchone()[0]
         with heartbeat("extract", lambda: _count(
                 "select count(*) from news.page_extractions where extracted_at >= %s", since,
-                "page(s) cleaned so far")):
+                "page(s) cleaned so far", url)):
             return _plain(extract_pending(conn, sources_path=sources_path))
 
 
-def deduplicate(run_id: int | None = None) -> dict[str, Any]:
+def deduplicate(run_id: int | None = None, url: str | None = None) -> dict[str, Any]:
     from pipeline.dedup import dedup
     from pipeline.runs import record_duplicates
 
-    with db.connection() as conn, heartbeat("dedup"):
+    with db.connection(url) as conn, heartbeat("dedup"):
         summary = dedup(conn)
         if run_id is not None:
             record_duplicates(conn, run_id)
         return _plain(summary)
 
 
-def _count(query: str, arg: Any, what: str) -> str:
-    with db.connection() as conn, conn.cursor() as cur:
+def _count(query: str, arg: Any, what: str, url: str | None = None) -> str:
+    with db.connection(url) as conn, conn.cursor() as cur:
         cur.execute(query, (arg,))
         return f"{cur.fetchone()[0]} {what}"
 
 
-def refresh() -> None:
-    """Bring derived data up to date after a night's loads: the furniture cache the health
-    view reads, and the planner statistics of the tables that grew."""
-    from pipeline import health
+def refresh_derived(url: str | None = None) -> None:
+    """Bring derived data up to date after a night's loads (pipeline.nightly.refresh)."""
+    from pipeline.nightly.refresh import refresh_all
 
-    with db.connection() as conn:
-        health.refresh(conn)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("analyze news.pages, news.articles, news.cluster_members, news.clusters")
+    with db.connection(url) as conn:
+        refresh_all(conn)
 
 
-def quality_problems(run_id: int) -> list[str]:
-    """Problems a human should look at; empty when the night looks healthy."""
-    from pipeline import health
+def night_problems(run_id: int, url: str | None = None) -> list[str]:
+    """Problems a human should look at; empty when the night looks healthy.
 
-    with db.connection() as conn:
-        return health.quality_problems(conn, run_id=run_id)
+    Tops up the furniture cache first (as the checks always did), then judges read-only.
+    """
+    from pipeline.nightly.checks import quality_problems
+    from pipeline.nightly.refresh import refresh_furniture
+
+    with db.connection(url) as conn:
+        refresh_furniture(conn)
+        return quality_problems(conn, run_id=run_id)
 
 
-def check_quality(run_id: int) -> None:
-    problems = quality_problems(run_id)
+def check_quality(run_id: int, url: str | None = None) -> None:
+    problems = night_problems(run_id, url)
     if problems:
         raise QualityCheckFailed("; ".join(problems))
 
 
-def finish_run(run_id: int, failed: bool, error: str | None = None,
-               problems: list[str] | None = None) -> dict[str, Any]:
-    """Build and store the run's report (with its `problems`), then close the run row."""
-    from pipeline.report import build_report
-    from pipeline.runs import finish_run as finish
+def conclude_run(run_id: int, failed: bool, error: str | None = None,
+                 problems: list[str] | None = None, url: str | None = None) -> dict[str, Any]:
+    """Count the run's articles, build its report (with its `problems`), store it once with the
+    closing of the run row (pipeline.runs); returns the report."""
+    from pipeline import runs
+    from pipeline.nightly.report import build_report
 
-    with db.connection() as conn:
+    with db.connection(url) as conn:
+        runs.record_article_counts(conn, run_id)
         report = build_report(conn, run_id, problems=problems)
-        finish(conn, run_id, "failed" if failed else "succeeded", error=error, report=report)
+        runs.close_run(conn, run_id, "failed" if failed else "succeeded", error=error, report=report)
     return report
 
 
 def finish_night(run_id: int, failed_steps: list[str],
-                 say: Callable[[str], None] | None = None) -> dict[str, Any]:
+                 say: Callable[[str], None] | None = None, url: str | None = None) -> dict[str, Any]:
     """The DAG's last step: judge the night, store its report, close the run row, say it.
 
     Args:
@@ -264,11 +295,11 @@ def finish_night(run_id: int, failed_steps: list[str],
     Returns the stored report. Raises NightFailed (after storing) when anything failed or a
     quality check fired, so the DAG run ends failed; its message names the sources.
     """
-    from pipeline.report import format_report
+    from pipeline.nightly.report import format_report
 
-    problems = [f"{step} failed" for step in failed_steps] + quality_problems(run_id)
+    problems = [f"{step} failed" for step in failed_steps] + night_problems(run_id, url)
     error = "; ".join(problems) or None
-    report = finish_run(run_id, failed=bool(problems), error=error, problems=problems)
+    report = conclude_run(run_id, failed=bool(problems), error=error, problems=problems, url=url)
     (say or log.info)(format_report(report))
     if problems:
         raise NightFailed(f"crawl run {run_id} failed: {error}")

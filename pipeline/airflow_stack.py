@@ -93,24 +93,10 @@ def metadata_url(env: dict[str, str]) -> str:
     configured = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
     if configured:
         return configured
-    import psycopg2
-    from psycopg2 import sql
-
     from pipeline import db, embedded
 
     server = embedded.start()
-    admin = db.connect(server)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute("select 1 from pg_database where datname = %s", (METADATA_DATABASE,))
-            if cur.fetchone() is None:
-                try:
-                    cur.execute(sql.SQL("create database {}").format(sql.Identifier(METADATA_DATABASE)))
-                except psycopg2.errors.DuplicateDatabase:
-                    pass
-    finally:
-        admin.close()
+    db.create_database(db.with_database(server, METADATA_DATABASE))
     return db.with_database(server, METADATA_DATABASE).replace("postgresql://", "postgresql+psycopg2://", 1)
 
 

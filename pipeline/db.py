@@ -255,19 +255,24 @@ def create_if_missing(url: str | None = None) -> bool:
     """
     if not uses_embedded_server():
         return False
-    url = url or database_url()
-    name = database_name(url)
-    admin = with_database(url, DEFAULT_DATABASE)
-    with connection(admin) as conn, conn.cursor() as cur:
-        cur.execute("select 1 from pg_database where datname = %s", (name,))
-        if cur.fetchone() is not None:
-            return False
+    return create_database(url or database_url())
+
+
+def create_database(url: str) -> bool:
+    """Create the database `url` names on its server when it does not exist yet (connecting to
+    the server's `postgres` database); True when it was created. The one place that creates
+    databases: `migrate`/`db use` on the embedded server, the DAG's `database` param, Airflow's
+    metadata database. A concurrent creation is not an error."""
     from psycopg2 import sql
 
-    conn = connect(admin)
+    name = database_name(url)
+    conn = connect(with_database(url, DEFAULT_DATABASE))
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", (name,))
+            if cur.fetchone() is not None:
+                return False
             cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     except psycopg2.errors.DuplicateDatabase:  # created by a concurrent command meanwhile
         return False

@@ -190,7 +190,7 @@ def test_database_param_names_a_database_on_the_configured_server(
     name = f"param_{os.getpid()}"
     target = nightly.resolve_target(None, name, create_database=True)
     assert urlsplit(target.database_url).path == f"/{name}"
-    assert os.environ["NEWSCORPUS_DATABASE_URL"] == target.database_url
+    assert os.environ["NEWSCORPUS_DATABASE_URL"] == pg_server_url  # passed on explicitly, never exported
     psycopg2.connect(target.database_url).close()  # created
     assert nightly.resolve_target("x.yaml", "postgresql://h/db").sources_path == "x.yaml"
     assert nightly.resolve_target("", None, default_sources="v.yaml").sources_path == "v.yaml"

@@ -54,7 +54,8 @@ def resolve_target(
     connection_url: str | None = None,
     create_database: bool = False,
 ) -> Target:
-    """The DAG's params resolved against its defaults; exports NEWSCORPUS_DATABASE_URL.
+    """The DAG's params resolved against its defaults: the URL is returned and passed on to
+    every stage explicitly (the environment is never written).
 
     Args:
         sources: the `sources` param (a path) or None/"" for `default_sources` (the Airflow
@@ -77,12 +78,11 @@ def resolve_target(
         url = database
     elif DATABASE_NAME.match(database):
         url = db.with_database(server or db.database_url(), database)
-        if create_database:
-            _create_database(url, database)
+        if create_database and db.create_database(url):
+            log.info("created database %s", database)
     else:
         raise ConfigError(f"database param {database!r} is neither a libpq URL nor a database name "
                           "(letters, digits, _; at most 63)")
-    os.environ[db.DATABASE_URL_ENV] = url
     return Target(sources_path=(sources or "").strip() or default_sources or None, database_url=url)
 
 
@@ -108,26 +108,6 @@ def airflow_target(create_database: bool = False, sources_variable: str = "newsc
         default_sources=Variable.get(sources_variable, default=None),
         connection_url=connection_url, create_database=create_database,
     )
-
-
-def _create_database(url: str, name: str) -> None:
-    """CREATE DATABASE `name` on `url`'s server unless it exists (two callers at once: one wins)."""
-    import psycopg2
-    from psycopg2 import sql
-
-    admin = db.connect(db.with_database(url, "postgres"))
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute("select 1 from pg_database where datname = %s", (name,))
-            if cur.fetchone() is None:
-                log.info("creating database %s", name)
-                try:
-                    cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-                except psycopg2.errors.DuplicateDatabase:
-                    pass
-    finally:
-        admin.close()
 
 
 @contextmanager

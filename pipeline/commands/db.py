@@ -16,12 +16,12 @@ import sys
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "db",
-        help="the PostgreSQL database: url, reader-url, start, stop, psql",
+        help="the PostgreSQL database: url, reader-url, params, use, start, stop, psql",
         description=(
             "Show or control the database in use: --database NAME|URL, else "
             "NEWSCORPUS_DATABASE_URL (any PostgreSQL), else this folder's current database "
             "(`db use`; `newscorpus demo` makes newscorpus_demo current) on the embedded "
-            "server that runs from .newscorpus/pgdata."
+            "server that runs from <data folder>/pgdata (NEWSCORPUS_HOME, default .newscorpus)."
         ),
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -1,4 +1,4 @@
-"""`newscorpus dedup [--rebuild] [--run-id N]`: link copies to originals across all history."""
+"""`newscorpus dedup [--rebuild] [--run-id N] [--window-days D | --backfill]`: link copies to originals."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from pipeline.commands.common import bounded_int
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "dedup",
-        help="fingerprint new articles, link copies to originals, across all history",
+        help="fingerprint new articles, link copies to originals published within 14 days "
+             "(--backfill: all history)",
         description=(
             "MinHash-fingerprint every new or changed article, find its candidates in the "
-            "LSH buckets of all earlier articles, verify them and cluster each copy with its "
+            "LSH buckets of earlier articles (published within --window-days of it), verify them and cluster each copy with its "
             "original (news.corpus, news.syndication). A rerun with nothing new changes nothing."
         ),
     )

@@ -12,7 +12,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import psycopg2.extensions
 
 from pipeline.dedup import sentences as st

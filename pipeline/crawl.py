@@ -211,13 +211,13 @@ def _run_child(
     reason = result.get("finish_reason")
     if received or reason == "shutdown":
         return "interrupted", "interrupted by a signal; pages already fetched are stored", result, received
+    if result.get("storage_error"):  # the store could not open or a batch failed: the run failed
+        return "failed", result["storage_error"], result, None
     if child.returncode != 0 or not result:
         return "failed", f"crawler process exited with code {child.returncode}", result, None
     if reason == "closespider_timeout":  # NEWSCORPUS_CRAWL_DEADLINE_SECONDS: what was fetched is kept
         return "succeeded", ("crawl deadline reached (NEWSCORPUS_CRAWL_DEADLINE_SECONDS); "
                              "the pages not fetched wait for the next run"), result, None
-    if result.get("storage_error"):
-        return "failed", result["storage_error"], result, None
     return "succeeded", None, result, None
 
 

@@ -117,6 +117,11 @@ def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noq
                   "deliberate faults (404, 500, timeouts, redirect loops, binary and oversized pages), "
                   "so the crawl logs some errors", file=out, flush=True)
             result = run_nightly(web.sources_path, trigger="demo")
+    if result.crawl_failed:  # nothing (or nothing usable) was stored: a run-time failure, exit 1
+        from pipeline.terminal import one_line
+
+        print(f"newscorpus demo: run {result.run_id} failed: {one_line(result.crawl_failed)}", file=sys.stderr)
+        return 1
     with db.connection() as conn, conn.cursor() as cur:
         cur.execute(TOTALS_QUERY)
         totals = dict(zip([c.name for c in cur.description], cur.fetchone(), strict=True))

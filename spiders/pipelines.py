@@ -8,6 +8,10 @@ off its body is kept only there.
 Each flush also writes the run's per-source counters (news.crawl_run_sources, through
 `pipeline.runs`, which owns that table) in the same transaction, so what the report says is
 always what is stored.
+
+A store that cannot open (database unreachable, a table missing or locked) closes the spider
+before any request (CloseSpider, reason STORE_UNAVAILABLE): a crawl that could store nothing
+must not fetch, and `error` carries the one line the run reports as its failure.
 """
 
 from __future__ import annotations
@@ -16,12 +20,17 @@ import logging
 import time
 from typing import Any
 
+from scrapy.exceptions import CloseSpider
+
 from pipeline import db, pages, runs
+from pipeline.terminal import one_line
 from pipeline.warc import keep_bodies as warc_keep_bodies
 from spiders.items import PageItem
 from spiders.ledger import SourceLedger
 
 log = logging.getLogger(__name__)
+
+STORE_UNAVAILABLE = "page_store_unavailable"  # the crawl's finish_reason when the store could not open
 
 
 class PageStore:
@@ -58,14 +67,28 @@ class PageStore:
         return self.crawler.spider.ledger
 
     def open_spider(self) -> None:
+        """Connect and write the run's first counters; on any failure close the spider unstarted.
+
+        Raises:
+            CloseSpider: (reason STORE_UNAVAILABLE) the store cannot work; `error` says why in one
+                line. Scrapy (2.13+) then closes the spider without fetching anything.
+        """
         self.crawler.spider.page_store = self  # the child reads `error` from here at the end
-        self.conn = db.connect(self.database_url)
-        if self.run_id is not None:
-            with self.conn:
-                held = runs.run_source_counts(self.conn, self.run_id)
-                self.baseline = {source: counts for source, (counts, _) in held.items()}
-                self.baseline_errors = {source: errors for source, (_, errors) in held.items()}
-                self._write_counts()
+        try:
+            self.conn = db.connect(self.database_url)
+            if self.run_id is not None:
+                with self.conn:
+                    held = runs.run_source_counts(self.conn, self.run_id)
+                    self.baseline = {source: counts for source, (counts, _) in held.items()}
+                    self.baseline_errors = {source: errors for source, (_, errors) in held.items()}
+                    self._write_counts()
+        except Exception as exc:  # noqa: BLE001 - whatever it is, nothing could be stored
+            self.error = f"the page store could not open, nothing was fetched or stored: {one_line(str(exc))}"
+            log.error("%s", self.error)
+            if self.conn is not None:
+                self.conn.close()
+                self.conn = None
+            raise CloseSpider(STORE_UNAVAILABLE) from None
 
     def process_item(self, item: PageItem) -> PageItem:
         self.batch.append(item)
@@ -74,6 +97,8 @@ class PageStore:
         return item
 
     def close_spider(self) -> None:
+        if self.conn is None:  # never opened: open_spider recorded why
+            return
         try:
             self.flush()
         finally:

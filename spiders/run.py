@@ -4,7 +4,8 @@ pipeline.crawl.crawl() starts this in a fresh interpreter for every crawl, becau
 reactor cannot be restarted inside one process. The database URL comes from
 NEWSCORPUS_DATABASE_URL; the sources file is read once here and handed to the spider. At the end the per-source ledger and the finish reason are written
 to the --result JSON file, also after SIGTERM/SIGINT (Scrapy stops gracefully on the first
-signal: in-flight pages are stored, the pipeline flushes).
+signal: in-flight pages are stored, the pipeline flushes). Exit code 1 when the page store
+failed (could not open, or a batch could not be stored); the reason is in the result file.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                   if isinstance(v, (int, float, str))},
     }
     Path(args.result).write_text(json.dumps(result, default=str), encoding="utf-8")
-    return 0
+    return 1 if result["storage_error"] else 0  # the parent reads the reason from --result
 
 
 def _progress_logging() -> None:

@@ -62,6 +62,14 @@ class RunResult:
     def failed(self) -> bool:
         return bool(self.problems)
 
+    @property
+    def crawl_failed(self) -> str | None:
+        """The crawl's error when the crawl as a whole failed (nothing could be stored, every
+        source unreadable), else None: `demo` exits 1 on it, where quality notes only inform."""
+        if self.crawl.get("status") == "failed":
+            return self.crawl.get("error") or "crawl failed"
+        return None
+
 
 def run_nightly(
     sources_path: str | Path | None = None,
@@ -99,6 +107,8 @@ def run_nightly(
             failed_sources = result.crawl.get("failed_sources") or []
             if failed_sources:
                 result.problems.append(f"crawl failed for {', '.join(failed_sources)}")
+            elif result.crawl.get("status") == "failed":  # the crawl itself broke (e.g. no page store)
+                result.problems.append(f"crawl failed: {result.crawl.get('error')}")
         except BaseException as exc:
             from pipeline.crawl import CrawlInterrupted
 

@@ -271,10 +271,12 @@ class _ChildLog:
     """Relays the crawl child's output through this process's logging, and says how far the
     crawl got every PROGRESS_EVERY_S when the child has been quiet.
 
-    Levels: the child's progress lines at INFO; Scrapy's WARNING/ERROR lines (one feed, one
-    page, robots.txt) at WARNING, because one document's fault is not the task's failure (the
-    caller raises for that). Where INFO is not shown (the CLI without -v), progress lines go to
-    stderr unchanged, as before. Under Airflow every line lands in the task log at its level.
+    Levels: the child's progress lines at INFO; a "[logger] LEVEL: …" line (Scrapy's own or the
+    store's) at the level it was logged at (ERROR and CRITICAL as ERROR, WARNING as WARNING), so
+    the terminal never shows an ERROR under a WARNING prefix. Logging at ERROR does not fail a
+    task: whether the crawl failed is decided from its result (the caller raises for that).
+    Where INFO is not shown (the CLI without -v), progress lines go to stderr unchanged, as
+    before. Under Airflow every line lands in the task log at its level.
     """
 
     def __init__(self, child: subprocess.Popen, run_id: int, names: list[str], database_url: str):
@@ -325,11 +327,16 @@ class _ChildLog:
         self.ticker.join(timeout=5)
 
 
+_CHILD_LEVEL = re.compile(r"^\d[^\[]*\[[^\]]+\] (CRITICAL|ERROR|WARNING|INFO|DEBUG): ")
+
+
 def _level_of(line: str, previous: int) -> int:
-    """A child line's level: Scrapy's "[logger] ERROR: …" / "WARNING: …" are single-document
-    faults (WARNING here); a traceback's continuation lines keep the level of the line above."""
-    if re.search(r"\] (ERROR|CRITICAL|WARNING): ", line):
-        return logging.WARNING
+    """A child line's level: a Scrapy-format "<time> [logger] LEVEL: …" line keeps LEVEL
+    (CRITICAL is relayed as ERROR: one crawl's fault, the caller decides the task's fate); a
+    traceback's continuation lines keep the level of the line above; other lines are INFO."""
+    match = _CHILD_LEVEL.match(line)
+    if match:
+        return min(logging.getLevelName(match.group(1)), logging.ERROR)
     if line.startswith((" ", "\t", "Traceback")) or not re.match(r"^\d", line):
         return previous
     return logging.INFO

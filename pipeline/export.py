@@ -31,7 +31,7 @@ CHUNK_ROWS = 2_000
 
 # (column, pyarrow type name) in output order; the SQL below selects exactly these.
 # copies/outlets are the story's (news.story); an article dedup has not seen yet has copies
-# null and its own outlet.
+# null (not known yet; 0 means deduplicated, no copy) and its own outlet.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("article_id", "int64"),
     ("cluster_id", "int64"),

@@ -6,6 +6,8 @@ a search engine. A story matches when any of its copies matches, and ranks by it
 `--source` selects the matching copies (stories SOURCE ran, in any version); `--since` selects
 the stories listed by their own date (the original's published_at; with all_copies, each
 article's), so a story first published before DATE is not listed because a late copy matched.
+`copies` is news.story's: null for an article dedup has not seen yet, 0 for one it has and
+found no copy of.
 Every filter is a bound parameter.
 """
 
@@ -44,9 +46,9 @@ select
     shown.outlet,
     shown.cluster_id,
     shown.is_canonical,
-    -- the story's copies (news.story); -1 for an article dedup has not seen yet
-    coalesce((select story.copies from news.story as story
-              where story.cluster_id = shown.cluster_id), -1) as copies,
+    -- the story's copies (news.story); null for an article dedup has not seen yet
+    (select story.copies from news.story as story
+     where story.cluster_id = shown.cluster_id)                     as copies,
     s.matching_copies,
     shown.title,
     shown.url

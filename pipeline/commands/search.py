@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
          for name, i in zip(shown, index)]
         for row in result.rows
     ]
-    print(tabulate(rows, headers=shown, tablefmt="simple", maxcolwidths=[None, None, 20, None, 60, None]))
+    # copies "-": not deduplicated yet (null); 0: deduplicated, no copy found
+    print(tabulate(rows, headers=shown, tablefmt="simple", maxcolwidths=[None, None, 20, None, 60, None],
+                   missingval="-"))
     print(f"{len(rows)} {'article(s)' if args.all_copies else 'story(ies)'}")
     return 0

@@ -2,7 +2,9 @@
 -- and search build on it). A story is a cluster, named by its canonical (original) article,
 -- or — before `newscorpus dedup` has seen it — a lone article (cluster_id null,
 -- canonical_article_id its own article_id, no copies, its own outlet).
--- copies: the cluster's members other than its canonical; outlets: every member's outlet,
+-- copies: the cluster's members other than its canonical; null while dedup has not seen the
+-- article (not known yet), 0 once it has and found no copy (one meaning for news.story,
+-- news.corpus, export and search; README "The views"). outlets: every member's outlet,
 -- sorted, distinct, the canonical's included. Scalar subqueries: PostgreSQL evaluates them only
 -- for the rows a query returns, and not at all when it does not select them, so "stories per
 -- day" or a lookup by cluster_id never aggregates the whole table. One select (no UNION): a
@@ -12,10 +14,12 @@ create or replace view news.story as
 select
     m.cluster_id,
     a.article_id                                                            as canonical_article_id,
-    (select count(*)::integer
-     from news.cluster_members as o
-     where o.cluster_id = m.cluster_id
-       and o.article_id <> a.article_id)                                    as copies,
+    case when m.cluster_id is not null then
+        (select count(*)::integer
+         from news.cluster_members as o
+         where o.cluster_id = m.cluster_id
+           and o.article_id <> a.article_id)
+    end                                                                     as copies,
     coalesce(
         (select array_agg(distinct member_source.outlet order by member_source.outlet)
          from news.cluster_members as o

@@ -49,6 +49,14 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("word_count", "int32"),
     ("copies", "int32"),
     ("outlets", "list<string>"),
+    # round two's metadata, as news.all_articles / news.corpus carry it (README "The views")
+    ("authors", "list<string>"),
+    ("credit", "string"),
+    ("modified_at", "timestamp"),
+    ("site_name", "string"),
+    ("categories", "list<string>"),
+    ("flags", "list<string>"),
+    ("paywalled", "bool"),
     ("text", "string"),
 )
 
@@ -70,6 +78,13 @@ select
     a.word_count,
     story.copies,
     coalesce(story.outlets, array[a.outlet]) as outlets,
+    a.authors,
+    a.credit,
+    a.modified_at,
+    a.site_name,
+    a.categories,
+    a.flags,
+    a.paywalled,
     a.text
 from news.all_articles as a
 left join lateral (
@@ -203,23 +218,36 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot write a {type(value).__name__} as JSON")
 
 
+def _csv_value(kind: str, value: Any) -> Any:
+    """One CSV cell: null → empty; bool → true/false (what PostgreSQL's COPY … csv and
+    pandas.read_csv read back as booleans; Python's True/False is not PostgreSQL's spelling);
+    list<string> → a JSON array; timestamp → ISO 8601 UTC."""
+    if value is None:
+        return ""
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "list<string>":
+        return json.dumps(list(value), ensure_ascii=False)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
 def _write_csv(chunks: Iterator[list[tuple]], fh: IO[str]) -> int:
-    """RFC 4180 CSV with a header; outlets as a JSON array, timestamps ISO 8601 UTC."""
-    names, count = _names(), 0
-    outlets_at = names.index("outlets")
+    """RFC 4180 CSV with a header; cells as `_csv_value` writes them."""
+    names, kinds, count = _names(), [kind for _, kind in COLUMNS], 0
     writer = csv.writer(fh)
     writer.writerow(names)
     for rows in chunks:
         for row in rows:
-            values: list[Any] = list(row)
-            values[outlets_at] = json.dumps(values[outlets_at], ensure_ascii=False)
-            writer.writerow(v.isoformat() if isinstance(v, datetime) else v for v in values)
+            writer.writerow(_csv_value(kind, value) for kind, value in zip(kinds, row))
         count += len(rows)
     return count
 
 
 def parquet_schema():  # noqa: ANN201 - pyarrow.Schema, imported lazily
-    """The explicit Parquet schema: timestamps as timestamp[us, tz=UTC], outlets list<string>."""
+    """The explicit Parquet schema: timestamps as timestamp[us, tz=UTC], text[] columns
+    (outlets, authors, categories, flags) as list<string>, paywalled/is_canonical as bool."""
     import pyarrow as pa
 
     types = {

@@ -14,7 +14,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="dump the corpus (jsonl, csv or parquet), constant memory",
         description=(
             "Write every article (copies included, with cluster_id, is_canonical, similarity, "
-            "copies, outlets) or only one row per story with --canonical-only."
+            "copies, outlets, authors, credit, modified_at, site_name, categories, flags, "
+            "paywalled) or only one row per story with --canonical-only. CSV writes booleans "
+            "as true/false and lists as JSON arrays; JSON Lines and Parquet keep the types."
         ),
     )
     parser.add_argument("--format", required=True, choices=("jsonl", "csv", "parquet"),

@@ -29,7 +29,7 @@ ALPHA_ARTICLES = {
     "a4": ("the wire story", FETCHED - timedelta(hours=1), None, "copy"),              # copy
     "a5": ("the wire story Most read in Alpha", FETCHED - timedelta(hours=1), None, "copy"),  # copy + furniture
     "a6": ("pasted text Source: Read Full Article", FETCHED + timedelta(hours=1), None, "original"),
-    "a7": ("from the future", NOW + timedelta(days=1), FETCHED, "original"),          # future, far from lastmod
+    "a7": ("from the future", NOW + timedelta(days=3), FETCHED, "original"),          # future, far from lastmod (> 2 days at any time of day)
 }
 
 

@@ -1,4 +1,8 @@
--- news.crawl_report: one row per crawl run and source (contract view)
+-- news.crawl_report: one row per crawl run and source (contract view).
+-- A fetch counts for the source that ANNOUNCED it (whose feed or sitemap listed the URL, whose
+-- crawl fetched it: spiders.pipelines counts item.announced_by), also when a redirect took it
+-- onto another configured outlet's host and the page is stored under that outlet. The same
+-- definition as news.source_health (50_source_health.sql), so the two never disagree on a redirect.
 create or replace view news.crawl_report as
 select
     r.run_id,

@@ -4,10 +4,18 @@
 -- Shares are over pages_fetched (blocked) or articles (the rest); the counts next to them
 -- let operators check the arithmetic. Furniture markers live in news.furniture_markers; what
 -- each article holds is cached in news.article_furniture (see 45_article_furniture.sql).
+-- Which source a fetch counts for (the one definition news.crawl_report shares): the source
+-- that ANNOUNCED it, i.e. whose feed or sitemap listed the URL and whose crawl fetched it.
+-- A page redirected onto another configured outlet's host is stored under that outlet
+-- (news.pages.source, and its article's source), but is counted here, with what its article
+-- shows, for the announcing source: the owner of the announced URL's host (pipeline/urls.owns:
+-- the host or a subdomain of one of the source's domains, 'www.' on a domain naming the whole
+-- site; the longest matching domain wins). Pages fetched where they were announced
+-- (url = final_url) are the page's own source without any lookup.
 create or replace view news.source_health as
 with page_articles as (
     select
-        p.source,
+        coalesce(announcer.name, p.source)                          as source,
         (p.fetched_at at time zone 'UTC')::date                     as night,
         p.page_id,
         p.status,
@@ -28,6 +36,23 @@ with page_articles as (
                 where uncached.article_id = a.article_id)
         end                                                         as has_furniture
     from news.pages as p
+    left join lateral (
+        select s.name
+        from news.sources as s
+        cross join lateral unnest(s.domains) as d(domain)
+        cross join lateral (
+            select lower(substring(p.url from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^]]*\]|[^:/?#]*)'))
+                       as host,
+                   case when lower(rtrim(d.domain, '.')) like 'www.%.%'
+                        then substr(lower(rtrim(d.domain, '.')), 5)
+                        else lower(rtrim(d.domain, '.')) end as site
+        ) as h
+        where p.url <> p.final_url
+          and (rtrim(trim(both '[]' from h.host), '.') = h.site
+               or rtrim(h.host, '.') like '%.' || h.site)
+        order by length(h.site) desc, s.name
+        limit 1
+    ) as announcer on true
     left join news.articles as a on a.page_id = p.page_id and a.is_article
     left join news.cluster_members as m on m.article_id = a.article_id
     left join news.clusters as c on c.cluster_id = m.cluster_id

@@ -46,6 +46,8 @@ class SourceCounts(CrawlCounts):
     whether it failed."""
 
     status: str = "ok"              # ok | failed (no feed or sitemap could be read)
+    urls_scheduled: int = 0         # announced URLs discovery queued to fetch (spiders.ledger)
+    urls_over_limit: int = 0        # left unfetched by --max-pages
 
 
 @dataclass

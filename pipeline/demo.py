@@ -87,18 +87,47 @@ def _prog() -> str:
 DEMO_PORT = 8765  # fixed, so a second demo sees the same URLs and crawls incrementally
 
 
-def this_run_line(result) -> str:  # noqa: ANN001 - pipeline.nightly.local.RunResult
-    """What this run added, so a second demo says plainly that it found nothing new."""
+# what each corpus total counts, printed beside it (the totals are the whole database, every
+# run so far; the "this run" lines below them are this run's own)
+TOTALS_MEANING = {
+    "pages_stored": "rows in news.pages: every fetch kept, failed fetches included",
+    "fetches_failed": "of those, fetches that got no page (404, 500, timeout, loop, not HTML…)",
+    "articles": "pages cleaned into an article (news.articles)",
+    "stories": "deduplicated stories, one per cluster (news.corpus)",
+    "copies_linked": "articles linked as a copy of another outlet's original (news.syndication)",
+}
+
+
+def this_run_lines(result) -> list[str]:  # noqa: ANN001 - pipeline.nightly.local.RunResult
+    """What this run did, each number saying what it counts, so the totals add up:
+    the URLs discovery scheduled, the fetches (new + changed + unchanged + failed; a failed fetch
+    is a stored row too, an unchanged one adds none), the scheduled URLs never fetched and why
+    (robots.txt, the SSRF guard, a limit), and what extract and dedup added. A second demo thus
+    says plainly that it found nothing new, and why a URL "to fetch" was not fetched."""
     sources = (result.crawl or {}).get("sources") or {}
-    new_pages = sum(c.get("pages_new", 0) for c in sources.values())
-    changed = sum(c.get("pages_updated", 0) for c in sources.values())
+
+    def total(counter: str) -> int:
+        return sum(c.get(counter, 0) for c in sources.values())
+
+    scheduled, fetched = total("urls_scheduled"), total("pages_fetched")
+    new, changed, unchanged, failed = (total("pages_new"), total("pages_updated"), total("pages_unchanged"),
+                                       total("pages_failed"))
     articles = (result.extract or {}).get("articles_new", 0)
     copies = (result.dedup or {}).get("copies_linked", 0)
-    line = (f"this run: {new_pages} new pages, {changed} changed, {articles} new articles, "
-            f"{copies} copies linked")
-    if not (new_pages or changed or articles or copies):
-        line += " (0 new: every page was already stored by an earlier run; the totals above are the corpus)"
-    return line
+    lines = [f"this run: {new} new pages, {changed} changed, {articles} new articles, {copies} copies linked"]
+    if not (new or changed or articles or copies):
+        lines[0] += " (0 new: every page was already stored by an earlier run; the totals above are the corpus)"
+    lines.append(f"  crawl: {scheduled} URL(s) to fetch (announced, not stored before or due again); "
+                 f"{fetched} fetched = {new} new + {changed} changed + {unchanged} unchanged (no new row) "
+                 f"+ {failed} failed (stored as a row too: in pages_stored and fetches_failed)")
+    reasons = [f"{n} {why}" for n, why in ((total("robots_blocked"), "disallowed by robots.txt"),
+                                           (total("refused"), "refused by the SSRF guard"),
+                                           (total("urls_over_limit"), "left for later by --max-pages")) if n]
+    if scheduled > fetched or reasons:
+        lines.append(f"  not fetched: {max(scheduled - fetched, 0)} of the URLs to fetch ({'; '.join(reasons) or '-'}; "
+                     "the sample web's robots.txt disallows some announced pages on purpose: "
+                     "they are skipped every run)")
+    return lines
 
 
 def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noqa: ANN001 - text stream
@@ -131,11 +160,13 @@ def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noq
         cur.execute(PHRASE_QUERY)
         phrase_row = cur.fetchone()
     print(file=out)
-    print(tabulate(totals.items(), headers=["corpus", "count"]), file=out)
+    print(tabulate([(name, count, TOTALS_MEANING[name]) for name, count in totals.items()],
+                   headers=["corpus (all runs)", "count", "what it counts"]), file=out)
     print(file=out)
     print(tabulate(result.stage_seconds.items(), headers=["stage", "seconds"], floatfmt=".1f"), file=out)
     print(f"\ntotal {time.perf_counter() - started:.1f}s; run {result.run_id}", file=out)
-    print(this_run_line(result), file=out)
+    for line in this_run_lines(result):
+        print(line, file=out)
     for problem in result.problems:
         print(f"quality note: {problem}", file=out)
     print("\nexample query:", file=out)

@@ -47,10 +47,27 @@ def test_bad_sources_file_is_refused_before_any_run(database_url: str, tmp_path)
 
 
 def _summary_counts(stdout: str) -> dict[str, int]:
-    return {
-        name: int(value)
-        for name, value in re.findall(r"^(pages_stored|articles|stories|copies_linked)\s+(\d+)$", stdout, re.M)
-    }
+    """The corpus totals; each must say what it counts (a third column)."""
+    found = re.findall(r"^(pages_stored|fetches_failed|articles|stories|copies_linked)\s+(\d+)\s+(\S.*)$",
+                       stdout, re.M)
+    assert all(len(meaning) > 10 for _, _, meaning in found), stdout
+    return {name: int(value) for name, value, _ in found}
+
+
+def _this_run(stdout: str, stderr: str) -> dict[str, int]:
+    """The run's crawl numbers from the summary, checked to add up (and against the crawl's own
+    "discovery done: … N to fetch" progress lines)."""
+    crawl = re.search(r"^  crawl: (\d+) URL\(s\) to fetch .*; (\d+) fetched = (\d+) new \+ (\d+) changed "
+                      r"\+ (\d+) unchanged .*\+ (\d+) failed \(stored as a row", stdout, re.M)
+    assert crawl, stdout
+    to_fetch, fetched, new, changed, unchanged, failed = map(int, crawl.groups())
+    assert fetched == new + changed + unchanged + failed
+    assert to_fetch == sum(int(n) for n in re.findall(r"discovery done: .*?, (\d+) to fetch", stderr))
+    not_fetched = re.search(r"^  not fetched: (\d+) of the URLs to fetch \((\d+) disallowed by robots.txt",
+                            stdout, re.M)
+    skipped = int(not_fetched[1]) if not_fetched else 0
+    assert fetched + skipped == to_fetch, stdout  # every URL to fetch is fetched or explained
+    return {"to_fetch": to_fetch, "fetched": fetched, "new": new, "failed": failed, "not_fetched": skipped}
 
 
 def _free_port() -> int:
@@ -76,6 +93,11 @@ def test_demo_runs_the_whole_pipeline_and_is_repeatable(database_url: str) -> No
     assert first_line and int(first_line[1]) > 10, first.stdout
     assert re.search(r"^this run: 0 new pages, 0 changed, 0 new articles, 0 copies linked \(0 new",
                      second.stdout, re.M), second.stdout
+    # the numbers say what they count: a fresh database's stored pages are this run's new pages
+    # plus its failed fetches (stored rows too); a URL "to fetch" that is not fetched is explained
+    run1, run2 = _this_run(first.stdout, first.stderr), _this_run(second.stdout, second.stderr)
+    assert counts["pages_stored"] == run1["new"] + run1["failed"] and counts["fetches_failed"] == run1["failed"]
+    assert run2["to_fetch"] >= 1 and run2["fetched"] == 0 and run2["not_fetched"] == run2["to_fetch"]
 
 
 def test_a_rerun_with_the_same_run_key_reopens_its_row(conn) -> None:

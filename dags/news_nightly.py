@@ -120,7 +120,7 @@ def news_nightly() -> None:
         from pipeline.nightly import stages
 
         target = _configure()
-        sources = stages.source_names(target.sources_path)  # a bad file fails here, before any row
+        sources = stages.source_names(stages.load_sources_file(target.sources_path))  # a bad file fails here
         context = get_current_context()
         run_key = f"airflow:{context['dag'].dag_id}:{context['run_id']}"
         return {"run_id": stages.begin_run("airflow", run_key, target.database_url), "sources": sources}

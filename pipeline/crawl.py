@@ -123,18 +123,18 @@ def crawl(
             upsert_sources(owner, sources_file.sources, sources_path)
         if own_run:
             run_id = open_run(owner, trigger, hold=True)
-        return _crawl_run(sources_path, selected, max_pages, run_id, database_url, verbose, own_run, owner)
+        return _crawl_run(sources_file, selected, max_pages, run_id, database_url, verbose, own_run, owner)
     finally:
         owner.close()
 
 
-def _crawl_run(sources_path: Path, selected: list, max_pages: int | None, run_id: int, database_url: str,
+def _crawl_run(sources_file: SourcesFile, selected: list, max_pages: int | None, run_id: int, database_url: str,
                verbose: bool, own_run: bool, owner: Any) -> CrawlSummary:
     started = time.monotonic()
     status, error, result, signum = "failed", None, {}, None
     try:
         status, error, result, signum = _run_child(
-            sources_path, [s.name for s in selected], max_pages, run_id, database_url, verbose
+            sources_file, [s.name for s in selected], max_pages, run_id, database_url, verbose
         )
     except BaseException as exc:
         error = f"crawl aborted: {exc.__class__.__name__}: {exc}"
@@ -174,15 +174,21 @@ def _redeliver(signum: int, previous: Any, summary: CrawlSummary) -> None:
 
 
 def _run_child(
-    sources_path: Path, names: list[str], max_pages: int | None, run_id: int, database_url: str,
+    sources_file: SourcesFile, names: list[str], max_pages: int | None, run_id: int, database_url: str,
     verbose: bool,
 ) -> tuple[str, str | None, dict, tuple[int, Any] | None]:
-    """Run the Scrapy child to the end; returns (status, error, result JSON, signal received)."""
+    """Run the Scrapy child to the end; returns (status, error, result JSON, signal received).
+
+    The child gets the sources file as this process loaded it (written as JSON, which is YAML,
+    into the crawl's work folder), never the user's path: the file is read once per run, and
+    an edit made meanwhile cannot give the crawl other sources than the run validated."""
     _remove_stale_work_dirs()
     with tempfile.TemporaryDirectory(prefix=f"crawl-{os.getpid()}-", dir=_work_root()) as tmp:
         result_path = Path(tmp) / "result.json"
+        loaded_path = Path(tmp) / "sources.json"
+        loaded_path.write_text(sources_file.model_dump_json(), encoding="utf-8")
         command = [
-            sys.executable, "-m", "spiders.run", "--sources", str(sources_path),
+            sys.executable, "-m", "spiders.run", "--sources", str(loaded_path),
             "--only", ",".join(names), "--run-id", str(run_id), "--result", str(result_path),
         ]
         if max_pages is not None:

@@ -33,9 +33,10 @@ def run(args: argparse.Namespace) -> int:
     # configuration first: nothing (not even a migration) happens with a bad file or name
     if args.max_pages is not None and args.max_pages < 1:
         raise ConfigError("--max-pages must be at least 1")
-    load_sources(args.sources).select(args.only)
+    sources_file = load_sources(args.sources)  # the one read of the file; every stage gets the object
+    sources_file.select(args.only)
     db.create_if_missing()
-    result = run_nightly(args.sources, only=args.only, max_pages=args.max_pages)
+    result = run_nightly(args.sources, only=args.only, max_pages=args.max_pages, sources_file=sources_file)
     print(format_report(result.report))
     timings = ", ".join(f"{name} {secs:.1f}s" for name, secs in result.stage_seconds.items())
     print(f"time per stage: {timings}")

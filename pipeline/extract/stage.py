@@ -40,7 +40,7 @@ from pipeline.extract.pool import DEFAULT_WORKERS, FAILED, Drafter
 from pipeline.extract.store import Conn, Page
 from pipeline.progress import progress
 from pipeline.source_rules import rules_for_extract
-from pipeline.sources import Boilerplate
+from pipeline.sources import Boilerplate, SourcesFile
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ def extract_pending(
     min_pages: int = learned_layer.DEFAULT_MIN_PAGES,
     workers: int | None = None,
     page_seconds: float | None = None,
+    sources_file: SourcesFile | None = None,
 ) -> ExtractSummary:
     """Clean every stored page not yet extracted (all pages with `reextract`) into articles.
 
@@ -94,11 +95,14 @@ def extract_pending(
         workers: processes drafting pages; 1 (in-process) by default, see DEFAULT_WORKERS.
         page_seconds: per-page cleaning time limit (default PAGE_SECONDS, env
             NEWSCORPUS_PAGE_SECONDS); a page over it is recorded as 'failed', the batch goes on.
+        sources_file: the file at `sources_path` as the caller already loaded it (the edge
+            loads configuration once; `sources_path` then only names it in messages and as
+            the rules' origin); None with a `sources_path`: read here.
     """
     started = time.monotonic()
     page_seconds = pool.PAGE_SECONDS if page_seconds is None else page_seconds
     summary = ExtractSummary()
-    rules = rules_for_extract(conn, sources_path)  # the rules each source was crawled with
+    rules = rules_for_extract(conn, sources_path, sources_file)  # the rules each source was crawled with
     domains = store.source_domains(conn)
     pending = store.pending(conn, reextract)
     if not pending:

@@ -21,6 +21,7 @@ from pipeline import db
 from pipeline.nightly import stages
 from pipeline.nightly.lock import exclusive_run
 from pipeline.runs import close_run, open_run
+from pipeline.sources import SourcesFile
 
 T = TypeVar("T")
 
@@ -77,8 +78,14 @@ def run_nightly(
     max_pages: int | None = None,
     trigger: str = "cli",
     out=sys.stderr,  # noqa: ANN001 - a text stream for progress lines
+    sources_file: SourcesFile | None = None,
 ) -> RunResult:
-    """migrate → crawl → extract → dedup → refresh → quality checks → report."""
+    """migrate → crawl → extract → dedup → refresh → quality checks → report.
+
+    `sources_file` is the file at `sources_path` as the caller (the CLI edge) loaded it; None:
+    read here, once. Every stage gets the object; `sources_path` only names it (messages, the
+    rules' origin in news.sources). A bad file raises ConfigError before the run row.
+    """
     with exclusive_run(holder=f"newscorpus {trigger} (pid {os.getpid()})"), _sigterm_interrupts():
         timings: dict[str, float] = {}
 
@@ -90,8 +97,9 @@ def run_nightly(
             print(f"[{name}] done in {timings[name]:.1f}s", file=out, flush=True)
             return value
 
+        if sources_file is None:  # a bad sources file stops here, before migrate and the run row
+            sources_file = stages.load_sources_file(sources_path)
         stage("migrate", stages.migrate_database)
-        stages.source_names(sources_path)  # a bad sources file stops here, before the run row
         # the owner connection holds the run's owner lock: if this process dies, the next run
         # closes the row as 'interrupted' (pipeline.runs.close_abandoned)
         owner = db.connect()
@@ -99,8 +107,9 @@ def run_nightly(
         result = RunResult(run_id=run_id, stage_seconds=timings)
         try:
             result.crawl = stage("crawl", lambda: stages.crawl_sources(
-                run_id, sources_path, only=only, max_pages=max_pages, raise_on_failed_source=False))
-            result.extract = stage("extract", lambda: stages.extract_pages(sources_path))
+                run_id, sources_path, only=only, max_pages=max_pages, raise_on_failed_source=False,
+                sources_file=sources_file))
+            result.extract = stage("extract", lambda: stages.extract_pages(sources_path, sources_file=sources_file))
             result.dedup = stage("dedup", lambda: stages.deduplicate(run_id))
             stage("refresh", stages.refresh_derived)
             result.problems = stage("quality", lambda: stages.night_problems(run_id))

@@ -17,10 +17,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import db
 from pipeline.errors import ConfigError, NewscorpusError
+
+if TYPE_CHECKING:
+    from pipeline.sources import SourcesFile
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +162,17 @@ def migrate_database(url: str | None = None) -> list[str]:
         return migrate(conn)
 
 
-def source_names(sources_path: str | Path | None = None) -> list[str]:
-    """The configured source names; validating the file here refuses a bad one before any crawl."""
+def load_sources_file(sources_path: str | Path | None = None) -> SourcesFile:
+    """The edge's one read of the sources file (None: sources.yaml), validated: a bad file
+    raises ConfigError here, before any run row or crawl. Callers pass the object on."""
     from pipeline.sources import load_sources
 
-    return [source.name for source in load_sources(sources_path).sources]
+    return load_sources(sources_path)
+
+
+def source_names(sources_file: SourcesFile) -> list[str]:
+    """The configured source names of an already loaded (and so validated) sources file."""
+    return [source.name for source in sources_file.sources]
 
 
 def begin_run(trigger: str, run_key: str | None = None, url: str | None = None) -> int:
@@ -181,18 +190,23 @@ def crawl_sources(
     max_pages: int | None = None,
     raise_on_failed_source: bool = True,
     url: str | None = None,
+    sources_file: SourcesFile | None = None,
 ) -> dict[str, Any]:
-    """Crawl some sources into an existing run; by default raises if any of them failed."""
+    """Crawl some sources into an existing run; by default raises if any of them failed.
+
+    `sources_file` is the file at `sources_path` as the caller loaded it (read here otherwise)."""
     from pipeline.crawl import crawl, raise_for_failures
 
     summary = crawl(sources_path=sources_path, only=only, max_pages=max_pages, run_id=run_id,
-                    database_url=url)
+                    database_url=url, sources_file=sources_file)
     if raise_on_failed_source:
         raise_for_failures(summary)
     return _plain(summary)
 
 
-def extract_pages(sources_path: str | Path | None = None, url: str | None = None) -> dict[str, Any]:
+def extract_pages(sources_path: str | Path | None = None, url: str | None = None,
+                  sources_file: SourcesFile | None = None) -> dict[str, Any]:
+    """Clean every page not yet extracted; `sources_file` as in crawl_sources."""
     from pipeline.extract import extract_pending
 
     with db.connection(url) as conn:
@@ -202,7 +216,7 @@ def extract_pages(sources_path: str | Path | None = None, url: str | None = None
         with heartbeat("extract", lambda: _count(
                 "select count(*) from news.page_extractions where extracted_at >= %s", since,
                 "page(s) cleaned so far", url)):
-            return _plain(extract_pending(conn, sources_path=sources_path))
+            return _plain(extract_pending(conn, sources_path=sources_path, sources_file=sources_file))
 
 
 def deduplicate(run_id: int | None = None, url: str | None = None) -> dict[str, Any]:

@@ -40,13 +40,13 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.extract import extract_pending
     from pipeline.sources import load_sources
 
-    if args.sources:
-        load_sources(args.sources)  # a bad sources file is refused before touching the database
+    # the one read of the file: a bad one is refused before touching the database
+    sources_file = load_sources(args.sources) if args.sources else None
     with db.connection() as conn:
         db.require_schema(conn)
         summary = extract_pending(
             conn, sources_path=args.sources, reextract=args.reextract, batch_size=args.batch_size,
-            min_pages=args.min_pages or DEFAULT_MIN_PAGES, workers=args.workers,
+            min_pages=args.min_pages or DEFAULT_MIN_PAGES, workers=args.workers, sources_file=sources_file,
         )
     rows = [
         (name, c.pages_seen, c.articles_new, c.articles_updated, c.not_articles, c.failed)

@@ -114,7 +114,7 @@ def backfill(
             if out is not None:
                 print(_progress_line(result), file=out, flush=True)
         with db.connection(database_url) as conn:
-            summary.extract = _plain(extract_pending(conn, sources_path=sources_path))
+            summary.extract = _plain(extract_pending(conn, sources_path=sources_path, sources_file=sources_file))
             summary.dedup = _plain(dedup(conn))
             record_duplicates(conn, run_id)
         failed = [f["file"] for f in summary.files if f["status"] != "done"]

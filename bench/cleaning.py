@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline import paths  # noqa: E402
 from pipeline.clean import extract_draft, finish  # noqa: E402
 from pipeline.clean.learned import DEFAULT_MIN_PAGES, DEFAULT_MIN_SHARE, WINDOW, fingerprints  # noqa: E402
-from pipeline.clean.urls import host_of  # noqa: E402
+from pipeline.urls import host_of  # noqa: E402
 from pipeline.sources import load_sources  # noqa: E402
 
 DEFAULT_REALPAGES = paths.REPO_ROOT.parent / "shared" / "realpages" / "fundus-uk-us"

@@ -262,8 +262,8 @@ def drop_marked_furniture_lines(tree: lxml_html.HtmlElement) -> None:
     host = _page_host(tree)
     for el in tree.xpath(_LINE_CANDIDATES):
         text = normalized(el)
-        if not text or detached(el) or not (is_furniture_line(text) or is_heading(text)):
-            continue
+        if not text or not (is_furniture_line(text) or is_heading(text)) or detached(el):
+            continue  # the words first: most candidates are body lines, turned away by a set lookup
         if _marked_as_furniture(el, host):
             el.drop_tree()
 

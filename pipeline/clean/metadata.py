@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from pipeline.clean import dates, jsonld
 from pipeline.clean.byline import Byline
 from pipeline.clean.dates import Locale
-from pipeline.clean.urls import normalise_url
+from pipeline.urls import normalise as normalise_url
 
 _NOT_ARTICLE_OG_TYPES = {"website", "video.other", "video.movie", "video.episode", "profile", "music.song"}
 _SOURCE_ANCHOR = re.compile(r"^\s*(source:?\s*)?read (the )?(full|original) (article|story)\s*$", re.I)
@@ -417,10 +418,20 @@ def _canonical(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
     return None
 
 
+# the anchors _source_link can take, picked in C: its text holds "read" or its parent's
+# first text holds "source", "via" or "originally" (any case); a superset of what the
+# two patterns accept, so the Python tests below decide as before on far fewer anchors
+_LOWER = "translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_SOURCE_CANDIDATES = etree.XPath(
+    "//a[@href][contains(" + _LOWER % "string()" + ", 'read') or ../text()[1][contains(" + _LOWER % "."
+    + ", 'source') or contains(" + _LOWER % "." + ", 'via') or contains(" + _LOWER % "." + ", 'originally')]]"
+)
+
+
 def _source_link(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
     """An aggregator's credit link ("Source: Read Full Article") pointing off-site."""
     own_host = urlsplit(url).hostname if url else None
-    for anchor in tree.xpath("//a[@href]"):
+    for anchor in _SOURCE_CANDIDATES(tree):
         text = anchor.text_content()
         parent = anchor.getparent()
         lead = (parent.text or "") if parent is not None else ""

@@ -38,6 +38,7 @@ from pipeline.clean.blocks import (
     short_text,
     squash,
     words,
+    xp,
 )
 
 # headings that introduce a list of other stories
@@ -132,7 +133,7 @@ def prune_dom(tree: lxml_html.HtmlElement) -> None:
 
 def drop_figcaptions(tree: lxml_html.HtmlElement) -> None:
     """`<figcaption>`: a caption by its role."""
-    for el in tree.xpath("//figcaption"):
+    for el in xp(tree, "//figcaption"):
         el.drop_tree()
 
 
@@ -154,13 +155,13 @@ def _names_of(el: lxml_html.HtmlElement) -> tuple[bool, bool, bool]:
 
 def drop_furniture_boxes(tree: lxml_html.HtmlElement) -> None:
     """Elements whose class or id names furniture, while short or link-dense (see the tokens)."""
-    for el in tree.xpath("//body//*[@class or @id]"):
+    for el in xp(tree, "//body//*[@class or @id]"):
         box, card, furniture = _names_of(el)
         if not (box or card or furniture) or el.tag in _NEVER_DROP or detached(el):
             continue
         if box and short_text(el, MAX_BOX_CHARS) is not None:
             el.drop_tree()
-        elif (card and el.xpath("(.//h2|.//h3|.//h4)//a[@href]")
+        elif (card and xp(el, "(.//h2|.//h3|.//h4)//a[@href]")
               and short_text(el, MAX_CARD_CHARS) is not None):
             el.drop_tree()
         elif not furniture:
@@ -192,13 +193,13 @@ def _lift_prose(box: lxml_html.HtmlElement) -> None:
 
 def drop_image_captions(tree: lxml_html.HtmlElement) -> None:
     """WordPress caption: a paragraph of an image, a line break and an emphasised line."""
-    for p in tree.xpath("//p[.//img]"):
+    for p in xp(tree, "//p[.//img]"):
         if not detached(p) and short_text(p, 200) and _all_emphasised(p):
             p.drop_tree()
 
 
 def drop_browser_notices(tree: lxml_html.HtmlElement) -> None:
-    for el in tree.xpath("//body//*[self::p or self::div][contains(., 'browser')]"):
+    for el in xp(tree, "//body//*[self::p or self::div][contains(., 'browser')]"):
         text = short_text(el, MAX_FURNITURE_CHARS)
         if text and not detached(el) and _BROWSER_NOTICE.search(text):
             el.drop_tree()
@@ -206,7 +207,7 @@ def drop_browser_notices(tree: lxml_html.HtmlElement) -> None:
 
 def drop_link_paragraphs(tree: lxml_html.HtmlElement) -> None:
     """A paragraph that is nothing but a link: an inline related-story link."""
-    for p in tree.xpath("//p[.//a]"):
+    for p in xp(tree, "//p[.//a]"):
         if not detached(p) and words(p.text_content()) >= 3 and link_text_share(p) >= 0.95:
             p.drop_tree()
 
@@ -260,7 +261,7 @@ def drop_marked_furniture_lines(tree: lxml_html.HtmlElement) -> None:
     pass, which drops it only outside the article body.
     """
     host = _page_host(tree)
-    for el in tree.xpath(_LINE_CANDIDATES):
+    for el in xp(tree, _LINE_CANDIDATES):
         text = normalized(el)
         if not text or not (is_furniture_line(text) or is_heading(text)) or detached(el):
             continue  # the words first: most candidates are body lines, turned away by a set lookup
@@ -269,7 +270,7 @@ def drop_marked_furniture_lines(tree: lxml_html.HtmlElement) -> None:
 
 
 def _page_host(tree: lxml_html.HtmlElement) -> str | None:
-    for href in tree.xpath("//head/link[@rel='canonical']/@href | //head/meta[@property='og:url']/@content"):
+    for href in xp(tree, "//head/link[@rel='canonical']/@href | //head/meta[@property='og:url']/@content"):
         found = _host(href)
         if found:
             return found

@@ -25,7 +25,7 @@ from functools import lru_cache
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.clean.blocks import ends_sentence, squash, words
+from pipeline.clean.blocks import ends_sentence, squash, words, xp
 
 MAX_PROMPT_WORDS = 45      # a prompt is a line or two, never a paragraph of prose
 MAX_BOX_CHARS = 1200       # a paywall box (prompt, offer, buttons)
@@ -54,7 +54,7 @@ def prune_dom(tree: lxml_html.HtmlElement) -> bool:
     body = tree.find("body")
     if body is None or not _has_prompt(_BODY_TEXT(body)):
         return False  # both passes need a prompt somewhere: one look instead of one per element
-    for el in tree.xpath("//body//*[@class or @id]"):
+    for el in xp(tree, "//body//*[@class or @id]"):
         if el.getparent() is None or el.tag in ("body", "html", "main", "article"):
             continue
         if not _box_named(f"{el.get('class') or ''} {el.get('id') or ''}"):
@@ -63,7 +63,7 @@ def prune_dom(tree: lxml_html.HtmlElement) -> bool:
         if len(text) <= MAX_BOX_CHARS and PROMPT.search(text):
             el.drop_tree()
             found = True
-    for el in tree.xpath("//body//p | //body//div[not(.//p) and not(.//div)] | //body//h2 | //body//h3 | //body//h4"):
+    for el in xp(tree, "//body//p | //body//div[not(.//p) and not(.//div)] | //body//h2 | //body//h3 | //body//h4"):
         if el.getparent() is not None and is_prompt(el.text_content()):
             el.drop_tree()
             found = True

@@ -30,8 +30,9 @@ from lxml import html as lxml_html
 from pipeline.clean import captions, datelines, generic, learned as learned_layer, outlet_rules, paywall, quality
 from pipeline.clean.blocks import squash
 from pipeline.clean.byline import Byline, is_byline_line
+from pipeline.clean.dates import parse_date
 from pipeline.clean.decode import decode_body
-from pipeline.clean.metadata import Metadata, date_from_url, parse_date, read_metadata, strip_site_name
+from pipeline.clean.metadata import Metadata, date_from_url, read_metadata, strip_site_name
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for

@@ -145,11 +145,6 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None) -> Metadata:
     return meta
 
 
-def parse_date(value: object, locale: Locale | None = None) -> datetime | None:
-    """An aware UTC datetime, or None (see `dates.parse`)."""
-    return dates.parse_date(value, locale)
-
-
 def date_from_url(url: str | None) -> datetime | None:
     """The day a URL's path names (/2024/03/05/, /20240305/), midnight UTC, or None."""
     if not url:

@@ -67,7 +67,7 @@ FURNITURE_LINES = [
         r"^read (?:the )?(?:full|original) (?:article|story)(?: here| at .{1,40})?\.?$",
         r"^(?:read more|more|also read|read next|see also|related|recommended|most read)\s*:\s*.{3,200}$",
         r"^(?:sign up|subscribe)\b.{0,160}\bnewsletters?\b.{0,160}$",
-        r"^.{0,160}\bsign up (?:to|for) (?:our|the) .{0,60}newsletters?\b.{0,160}$",
+        r"^.{0,160}\bsign(?:ing)? up (?:to|for) (?:our|the) .{0,60}newsletters?\b.{0,160}$",
         r"^(?:share|share this(?: article| story| post)?|share (?:on|via|with) .{1,20}|share this with|post|tweet|whatsapp"
         r"|email|e-mail|facebook|twitter|x|pinterest|linkedin|reddit|copy link|link copied|save|print"
         r"|comments?|view comments|\d+ (?:comments?|shares?)|sign me up|subscribe)$",
@@ -334,10 +334,13 @@ def is_heading(text: str) -> bool:
 _FURNITURE_LINE = re.compile("|".join(f"(?:{p.pattern})" for p in FURNITURE_LINES), re.I)
 
 
+_SIGN_UP = re.compile(r"\bsign(?:ing)? up\b", re.I)  # the one candidate pattern that is not led by its first word
+
+
 def is_furniture_line(line: str) -> bool:
     text = squash(line.lstrip("-–—•* "))
     first = _first_word(text)
-    if first not in _LINE_START and first and "sign up" not in text.lower():
+    if first not in _LINE_START and first and not _SIGN_UP.search(text):
         return False  # "" (a line led by a digit or ©) goes to the patterns
     return bool(_FURNITURE_LINE.match(text))
 

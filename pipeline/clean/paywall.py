@@ -52,7 +52,7 @@ def prune_dom(tree: lxml_html.HtmlElement) -> bool:
     paragraphs; True when any was found."""
     found = False
     body = tree.find("body")
-    if body is None or not _has_prompt(_BODY_TEXT(body)):
+    if body is None or not _has_prompt(" ".join(" ".join(_TEXTS(body)).split())):
         return False  # both passes need a prompt somewhere: one look instead of one per element
     for el in xp(tree, "//body//*[@class or @id]"):
         if el.getparent() is None or el.tag in ("body", "html", "main", "article"):
@@ -70,9 +70,9 @@ def prune_dom(tree: lxml_html.HtmlElement) -> bool:
     return found
 
 
-# the body's text, whitespace collapsed, in one C call; script and style text is in it too,
-# which can only let a page through the gate (the passes after it look at elements only)
-_BODY_TEXT = etree.XPath("normalize-space()", smart_strings=False)
+# the body's text nodes, joined with spaces (so a prompt split over tags with no space between
+# them, "<b>Premium</b><p>Subscribe to read…", is still seen)
+_TEXTS = etree.XPath(".//text()[not(parent::script) and not(parent::style)]", smart_strings=False)
 
 
 @lru_cache(maxsize=4096)
@@ -85,43 +85,31 @@ def _box_named(names: str) -> bool:
 _ASK_WORD = re.compile(r"subscri|member|supporter|sign (?:in|up)|log ?in|regist|unlock|upgrade|premium|join|account")
 
 
-# any run of whitespace as Python's str.split sees it (XPath's normalize-space collapses
-# only space, tab, CR and LF; a no-break space stays)
-_WS = r"[\s\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"  # Python's spelling
-_WS_RE2 = r"[\s\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
-GATE_GAP = 200  # PROMPT's 80-character gap, with room for whitespace runs normalize-space keeps
-
-
 def _gate() -> object:
-    """PROMPT as a gate for a whole page: RE2 on lowercased text, one linear scan (~0.15 ms
-    on a sample-web page against ~0.5 ms for `re` searching windows around ask words).
+    """PROMPT for a whole page's text: RE2 on lowercased text, one linear scan (~0.1 ms on a
+    sample-web page against ~0.5 ms for `re` searching windows around every ask word).
 
-    It accepts whatever PROMPT accepts once whitespace is collapsed: any whitespace run
-    where PROMPT has a space, a wider gap, and RE2's ASCII-only `\\b` sees a boundary next
-    to a non-ASCII letter where Python's does not. So the gate lets more pages through,
-    never fewer; the passes after it apply PROMPT itself. Python's `re` (with the same
-    pattern) if RE2 is missing or refuses it.
+    RE2's `\\b` is ASCII-only, so next to a non-ASCII letter it sees a boundary Python's does
+    not: the gate can only let more pages through, never fewer. Python's `re` with the same
+    pattern if RE2 is missing or refuses it.
     """
-    def pattern(ws: str) -> str:
-        ask, read = (part.replace(" ?", ws + "*").replace(" ", ws + "+") for part in (_ASK, _READ))
-        return rf"(?s)\b{ask}\b.{{0,{GATE_GAP}}}\b{read}|\b{read}.{{0,{GATE_GAP}}}\b{ask}\b"
-
+    pattern = PROMPT.pattern.lower()  # every literal in PROMPT is lowercase already
     try:
         import re2
 
         options = re2.Options()
         options.log_errors = False
         options.max_mem = 32 << 20  # the DFA of the bounded gaps
-        return re2.compile(pattern(_WS_RE2), options=options)
+        return re2.compile(pattern, options=options)
     except Exception:  # noqa: BLE001 - any refusal: the standard engine gives the same answer
-        return re.compile(pattern(_WS))
+        return re.compile(pattern)
 
 
 _PROMPT_LOWER = _gate()
 
 
 def _has_prompt(text: str) -> bool:
-    """PROMPT anywhere in a long text (a page's whole body)."""
+    """PROMPT anywhere in a long text (a page's whole body, whitespace collapsed)."""
     return bool(_PROMPT_LOWER.search(text.lower()))
 
 

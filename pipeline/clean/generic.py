@@ -264,7 +264,7 @@ def drop_marked_furniture_lines(tree: lxml_html.HtmlElement) -> None:
     host = _page_host(tree)
     for el in xp(tree, _LINE_CANDIDATES):
         text = normalized(el)
-        if not text or not (is_furniture_line(text) or is_heading(text)) or detached(el):
+        if not text or not _furniture_or_heading(text) or detached(el):
             continue  # the words first: most candidates are body lines, turned away by a set lookup
         if _marked_as_furniture(el, host):
             el.drop_tree()
@@ -324,6 +324,19 @@ _FIRST = re.compile(r"[^\w©]*([a-z]*)")
 
 def _first_word(text: str) -> str:
     return _FIRST.match(text[:40].lower()).group(1)
+
+
+_ANY_START = _HEADING_START | _LINE_START
+
+
+def _furniture_or_heading(text: str) -> bool:
+    """`is_furniture_line(text) or is_heading(text)`, a body line turned away after one look
+    at its first word (both tests start from it; squashing never changes a word that ends
+    inside the 40 characters `_first_word` reads)."""
+    match = _FIRST.match(text[:40].lower())
+    if match.end() < 40 and match.group(1) and match.group(1) not in _ANY_START and not _SIGN_UP.search(text):
+        return False
+    return is_furniture_line(text) or is_heading(text)
 
 
 def is_heading(text: str) -> bool:

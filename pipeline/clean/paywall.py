@@ -19,7 +19,7 @@ corpus); `paywalled` says a page declared or showed a paywall at all, stub or fu
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from lxml import etree
@@ -134,10 +134,13 @@ def truncated(paragraphs: Sequence[str], word_count: int, article_body_words: in
 
 
 def is_stub(
-    paragraphs: Sequence[str], word_count: int, accessible_for_free: bool | None, prompt: bool,
+    paragraphs: Sequence[str], word_count: int, accessible_for_free: bool | None, prompt: bool | Callable[[], bool],
     article_body_words: int | None,
 ) -> bool:
-    """A teaser, not the article: short and declared/shown paywalled, or cut off with a prompt."""
+    """A teaser, not the article: short and declared/shown paywalled, or cut off with a prompt.
+
+    `prompt` may be a function, called only when the answer needs it (a long page never does).
+    """
     if word_count >= STUB_MAX_WORDS and not (article_body_words and word_count < TRUNCATED_SHARE * article_body_words):
         return False
     if article_body_words and word_count < TRUNCATED_SHARE * article_body_words:
@@ -145,4 +148,4 @@ def is_stub(
     cut = truncated(paragraphs, word_count, article_body_words)
     if accessible_for_free is False and (word_count < 200 or cut):
         return True
-    return prompt and (cut or word_count < 150)
+    return (cut or word_count < 150) and (prompt() if callable(prompt) else prompt)

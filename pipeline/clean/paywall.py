@@ -93,7 +93,7 @@ def _gate() -> object:
     not: the gate can only let more pages through, never fewer. Python's `re` with the same
     pattern if RE2 is missing or refuses it.
     """
-    pattern = PROMPT.pattern.lower()  # every literal in PROMPT is lowercase already
+    pattern = PROMPT.pattern  # all lowercase (re.I is what lets it match capitals), so it fits lowercased text
     try:
         import re2
 

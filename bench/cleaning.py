@@ -26,7 +26,7 @@ hits both alike): pages/s, and per-page milliseconds p50/p99/max. newscorpus's p
 is its draft + finish, plus an equal share of the learning pass. `--pool` also times
 drafting 600 pages in a 2-process pool (what `extract --workers 2` uses).
 
-    python bench/cleaning.py [--realpages DIR] [--sample-web DIR] [--stories 40] [--sources PATH]
+    python bench/cleaning.py [--realpages DIR] [--sample-web DIR] [--stories 40] [--seed 7] [--sources PATH]
                              [--group kind|source] [--show N] [--pool] [--no-outlet-rules] [--no-sample-web]
 """
 
@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline import paths  # noqa: E402
 from pipeline.clean import extract_draft, finish  # noqa: E402
 from pipeline.clean.learned import DEFAULT_MIN_PAGES, DEFAULT_MIN_SHARE, WINDOW, fingerprints  # noqa: E402
-from pipeline.clean.urls import host_of  # noqa: E402
+from pipeline.urls import host_of  # noqa: E402
 from pipeline.sources import load_sources  # noqa: E402
 
 DEFAULT_REALPAGES = paths.REPO_ROOT.parent / "shared" / "realpages" / "fundus-uk-us"
@@ -295,6 +295,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--sample-web", type=Path, default=None,
                         help="a written sample web (default: write one to a temp dir)")
     parser.add_argument("--stories", type=int, default=40, help="sample web size when writing one")
+    parser.add_argument("--seed", type=int, default=7,
+                        help="sample web seed when writing one (another seed: other stories, furniture, faults)")
     parser.add_argument("--group", choices=("kind", "source"), default="kind",
                         help="rows per outlet kind, or per source/publisher (one layout each)")
     parser.add_argument("--show", type=int, default=0, metavar="N",
@@ -325,9 +327,10 @@ def main(argv: Iterable[str] | None = None) -> int:
         if web_dir is None:
             from pipeline.sampleweb.writer import write_site
 
-            web_dir = write_site(Path(tmp) / "web", stories=args.stories)
+            web_dir = write_site(Path(tmp) / "web", stories=args.stories, seed=args.seed)
         if (web_dir / "key").exists():
-            name = f"sample web {json.loads((web_dir / 'key' / 'meta.json').read_text())['stories']}"
+            key_meta = json.loads((web_dir / 'key' / 'meta.json').read_text())
+            name = f"sample web {key_meta['stories']}" + (f" seed {key_meta['seed']}" if key_meta.get('seed', 7) != 7 else "")
             pages = sample_web_pages(web_dir, args.group)
             run = run_both(pages, None if args.no_outlet_rules else web_dir / "sources.yaml")
             quality += quality_rows(name, pages, run)

@@ -16,8 +16,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.clean import clean_html
+from pipeline.clean.dates import parse_date
 from pipeline.clean.decode import decode_body
-from pipeline.clean.metadata import parse_date
 from pipeline.paths import DEFAULT_SOURCES, REPO_ROOT
 from pipeline.sources import Boilerplate, load_sources
 

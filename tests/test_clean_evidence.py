@@ -38,6 +38,7 @@ SENTENCES = [
     "© 1998 Ann Lowe, reads the stamp on the back of the only photograph of the old mill race.",
     "Source: a trust engineer who asked not to be named because the survey has not been published.",
     "Copyright (c) 2019 rules on the mill's old drawings mean the trust cannot print them, its archivist said.",
+    "More than 300 anglers are signing up to our club's newsletter this year, its secretary told the meeting.",
 ]
 
 
@@ -86,6 +87,7 @@ def test_the_same_words_in_a_furniture_box_or_button_go(box: str) -> None:
     ["MORE: Lock gates to close for repairs all next week", "MORE: Swans return to the mill pond"],
     ["Source: Read Full Article"],
     ["Sign up to our newsletter for the day's top stories", "Share", "Email"],
+    ["Check out more of Ouse Post's latest river stories by signing up to our free weekly newsletter"],
 ])
 def test_the_same_words_after_the_last_body_paragraph_go(tail: list[str]) -> None:
     cleaned = _clean(_ps(BODY + tail))

@@ -64,6 +64,20 @@ def test_exact_repeats_go_once_and_a_huge_page_cleans_linearly() -> None:
     assert kept == paragraphs
 
 
+def test_a_prose_line_repeated_alone_is_kept_a_block_printed_twice_goes_once() -> None:
+    """A writer restating one line (far from its first use or right after it) is article text;
+    the page printing a block twice (neighbouring paragraphs, each repeated) is not."""
+    restated = "Images shared online appeared to show the supports cracked near the north end."
+    story = [BODY[0], restated, BODY[2], "Some 40 residents signed a petition calling for a ferry service.",
+             "The council said the repair bill would be published with the inspection report.", restated]
+    assert _clean("".join(f"<p>{p}</p>" for p in story)).paragraphs == story
+    side_by_side = [BODY[0], restated, restated, BODY[2]]  # (trafilatura itself keeps one of two sibling <p>s)
+    assert generic.clean_paragraphs(side_by_side) == side_by_side
+    # the same words as a block the template printed twice: a run of repeats
+    twice = [BODY[0], BODY[2], restated, BODY[0], BODY[2]]
+    assert generic.clean_paragraphs(twice) == [BODY[0], BODY[2], restated]
+
+
 def test_learned_furniture_needs_k_pages_and_a_share_of_the_domain() -> None:
     promo = "The Tab is part of Tab Media Group, whose titles reach millions of readers every week."
     notice = NOTES[2]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -29,6 +30,17 @@ _TRAILING = " \t\"'”’»)]*"
 # an element's text, whitespace collapsed, in one C call (no Python text join and regex):
 # XPath's normalize-space, which collapses XML whitespace (a no-break space stays)
 normalized = etree.XPath("normalize-space()", smart_strings=False)
+
+
+@lru_cache(maxsize=256)
+def _compiled(expr: str) -> etree.XPath:
+    return etree.XPath(expr)
+
+
+def xp(node: lxml_html.HtmlElement, expr: str) -> list:
+    """`node.xpath(expr)` with the expression compiled once (lxml compiles a string on
+    every `.xpath` call: ~0.2 ms a page of the cleaning layers' scans on the sample web)."""
+    return _compiled(expr)(node)
 
 
 def squash(text: str) -> str:
@@ -111,7 +123,7 @@ def drop_headed_blocks(tree: lxml_html.HtmlElement, is_heading: Matcher) -> int:
     """
     removed = 0
     # XPath (C) picks the short elements; Python only looks at those
-    for el in tree.xpath(_SHORT_ELEMENTS):
+    for el in xp(tree, _SHORT_ELEMENTS):
         text = normalized(el)
         if not text or not is_heading(text) or detached(el):
             continue

@@ -16,7 +16,7 @@ import re
 
 from lxml import html as lxml_html
 
-from pipeline.clean.blocks import squash, words
+from pipeline.clean.blocks import squash, words, xp
 
 MEDIA_TAGS = ("img", "picture", "video", "audio", "iframe", "svg", "source", "embed", "object")
 MAX_CAPTION_WORDS = 60
@@ -44,9 +44,9 @@ def prune_dom(tree: lxml_html.HtmlElement) -> int:
     if not media_elements:
         return 0
     for figure in list(body.iter("figure")):
-        if figure.xpath(f".//*[{_MEDIA_XPATH}]") and not figure.xpath(".//blockquote"):
+        if xp(figure, f".//*[{_MEDIA_XPATH}]") and not xp(figure, ".//blockquote"):
             for child in list(figure):
-                if child.tag not in MEDIA_TAGS and not child.xpath(f"self::*[{_MEDIA_XPATH}] | .//*[{_MEDIA_XPATH}]"):
+                if child.tag not in MEDIA_TAGS and not xp(child, f"self::*[{_MEDIA_XPATH}] | .//*[{_MEDIA_XPATH}]"):
                     _drop(child)
                     dropped += 1
                 else:
@@ -90,7 +90,7 @@ def _media_box(box: lxml_html.HtmlElement | None) -> bool:
     """A small wrapper (div/span/a) holding one picture or clip and a line of text: a caption box."""
     if box is None or box.tag not in ("div", "span", "a") or box.getparent() is None:
         return False
-    if len(box) > 4 or box.xpath("count(.//p) > 1 or .//h1 or .//h2 or .//h3"):
+    if len(box) > 4 or xp(box, "count(.//p) > 1 or .//h1 or .//h2 or .//h3"):
         return False
     text = squash(box.text_content())
     return bool(text) and words(text) <= MAX_CAPTION_WORDS and len(list(box.iter(*MEDIA_TAGS))) == 1

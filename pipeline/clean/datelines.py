@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from lxml import html as lxml_html
 
-from pipeline.clean.blocks import squash
+from pipeline.clean.blocks import squash, xp
 
 MAX_LINE_CHARS = 160
 LABELS = re.compile(
@@ -35,7 +35,7 @@ _DATED = "//body//time | //body//*[@itemprop='datePublished' or @itemprop='dateM
 def prune_dom(tree: lxml_html.HtmlElement) -> int:
     """Drop date lines around `<time>` elements; returns how many blocks were dropped."""
     dropped = 0
-    for time_el in tree.xpath(_DATED):
+    for time_el in xp(tree, _DATED):
         if time_el.getparent() is None or not _attached(time_el):
             continue
         block = _date_block(time_el)
@@ -64,7 +64,7 @@ def _date_block(time_el: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
         if len(text) > MAX_LINE_CHARS:
             break
         rest = text
-        for dated in el.xpath(".//time | .//*[@itemprop='datePublished' or @itemprop='dateModified']") + [el]:
+        for dated in xp(el, ".//time | .//*[@itemprop='datePublished' or @itemprop='dateModified']") + [el]:
             if dated.tag == "time" or dated.get("itemprop") in ("datePublished", "dateModified"):
                 rest = rest.replace(squash(dated.text_content()), " ")
         if not LABELS.match(rest):

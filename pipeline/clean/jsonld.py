@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
+from pipeline.clean.blocks import xp
+
 ARTICLE_TYPES = {
     "newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
     "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
@@ -103,7 +105,7 @@ def _fold(text: str) -> str:
 
 def _nodes(tree: lxml_html.HtmlElement) -> list[dict]:
     found: list[dict] = []
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    for script in xp(tree, '//script[@type="application/ld+json"]'):
         text = script.text_content() or ""
         if len(text) > MAX_SCRIPT_CHARS:
             continue

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import xxhash
 
@@ -41,8 +42,13 @@ WINDOW = 500  # a domain's latest pages the share is measured over
 _TOKEN = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=16_384)
 def fingerprint(paragraph: str) -> int:
-    """A signed 64-bit fingerprint of a paragraph's words (fits PostgreSQL bigint)."""
+    """A signed 64-bit fingerprint of a paragraph's words (fits PostgreSQL bigint).
+
+    Cached: a batch's paragraphs are fingerprinted to learn from (`fingerprints`) and again
+    when each page is finished (`clean_paragraphs`); 16,384 paragraphs is a large extract
+    batch (a few MB of strings held)."""
     normal = " ".join(_TOKEN.findall(paragraph.lower()))
     return xxhash.xxh64_intdigest(normal.encode("utf-8")) - (1 << 63)
 

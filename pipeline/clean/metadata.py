@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from pipeline.clean import dates, jsonld
+from pipeline.clean.blocks import xp
 from pipeline.clean.byline import Byline
 from pipeline.clean.dates import Locale
-from pipeline.clean.urls import normalise_url
+from pipeline.urls import normalise as normalise_url
 
 _NOT_ARTICLE_OG_TYPES = {"website", "video.other", "video.movie", "video.episode", "profile", "music.song"}
 _SOURCE_ANCHOR = re.compile(r"^\s*(source:?\s*)?read (the )?(full|original) (article|story)\s*$", re.I)
@@ -143,11 +145,6 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None) -> Metadata:
     return meta
 
 
-def parse_date(value: object, locale: Locale | None = None) -> datetime | None:
-    """An aware UTC datetime, or None (see `dates.parse`)."""
-    return dates.parse_date(value, locale)
-
-
 def date_from_url(url: str | None) -> datetime | None:
     """The day a URL's path names (/2024/03/05/, /20240305/), midnight UTC, or None."""
     if not url:
@@ -224,7 +221,7 @@ def _first_date(props: dict[str, str], keys: tuple[str, ...], meta: Metadata) ->
 
 def _itemprop_date(tree: lxml_html.HtmlElement, prop: str, meta: Metadata) -> datetime | None:
     """schema.org microdata on any element: `<time itemprop="datePublished" datetime=…>`."""
-    for el in tree.xpath(f'//body//*[@itemprop="{prop}"]')[:5]:
+    for el in xp(tree, f'//body//*[@itemprop="{prop}"]')[:5]:
         if _in_furniture(el):
             continue
         found = _date(el.get("datetime") or el.get("content") or el.text_content(), meta)
@@ -238,7 +235,7 @@ def _labelled_time(tree: lxml_html.HtmlElement, meta: Metadata) -> datetime | No
     "Posted", class "published"), else the first unlabelled one inside the article. Times in
     a masthead, navigation, sidebar, teaser or footer, and those labelled "Updated", never."""
     unlabelled: list[lxml_html.HtmlElement] = []
-    for el in tree.xpath("//body//time | //body//*[@data-timestamp or @data-published]")[:100]:
+    for el in xp(tree, "//body//time | //body//*[@data-timestamp or @data-published]")[:100]:
         if _in_furniture(el):
             continue
         role = _time_role(el)
@@ -290,10 +287,10 @@ def _time_role(el: lxml_html.HtmlElement) -> str | None:
 
 
 def _main_container(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
-    for el in tree.xpath("//body//article | //body//*[@itemprop='articleBody'] | //body//main"):
-        if not _in_furniture(el) and el.xpath(".//p"):
+    for el in xp(tree, "//body//article | //body//*[@itemprop='articleBody'] | //body//main"):
+        if not _in_furniture(el) and xp(el, ".//p"):
             return el
-    heading = tree.xpath("//body//h1")
+    heading = xp(tree, "//body//h1")
     return heading[0].getparent() if heading else None
 
 
@@ -304,10 +301,10 @@ def _is_inside(el: lxml_html.HtmlElement, container: lxml_html.HtmlElement) -> b
 def _in_furniture(el: lxml_html.HtmlElement) -> bool:
     """Inside a masthead, navigation, sidebar, footer or a teaser for another story."""
     for ancestor in el.iterancestors():
-        if ancestor.tag in ("header", "nav", "aside", "footer") and not ancestor.xpath(".//h1"):
+        if ancestor.tag in ("header", "nav", "aside", "footer") and not xp(ancestor, ".//h1"):
             return True
         names = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}"
-        if _FURNITURE_CONTAINER.search(names) and not ancestor.xpath(".//h1"):
+        if _FURNITURE_CONTAINER.search(names) and not xp(ancestor, ".//h1"):
             return True
         if ancestor.tag in ("article", "main", "body"):
             break
@@ -315,7 +312,7 @@ def _in_furniture(el: lxml_html.HtmlElement) -> bool:
 
 
 def _headline(tree: lxml_html.HtmlElement) -> str | None:
-    for el in tree.xpath("//body//h1")[:3]:
+    for el in xp(tree, "//body//h1")[:3]:
         text = _clean(el.text_content())
         if text and not _in_furniture(el):
             return text
@@ -348,13 +345,13 @@ def _visible_byline(tree: lxml_html.HtmlElement) -> str | None:
     per reporter, "; "-joined), else the first element whose class names the byline/author;
     short, outside furniture."""
     names = []
-    for el in tree.xpath('//body//*[@rel="author" or @itemprop="author"]')[:20]:
+    for el in xp(tree, '//body//*[@rel="author" or @itemprop="author"]')[:20]:
         text = _clean(el.text_content())
         if text and len(text) <= 120 and not _in_furniture(el) and text not in names:
             names.append(_PRINTED_DATE.sub("", text).strip())
     if any(names):
         return "; ".join(n for n in names if n)
-    for el in tree.xpath("//body//*[@class]")[:3000]:
+    for el in xp(tree, "//body//*[@class]")[:3000]:
         if el.tag in ("script", "style", "img", "meta", "link"):
             continue
         if not any(_BYLINE_CLASS.search(c) for c in el.get("class").split()):
@@ -380,7 +377,7 @@ _PRINTED_DATE = re.compile(r"\s*(?:\d{1,2}\s+\w+\s+\d{4}|\w+\s+\d{1,2},\s+\d{4}|
 
 def _meta_properties(tree: lxml_html.HtmlElement) -> dict[str, str]:
     props: dict[str, str] = {}
-    for el in tree.xpath("//meta[@content]"):
+    for el in xp(tree, "//meta[@content]"):
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
         if key and key not in props:
             props[key] = el.get("content", "").strip()
@@ -410,17 +407,27 @@ def _language(value: object) -> str | None:
 
 
 def _canonical(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
-    for el in tree.xpath('//link[@href][contains(concat(" ", normalize-space(@rel), " "), " canonical ")]'):
+    for el in xp(tree, '//link[@href][contains(concat(" ", normalize-space(@rel), " "), " canonical ")]'):
         href = el.get("href", "").strip()
         if href:
             return normalise_url(urljoin(url or "", href))
     return None
 
 
+# the anchors _source_link can take, picked in C: its text holds "read" or its parent's
+# first text holds "source", "via" or "originally" (any case); a superset of what the
+# two patterns accept, so the Python tests below decide as before on far fewer anchors
+_LOWER = "translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_SOURCE_CANDIDATES = etree.XPath(
+    "//a[@href][contains(" + _LOWER % "string()" + ", 'read') or ../text()[1][contains(" + _LOWER % "."
+    + ", 'source') or contains(" + _LOWER % "." + ", 'via') or contains(" + _LOWER % "." + ", 'originally')]]"
+)
+
+
 def _source_link(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
     """An aggregator's credit link ("Source: Read Full Article") pointing off-site."""
     own_host = urlsplit(url).hostname if url else None
-    for anchor in tree.xpath("//a[@href]"):
+    for anchor in _SOURCE_CANDIDATES(tree):
         text = anchor.text_content()
         parent = anchor.getparent()
         lead = (parent.text or "") if parent is not None else ""

@@ -57,5 +57,7 @@ def _looks_like_listing(meta: Metadata, paragraphs: Sequence[str], word_count: i
 
 def _paywalled(meta: Metadata, paragraphs: Sequence[str], word_count: int) -> bool:
     """A teaser: see `paywall.is_stub` (the evidence is read before pruning, in paywall.py)."""
-    prompt = meta.paywall_prompt or any(_PAYWALL.search(p) for p in paragraphs)
+    def prompt() -> bool:  # a search of every paragraph: only for the short or cut-off pages that need it
+        return meta.paywall_prompt or any(_PAYWALL.search(p) for p in paragraphs)
+
     return paywall.is_stub(paragraphs, word_count, meta.accessible_for_free, prompt, meta.article_body_words)

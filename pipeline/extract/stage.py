@@ -33,7 +33,6 @@ import psycopg2.errors
 from pipeline import netguard
 from pipeline.clean import EXTRACTOR_VERSION, CleanedArticle, Draft, finish
 from pipeline.clean import learned as learned_layer
-from pipeline.clean.urls import host_of, normalise_url
 from pipeline.errors import LoadError
 from pipeline.extract import pool, store
 from pipeline.extract.pool import DEFAULT_WORKERS, FAILED, Drafter
@@ -41,6 +40,8 @@ from pipeline.extract.store import Conn, Page
 from pipeline.progress import progress
 from pipeline.source_rules import rules_for_extract
 from pipeline.sources import Boilerplate, SourcesFile
+from pipeline.urls import host_of
+from pipeline.urls import normalise as normalise_url
 
 log = logging.getLogger(__name__)
 

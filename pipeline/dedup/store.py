@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import io
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import psycopg2.extensions
 
 from pipeline.dedup import sentences as st
@@ -57,10 +58,15 @@ def forget_all(conn: Conn) -> None:
 
 def stale_article_ids(conn: Conn) -> list[int]:
     """Articles to (re)fingerprint: new, text changed since (text_hash), or another scheme."""
+    return [article_id for article_id, _ in stale_articles(conn)]
+
+
+def stale_articles(conn: Conn) -> list[tuple[int, bool]]:
+    """(article_id, has a stored fingerprint) of the articles to (re)fingerprint, in id order."""
     with conn.cursor() as cur:
         cur.execute(
             """
-            select a.article_id
+            select a.article_id, f.article_id is not null
             from news.articles as a
             left join news.fingerprints as f on f.article_id = a.article_id
             where a.is_article
@@ -69,7 +75,7 @@ def stale_article_ids(conn: Conn) -> list[int]:
             """,
             (SCHEME_TAG,),
         )
-        return [row[0] for row in cur.fetchall()]
+        return [(row[0], row[1]) for row in cur.fetchall()]
 
 
 def withdrawn_article_ids(conn: Conn) -> list[int]:
@@ -305,29 +311,84 @@ def candidate_pairs(conn: Conn, keys: list[tuple[int, int, int, int]], common: I
     window = NO_WINDOW if window_days is None else window_days
     if sentences is None:
         sentences = sentence_rows(conn, (k[1] for k in keys if k[0] == SENTENCE_BAND))
-    by_key = batch_keys(keys, set(common) | sentences.common)
-    pairs: set[tuple[int, int]] = set()
-
-    def pair(day_a: int, a: int, day_b: int, b: int) -> None:
-        if a != b and abs(day_a - day_b) <= window:
-            pairs.add((min(a, b), max(a, b)))
-
-    for (band, bucket), members in by_key.items():
-        for i, (day_a, a) in enumerate(members):
-            for day_b, b in members[i + 1:]:
-                pair(day_a, a, day_b, b)
-        if band == SENTENCE_BAND:
-            for day_b, b in sentences.stored.get(bucket, ()):
-                for day_a, a in members:
-                    pair(day_a, a, day_b, b)
+    rows = np.array(keys, dtype=np.int64).reshape(-1, 4)
+    skip = np.fromiter(set(int(h) for h in common) | sentences.common, dtype=np.int64)
+    if skip.size:
+        rows = rows[~((rows[:, 0] == SENTENCE_BAND) & np.isin(rows[:, 1], skip))]
+    # the batch's rows in (band, bucket) order: each band's buckets a sorted run
+    rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+    found: list[tuple[np.ndarray, np.ndarray]] = [_within(rows, window)]
+    stored = [(bucket, day, other) for bucket, members in sentences.stored.items()
+              for day, other in members]
+    if stored:
+        found.append(_against(rows, SENTENCE_BAND, np.array(stored, dtype=np.int64), window))
     with conn.cursor() as cur:
-        for params in candidate_params(by_key, window):
+        for params in _band_params(rows, window):
             cur.execute(CANDIDATES_SQL, params)
-            band = params["band"]
-            for bucket, day, other in cur.fetchall():
-                for day_a, a in by_key[(band, bucket)]:
-                    pair(day_a, a, day, other)
-    return pairs
+            fetched = cur.fetchall()
+            if fetched:
+                found.append(_against(rows, params["band"], np.array(fetched, dtype=np.int64), window))
+    small = np.concatenate([f[0] for f in found])
+    large = np.concatenate([f[1] for f in found])
+    if small.size == 0:
+        return set()
+    unique = np.unique(np.stack([small, large], axis=1), axis=0)
+    return set(zip(unique[:, 0].tolist(), unique[:, 1].tolist()))
+
+
+def _within(rows: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(smaller, larger) id arrays of the pairs of batch rows sharing a (band, bucket).
+
+    rows: (band, bucket, day, article_id) sorted by band, bucket."""
+    same = (rows[1:, 0] == rows[:-1, 0]) & (rows[1:, 1] == rows[:-1, 1])
+    small: list[int] = []
+    large: list[int] = []
+    if same.any():
+        # runs of equal keys: start where a row differs from its predecessor
+        starts = np.flatnonzero(np.concatenate(([True], ~same)))
+        ends = np.append(starts[1:], rows.shape[0])
+        for start, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist()):
+            members = rows[start:end, 2:].tolist()
+            for i, (day_a, a) in enumerate(members):
+                for day_b, b in members[i + 1:]:
+                    if a != b and abs(day_a - day_b) <= window:
+                        small.append(min(a, b))
+                        large.append(max(a, b))
+    return np.array(small, dtype=np.int64), np.array(large, dtype=np.int64)
+
+
+def _against(rows: np.ndarray, band: int, other: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(smaller, larger) id arrays pairing stored rows `other` (bucket, day, article_id) of one
+    band with the batch rows of that band sharing their bucket, within `window` days."""
+    lo_band, hi_band = np.searchsorted(rows[:, 0], [band, band + 1])
+    mine = rows[lo_band:hi_band]
+    lo = np.searchsorted(mine[:, 1], other[:, 0], side="left")
+    hi = np.searchsorted(mine[:, 1], other[:, 0], side="right")
+    counts = hi - lo
+    total = int(counts.sum())
+    which = np.repeat(np.arange(other.shape[0]), counts)
+    member = np.repeat(lo, counts) + (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts))
+    a, day_a = mine[member, 3], mine[member, 2]
+    b, day_b = other[which, 2], other[which, 1]
+    keep = (a != b) & (np.abs(day_a - day_b) <= window)
+    a, b = a[keep], b[keep]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _band_params(rows: np.ndarray, window: int) -> list[dict]:
+    """CANDIDATES_SQL's parameters, one dict per MinHash band, for sorted batch rows."""
+    if rows.shape[0] == 0:
+        return []
+    low = max(int(rows[:, 2].min()) - window, -(1 << 31))
+    high = min(int(rows[:, 2].max()) + window, (1 << 31) - 1)
+    params = []
+    for band in np.unique(rows[:, 0]).tolist():
+        if band == SENTENCE_BAND:  # read by sentence_rows
+            continue
+        lo, hi = np.searchsorted(rows[:, 0], [band, band + 1])
+        params.append({"band": band, "buckets": np.unique(rows[lo:hi, 1]).tolist(),
+                       "low": low, "high": high})
+    return params
 
 
 def batch_keys(keys: list[tuple[int, int, int, int]], common: Iterable[int]
@@ -371,12 +432,23 @@ def link_pairs(conn: Conn, ids: list[int]) -> dict[tuple[int, int], str]:
         return pairs
 
 
-# method -> the pairs named by one link column of news.articles (migration 003 adds both)
+# method -> the pairs named by one link column of news.articles (migration 003 adds both):
+# two index lookups, not one OR (which the planner answers with a scan of news.articles per
+# batch): batch articles' links resolved through canonical_url's unique index, and links to
+# batch articles through the column's index (migration 018)
 _LINK_QUERY = """
     select linking.article_id, target.article_id
     from news.articles as linking
     join news.articles as target on target.canonical_url = linking.{column}
-    where (linking.article_id = any(%(ids)s) or target.article_id = any(%(ids)s))
+    where linking.article_id = any(%(ids)s)
+      and linking.is_article and target.is_article
+      and target.article_id <> linking.article_id
+      and target.source <> linking.source
+    union
+    select linking.article_id, target.article_id
+    from news.articles as target
+    join news.articles as linking on linking.{column} = target.canonical_url
+    where target.article_id = any(%(ids)s)
       and linking.is_article and target.is_article
       and target.article_id <> linking.article_id
       and target.source <> linking.source
@@ -395,6 +467,9 @@ def stored_fingerprints(conn: Conn, ids: Iterable[int]) -> dict[int, Evidence]:
     (a fingerprint of another scheme, or a text changed since that this run has not
     re-fingerprinted yet).
     """
+    ids = list(ids)
+    if not ids:
+        return {}
     with conn.cursor() as cur:
         cur.execute(
             """
@@ -430,3 +505,24 @@ def stored_fingerprints(conn: Conn, ids: Iterable[int]) -> dict[int, Evidence]:
                 frozenset(wire_credits(byline, credit, text)), frozenset(source_names(outlet, name)),
             )
         return result
+
+
+def own_fingerprints(conn: Conn, ids: Iterable[int], credits: Callable[[int], tuple[frozenset[str], frozenset[str]]]
+                     ) -> dict[int, Evidence]:
+    """article_id -> Evidence of articles this run fingerprinted (fresh by construction: the
+    run holds the dedup lock), from news.fingerprints alone: their credits and source names
+    come from `credits` (the run's memory), so the text is not read again."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    with conn.cursor() as cur:
+        cur.execute(
+            "select article_id, signature, shingles, sentences, facts, text_hash"
+            " from news.fingerprints where article_id = any(%s)",
+            (ids,),
+        )
+        return {
+            article_id: Evidence(from_bytes(signature), sh.from_bytes(shingles), st.from_bytes(sentences),
+                                 sh.from_bytes(facts), bytes(text_hash), *credits(article_id))
+            for article_id, signature, shingles, sentences, facts, text_hash in cur.fetchall()
+        }

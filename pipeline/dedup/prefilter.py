@@ -166,7 +166,8 @@ def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | N
         if not extra:
             return own
         values = [getattr(summaries[i], attribute) for i in extra]
-        return np.concatenate([own, np.stack(values) if own.ndim == 2 else np.array(values)])
+        values = np.stack(values) if own.ndim == 2 else np.array(values, dtype=own.dtype)
+        return np.concatenate([own, values]) if held else values
 
     sig = table(memory.signatures, "signature")
     bits = table(memory.bits, "bits")

@@ -18,6 +18,7 @@ import psycopg2.extensions
 from pipeline.dedup import cluster_store, clusters, prefilter
 from pipeline.dedup import store as sql
 from pipeline.dedup.fingerprint import Fingerprints, distinctive_shingles, fingerprint_batch
+from pipeline.dedup.runindex import RunIndex
 from pipeline.dedup.signatures import NUM_PERM
 from pipeline.dedup.verify import Evidence, Match, verify
 from pipeline.dedup.worker import Worker
@@ -30,6 +31,11 @@ Conn = psycopg2.extensions.connection
 # The window (store.WINDOW_DAYS) makes older ones rare partners; an article not held is read
 # from news.fingerprints as before, so the bound changes speed, never a decision.
 MEMORY_ARTICLES = 100_000
+# A run that starts on an empty news.lsh_buckets (first load, rebuild, backfill into an empty
+# index) with at most this many articles answers its probes from the rows it wrote
+# (runindex.RunIndex, ~1.4 KB an article: ~280 MB at the bound) and holds the dedup lock
+# until it ends; a larger one, or one with stored history, probes the table.
+RUN_INDEX_ARTICLES = 200_000
 
 
 @dataclass
@@ -72,6 +78,37 @@ def dedup(
     stale, seen = _stale(conn)
     batches = [stale[start : start + batch_size] for start in range(0, len(stale), batch_size)]
     memory = prefilter.RunMemory(min(MEMORY_ARTICLES, len(stale)), NUM_PERM)
+    index = _run_index(conn, len(stale)) if len(batches) > 1 else None
+    try:
+        _batches(conn, batches, stale, summary, window_days, memory, seen, index)
+    finally:
+        if index is not None:
+            try:
+                with conn:
+                    sql.release_lock(conn)
+            except psycopg2.Error:  # a lost connection has released it
+                log.warning("dedup: could not release the run's lock (connection lost)")
+    summary.seconds = round(time.perf_counter() - started, 3)
+    # memory held for the run (the bench prints it): summaries and, if used, the bucket rows
+    summary.memory_mb = round((memory.nbytes() + (index.nbytes() if index else 0)) / 2**20, 1)  # type: ignore[attr-defined]
+    return summary
+
+
+def _run_index(conn: Conn, articles: int) -> RunIndex | None:
+    """A RunIndex when the run starts on an empty news.lsh_buckets and has at most
+    RUN_INDEX_ARTICLES articles; the dedup lock is then held until the run ends."""
+    if articles > RUN_INDEX_ARTICLES:
+        return None
+    with conn:
+        sql.lock(conn)
+        if sql.index_is_empty(conn) and sql.hold_lock(conn):
+            return RunIndex()
+    return None
+
+
+def _batches(conn: Conn, batches: list[list[int]], stale: list[int], summary: "DedupSummary",
+             window_days: int | None, memory: prefilter.RunMemory, seen: set[int],
+             index: RunIndex | None) -> None:
     with progress("dedup", len(stale), "articles") as bar, _Fingerprinter(len(batches) > 1) as worker:
         ahead = None
         for n, ids in enumerate(batches):
@@ -88,13 +125,11 @@ def dedup(
                 # for the next run)
                 ahead = (worker.submit(sql.article_texts(conn, batches[n + 1]), batches[n + 1])
                          if n + 1 < len(batches) else None)
-                _batch(conn, rows, fps, summary, window_days, waited, memory, seen)
+                _batch(conn, rows, fps, summary, window_days, waited, memory, seen, index)
             summary.batch_seconds.append(  # type: ignore[attr-defined]
                 round(time.perf_counter() - batch_started, 4))
             log.info("dedup: %d/%d articles fingerprinted", sum(map(len, batches[: n + 1])), len(stale))
             bar.advance(len(ids))
-    summary.seconds = round(time.perf_counter() - started, 3)
-    return summary
 
 
 def _stale(conn: Conn) -> tuple[list[int], set[int]]:
@@ -141,12 +176,14 @@ class _Fingerprinter:
 
 def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
            window_days: int | None, waited: float = 0.0,
-           memory: prefilter.RunMemory | None = None, seen: set[int] | None = None) -> None:
+           memory: prefilter.RunMemory | None = None, seen: set[int] | None = None,
+           index: RunIndex | None = None) -> None:
     """Match and store one fingerprinted batch (waited: seconds spent reading and
     fingerprinting it, or waiting for the worker to).
 
     seen: the stale articles that had a fingerprint when the run started; only they can have
     buckets or matches to forget (None: all of the batch). memory: this run's summaries.
+    index: this run's bucket rows when they are all the table holds (probes answered there).
     """
     clock = _Clock(summary)
     clock.phases["read + fingerprint (wait)"] = round(
@@ -161,15 +198,17 @@ def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
     clock.lap("forget")
     # candidates before the batch's rows are stored: the probe sees history only, pairs
     # within the batch come from memory (store.candidate_pairs)
-    sentences = sql.sentence_rows(conn, (h for s in fps.sentences for h in s.tolist()))
+    sentences = sql.sentence_rows(conn, (h for s in fps.sentences for h in s.tolist()), index)
     common = sentences.common
     clock.lap("sentence rows")
-    pairs = sql.candidate_pairs(conn, keys, common, window_days, sentences)
+    pairs = sql.candidate_pairs(conn, keys, common, window_days, sentences, index)
     clock.lap("candidates")
     links = sql.link_pairs(conn, ids)
     pairs |= set(links)
     clock.lap("links")
     sql.store(conn, fps, rows, keys, clock)
+    if index is not None:
+        index.add(keys)
     clock.lap("store buckets")
     matches = _verify(conn, fps, rows, pairs, links, common, clock, memory)
     if matches:

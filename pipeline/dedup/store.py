@@ -20,6 +20,7 @@ from pipeline.dedup import shingles as sh
 from pipeline.dedup.credit import CLOSING_CHARS, OPENING_CHARS, source_names, wire_credits
 from pipeline.dedup.fingerprint import SCHEME_TAG, SENTENCE_BAND, Fingerprints, fingerprint_batch
 from pipeline.dedup.signatures import NUM_PERM, from_bytes, to_bytes
+from pipeline.dedup.runindex import RunIndex
 from pipeline.dedup.verify import Evidence, Match
 from pipeline.load import upsert
 
@@ -45,6 +46,27 @@ def lock(conn: Conn) -> None:
     """Wait for DEDUP_LOCK_KEY, held until the transaction ends (one dedup writer at a time)."""
     with conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
+
+
+def hold_lock(conn: Conn) -> bool:
+    """Take DEDUP_LOCK_KEY for the session (until `release_lock`) if nobody holds it: every
+    other dedup then waits at its next batch (`lock`). Returns whether it was taken."""
+    with conn.cursor() as cur:
+        cur.execute("select pg_try_advisory_lock(%s)", (DEDUP_LOCK_KEY,))
+        return bool(cur.fetchone()[0])
+
+
+def release_lock(conn: Conn) -> None:
+    """Release `hold_lock`'s session lock."""
+    with conn.cursor() as cur:
+        cur.execute("select pg_advisory_unlock(%s)", (DEDUP_LOCK_KEY,))
+
+
+def index_is_empty(conn: Conn) -> bool:
+    """True when news.lsh_buckets holds no row."""
+    with conn.cursor() as cur:
+        cur.execute("select not exists (select 1 from news.lsh_buckets)")
+        return bool(cur.fetchone()[0])
 
 
 def forget_all(conn: Conn) -> None:
@@ -249,7 +271,7 @@ SENTENCE_ROWS_SQL = """
 """
 
 
-def sentence_rows(conn: Conn, hashes: Iterable[int]) -> SentenceRows:
+def sentence_rows(conn: Conn, hashes: Iterable[int], index: "RunIndex | None" = None) -> SentenceRows:
     """The common sentences among `hashes`, and the stored rows of the others.
 
     hashes: the batch's sentence hashes, one occurrence per batch article that has it (each
@@ -257,13 +279,18 @@ def sentence_rows(conn: Conn, hashes: Iterable[int]) -> SentenceRows:
     as furniture is) when its batch articles plus its stored articles (news.lsh_buckets band
     SENTENCE_BAND, all history) are more than COMMON_SENTENCE_ARTICLES; called before the
     batch's own rows are stored. Each stored count is bounded by a LIMIT so a standard
-    sentence in 100,000 articles costs what one in 11 does.
+    sentence in 100,000 articles costs what one in 11 does. index: the run's rows in memory
+    (runindex.RunIndex, when they are all the table holds), read instead of the table; the
+    decisions are the same (all rows instead of at most 11 changes no count's side of 10).
     """
     in_batch = Counter(int(h) for h in hashes)
     common = {h for h, n in in_batch.items() if n > COMMON_SENTENCE_ARTICLES}
     values = sorted(set(in_batch) - common)
     stored: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    if values:
+    if values and index is not None:
+        for bucket, day, article_id in index.rows(SENTENCE_BAND, np.array(values, dtype=np.int64)).tolist():
+            stored[bucket].append((day, article_id))
+    elif values:
         with conn.cursor() as cur:
             cur.execute(SENTENCE_ROWS_SQL, {"hashes": values, "band": SENTENCE_BAND,
                                             "limit": COMMON_SENTENCE_ARTICLES + 1})
@@ -298,19 +325,21 @@ CANDIDATES_SQL = """
 
 def candidate_pairs(conn: Conn, keys: list[tuple[int, int, int, int]], common: Iterable[int] = (),
                     window_days: int | None = WINDOW_DAYS,
-                    sentences: SentenceRows | None = None) -> set[tuple[int, int]]:
+                    sentences: SentenceRows | None = None, index: "RunIndex | None" = None
+                    ) -> set[tuple[int, int]]:
     """(smaller id, larger id) pairs sharing a bucket with one of the batch's bucket rows.
 
     keys: the batch's (band, bucket, day, article_id) rows (Fingerprints.buckets), not yet
     stored: pairs within the batch are found here in memory, pairs with stored articles by
     one CANDIDATES_SQL probe per MinHash band and, for the sentence rows, from `sentences`
-    (`sentence_rows`, which has read them already; probed here when not given). Only
+    (`sentence_rows`, which has read them already; probed here when not given); with
+    `index` (the run's rows, when they are all the table holds) from memory instead. Only
     articles within `window_days` of the batch article's day (None: all history); common
     sentences make no pairs.
     """
     window = NO_WINDOW if window_days is None else window_days
     if sentences is None:
-        sentences = sentence_rows(conn, (k[1] for k in keys if k[0] == SENTENCE_BAND))
+        sentences = sentence_rows(conn, (k[1] for k in keys if k[0] == SENTENCE_BAND), index)
     rows = np.array(keys, dtype=np.int64).reshape(-1, 4)
     skip = np.fromiter(set(int(h) for h in common) | sentences.common, dtype=np.int64)
     if skip.size:
@@ -324,9 +353,13 @@ def candidate_pairs(conn: Conn, keys: list[tuple[int, int, int, int]], common: I
         found.append(_against(rows, SENTENCE_BAND, np.array(stored, dtype=np.int64), window))
     with conn.cursor() as cur:
         for params in _band_params(rows, window):
-            cur.execute(CANDIDATES_SQL, params)
-            fetched = cur.fetchall()
-            if fetched:
+            if index is not None:
+                # the table's rows of this band and buckets (the day filter is the pairs')
+                fetched = index.rows(params["band"], np.array(params["buckets"], dtype=np.int64))
+            else:
+                cur.execute(CANDIDATES_SQL, params)
+                fetched = cur.fetchall()
+            if len(fetched):
                 found.append(_against(rows, params["band"], np.array(fetched, dtype=np.int64), window))
     small = np.concatenate([f[0] for f in found])
     large = np.concatenate([f[1] for f in found])

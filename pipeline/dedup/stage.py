@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import psycopg2.extensions
 
 from pipeline.dedup import cluster_store, clusters, prefilter
@@ -198,7 +199,8 @@ def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
     clock.lap("forget")
     # candidates before the batch's rows are stored: the probe sees history only, pairs
     # within the batch come from memory (store.candidate_pairs)
-    sentences = sql.sentence_rows(conn, (h for s in fps.sentences for h in s.tolist()), index)
+    sentences = sql.sentence_rows(
+        conn, np.concatenate(fps.sentences) if fps.sentences else np.array([], dtype=np.int64), index)
     common = sentences.common
     clock.lap("sentence rows")
     pairs = sql.candidate_pairs(conn, keys, common, window_days, sentences, index)

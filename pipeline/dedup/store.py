@@ -8,7 +8,7 @@ article. The state lives in the tables, not in memory, so several processes see 
 from __future__ import annotations
 
 import io
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -283,21 +283,29 @@ def sentence_rows(conn: Conn, hashes: Iterable[int], index: "RunIndex | None" = 
     (runindex.RunIndex, when they are all the table holds), read instead of the table; the
     decisions are the same (all rows instead of at most 11 changes no count's side of 10).
     """
-    in_batch = Counter(int(h) for h in hashes)
-    common = {h for h, n in in_batch.items() if n > COMMON_SENTENCE_ARTICLES}
-    values = sorted(set(in_batch) - common)
+    batch = (np.asarray(hashes, dtype=np.int64) if isinstance(hashes, np.ndarray)
+             else np.fromiter((int(h) for h in hashes), dtype=np.int64))
+    values, in_batch = np.unique(batch, return_counts=True)
     stored: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    if values and index is not None:
-        for bucket, day, article_id in index.rows(SENTENCE_BAND, np.array(values, dtype=np.int64)).tolist():
+    if index is not None:
+        # counted without reading rows (a standard sentence may have thousands), then the
+        # rows of the others, which are every article that has them
+        common_mask = in_batch + index.counts(SENTENCE_BAND, values) > COMMON_SENTENCE_ARTICLES
+        common = set(values[common_mask].tolist())
+        for bucket, day, article_id in index.rows(SENTENCE_BAND, values[~common_mask]).tolist():
             stored[bucket].append((day, article_id))
-    elif values:
+        return SentenceRows(common, dict(stored))
+    common = set(values[in_batch > COMMON_SENTENCE_ARTICLES].tolist())
+    batch_count = dict(zip(values.tolist(), in_batch.tolist()))
+    values = values[in_batch <= COMMON_SENTENCE_ARTICLES]
+    if values.size:
         with conn.cursor() as cur:
-            cur.execute(SENTENCE_ROWS_SQL, {"hashes": values, "band": SENTENCE_BAND,
+            cur.execute(SENTENCE_ROWS_SQL, {"hashes": values.tolist(), "band": SENTENCE_BAND,
                                             "limit": COMMON_SENTENCE_ARTICLES + 1})
             for bucket, day, article_id in cur.fetchall():
                 stored[bucket].append((day, article_id))
     for h, rows in list(stored.items()):
-        if len(rows) + in_batch[h] > COMMON_SENTENCE_ARTICLES:
+        if len(rows) + batch_count[h] > COMMON_SENTENCE_ARTICLES:
             common.add(h)
             del stored[h]
     return SentenceRows(common, dict(stored))

@@ -5,6 +5,12 @@ one transaction: fingerprint, replace its buckets and matches, find candidates w
 against news.lsh_buckets, verify them, then re-cluster the affected components. A crash
 loses at most the batch in flight and the next run picks it up again; a rerun with nothing
 stale writes nothing.
+
+Speed (issue 14): candidate pairs that verify provably cannot accept are dropped on small
+in-memory summaries of this run's articles before any evidence is read (prefilter.py); a
+never-fingerprinted article skips `forget`; a run that starts on an empty index (first
+load, rebuild) answers its probes from the rows it wrote (runindex.py) and holds the dedup
+lock until it ends. Decisions are those of probing the tables and verifying every pair.
 """
 
 from __future__ import annotations

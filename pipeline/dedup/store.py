@@ -2,7 +2,9 @@
 
 Every query takes a whole batch (arrays of article ids): a batch's candidates are one join of
 its rows in news.lsh_buckets against the (band, bucket) primary key, never one query per
-article. The state lives in the tables, not in memory, so several processes see the same index.
+article. The state lives in the tables, so several processes see the same index; a run that
+started on an empty index may answer its probes from the rows it wrote (runindex.RunIndex,
+`sentence_rows`/`candidate_pairs`' `index`) while it holds the lock (`hold_lock`).
 """
 
 from __future__ import annotations

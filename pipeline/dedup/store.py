@@ -375,6 +375,10 @@ def candidate_pairs(conn: Conn, keys: list[tuple[int, int, int, int]], common: I
     large = np.concatenate([f[1] for f in found])
     if small.size == 0:
         return set()
+    if small.min() >= 0 and large.max() < (1 << 31):
+        # both ids in 31 bits: one int64 per pair, a 1-d unique (axis=0 sorts rows, slower)
+        packed = np.unique((small << 32) | large)
+        return set(zip((packed >> 32).tolist(), (packed & 0xFFFFFFFF).tolist()))
     unique = np.unique(np.stack([small, large], axis=1), axis=0)
     return set(zip(unique[:, 0].tolist(), unique[:, 1].tolist()))
 

@@ -39,6 +39,20 @@ def _sorted_level(band, bucket, day, article) -> _Level:
                   day[order].astype(np.int32), article[order].astype(np.int64))
 
 
+def _merged(a: _Level, b: _Level) -> _Level:
+    """One sorted level of two, a column at a time (each old column freed once copied:
+    the peak is one column's copies, not the whole level's)."""
+    order = np.lexsort((np.concatenate([a.bucket, b.bucket]), np.concatenate([a.band, b.band])))
+    columns = {}
+    for name in ("band", "bucket", "day", "article"):
+        joined = np.concatenate([getattr(a, name), getattr(b, name)])
+        setattr(a, name, None)
+        setattr(b, name, None)
+        columns[name] = joined[order]
+        del joined
+    return _Level(**columns)
+
+
 class RunIndex:
     """Every bucket row this run wrote, answering the two probes store.py sends the table."""
 
@@ -53,9 +67,7 @@ class RunIndex:
         self.levels.append(_sorted_level(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]))
         while len(self.levels) > 1 and 2 * self.levels[-1].size >= self.levels[-2].size:
             b, a = self.levels.pop(), self.levels.pop()
-            self.levels.append(_sorted_level(
-                np.concatenate([a.band, b.band]), np.concatenate([a.bucket, b.bucket]),
-                np.concatenate([a.day, b.day]), np.concatenate([a.article, b.article])))
+            self.levels.append(_merged(a, b))
 
     def nbytes(self) -> int:
         return sum(x.band.nbytes + x.bucket.nbytes + x.day.nbytes + x.article.nbytes for x in self.levels)

@@ -18,7 +18,11 @@ Tables, each comparing against its baseline in the same run:
    The key file is built (and each size's articles loaded) before dedup's clock starts.
    Per size: wall seconds, ms/article and its ratio to the first size, CPU seconds of dedup
    and its fingerprint worker and of the PostgreSQL backend, candidate pairs per article,
-   peak RSS (dedup / worker), and wall seconds per phase summed over batches. The largest
+   peak RSS (dedup / worker), the run's own memory (prefilter summaries and, on an empty
+   index, the run's bucket rows: stage.MEMORY_ARTICLES, stage.RUN_INDEX_ARTICLES) and wall
+   seconds per phase summed over batches. Each size starts on an empty index, so its probes
+   are answered from the run's rows (runindex.py); the plans below are those of the table
+   probes an incremental run sends, on the largest size's table. The largest
    size also prints both candidate queries' plans (EXPLAIN ANALYZE) for one batch and the
    time per batch.
 
@@ -297,7 +301,8 @@ def end_to_end_one(jsonl: Path, size: int, show_plan: bool) -> dict:
         out.update(articles=summary.articles_fingerprinted, seconds=summary.seconds,
                    cpu=_own_cpu() - cpu0, server_cpu=_process_cpu(backend) - server0,
                    candidates=summary.candidates, links=summary.links,
-                   batches=summary.batch_seconds, phases=summary.phase_seconds)
+                   batches=summary.batch_seconds, phases=summary.phase_seconds,
+                   memory_mb=getattr(summary, "memory_mb", 0.0))
         with conn.cursor() as cur:
             # pairwise precision/recall from the database, never the key in memory
             cur.execute("""
@@ -371,6 +376,7 @@ def end_to_end_tables(sizes: list[int]) -> list[tuple[list[str], list[tuple]]]:
                          f"{n / r['seconds']:,.0f}", f"{r['cpu']:.1f}", f"{r['server_cpu']:.1f}",
                          f"{r['candidates'] / n:.2f}", f"{r['precision']:.4f}", f"{r['recall']:.4f}",
                          f"{r['peak_rss_mb']:.0f} / {r['worker_rss_mb']:.0f}",
+                         f"{r.get('memory_mb', 0):.0f}",
                          f"{os.getloadavg()[0]:.1f}"))
             phases[n] = r["phases"]
             if "plan" in r:
@@ -381,7 +387,7 @@ def end_to_end_tables(sizes: list[int]) -> list[tuple[list[str], list[tuple]]]:
                 batches.append(("mean / max", f"{sum(b) / len(b):.2f} / {max(b):.2f}"))
     first = ["articles", "dedup s (wall)", "ms/article", "vs first size", "articles/s",
              "CPU s dedup+worker", "CPU s PostgreSQL", "candidates/article", "precision", "recall",
-             "peak RSS MB dedup / worker", "load after"]
+             "peak RSS MB dedup / worker", "run memory MB", "load after"]
     tables = [(first, rows)]
     if phases:
         names = list(dict.fromkeys(name for p in phases.values() for name in p))

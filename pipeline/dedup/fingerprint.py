@@ -58,7 +58,7 @@ class Fingerprints:
             has_text = self.shingles[i].size > 0
             for band, bucket in lsh.article_buckets(self.body[i], self.lead[i], has_text, has_text):
                 rows.append((band, bucket, day, article_id))
-            rows.extend((SENTENCE_BAND, int(h), day, article_id) for h in self.sentences[i])
+            rows.extend((SENTENCE_BAND, h, day, article_id) for h in self.sentences[i].tolist())
         return rows
 
 

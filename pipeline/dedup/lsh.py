@@ -42,11 +42,11 @@ class Banding:
 
     def buckets(self, signature: np.ndarray) -> list[tuple[int, int]]:
         """(band, bucket) keys of one signature."""
-        sig = np.ascontiguousarray(signature, dtype="<u4")
-        return [
-            (self.offset + i, xxhash.xxh64_intdigest(sig[i * self.rows : (i + 1) * self.rows].tobytes()) - _SIGNED)
-            for i in range(self.bands)
-        ]
+        data = np.ascontiguousarray(signature, dtype="<u4").tobytes()
+        width = 4 * self.rows  # bytes of one band's rows (uint32 each)
+        digest = xxhash.xxh64_intdigest
+        return [(self.offset + i, digest(data[i * width : (i + 1) * width]) - _SIGNED)
+                for i in range(self.bands)]
 
     def probability(self, jaccard: float) -> float:
         """Chance that two sets of this Jaccard similarity share at least one band."""

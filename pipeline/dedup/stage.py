@@ -5,6 +5,12 @@ one transaction: fingerprint, replace its buckets and matches, find candidates w
 against news.lsh_buckets, verify them, then re-cluster the affected components. A crash
 loses at most the batch in flight and the next run picks it up again; a rerun with nothing
 stale writes nothing.
+
+Speed (issue 14): candidate pairs that verify provably cannot accept are dropped on small
+in-memory summaries of this run's articles before any evidence is read (prefilter.py); a
+never-fingerprinted article skips `forget`; a run that starts on an empty index (first
+load, rebuild) answers its probes from the rows it wrote (runindex.py) and holds the dedup
+lock until it ends. Decisions are those of probing the tables and verifying every pair.
 """
 
 from __future__ import annotations
@@ -13,17 +19,30 @@ import logging
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import psycopg2.extensions
 
-from pipeline.dedup import cluster_store, clusters
+from pipeline.dedup import cluster_store, clusters, prefilter
 from pipeline.dedup import store as sql
 from pipeline.dedup.fingerprint import Fingerprints, distinctive_shingles, fingerprint_batch
+from pipeline.dedup.runindex import RunIndex
+from pipeline.dedup.signatures import NUM_PERM
 from pipeline.dedup.verify import Evidence, Match, verify
 from pipeline.dedup.worker import Worker
 from pipeline.progress import progress
 
 log = logging.getLogger(__name__)
 Conn = psycopg2.extensions.connection
+# Summaries of this run's articles kept for pre-verify rejection (prefilter.RunMemory): the
+# newest MEMORY_ARTICLES, ~1.4 KB each (about 140 MB at 100,000; the bench prints peak RSS).
+# The window (store.WINDOW_DAYS) makes older ones rare partners; an article not held is read
+# from news.fingerprints as before, so the bound changes speed, never a decision.
+MEMORY_ARTICLES = 100_000
+# A run that starts on an empty news.lsh_buckets (first load, rebuild, backfill into an empty
+# index) with at most this many articles answers its probes from the rows it wrote
+# (runindex.RunIndex, ~1.4 KB an article: ~280 MB at the bound) and holds the dedup lock
+# until it ends; a larger one, or one with stored history, probes the table.
+RUN_INDEX_ARTICLES = 200_000
 
 
 @dataclass
@@ -63,8 +82,40 @@ def dedup(
         withdrawn = sql.withdrawn_article_ids(conn)
         if withdrawn:
             _recluster(conn, withdrawn, sql.forget(conn, withdrawn), withdrawn, summary)
-    stale = _stale(conn)
+    stale, seen = _stale(conn)
     batches = [stale[start : start + batch_size] for start in range(0, len(stale), batch_size)]
+    memory = prefilter.RunMemory(min(MEMORY_ARTICLES, len(stale)), NUM_PERM)
+    index = _run_index(conn, len(stale)) if len(batches) > 1 else None
+    try:
+        _batches(conn, batches, stale, summary, window_days, memory, seen, index)
+    finally:
+        if index is not None:
+            try:
+                with conn:
+                    sql.release_lock(conn)
+            except psycopg2.Error:  # a lost connection has released it
+                log.warning("dedup: could not release the run's lock (connection lost)")
+    summary.seconds = round(time.perf_counter() - started, 3)
+    # memory held for the run (the bench prints it): summaries and, if used, the bucket rows
+    summary.memory_mb = round((memory.nbytes() + (index.nbytes() if index else 0)) / 2**20, 1)  # type: ignore[attr-defined]
+    return summary
+
+
+def _run_index(conn: Conn, articles: int) -> RunIndex | None:
+    """A RunIndex when the run starts on an empty news.lsh_buckets and has at most
+    RUN_INDEX_ARTICLES articles; the dedup lock is then held until the run ends."""
+    if articles > RUN_INDEX_ARTICLES:
+        return None
+    with conn:
+        sql.lock(conn)
+        if sql.index_is_empty(conn) and sql.hold_lock(conn):
+            return RunIndex()
+    return None
+
+
+def _batches(conn: Conn, batches: list[list[int]], stale: list[int], summary: "DedupSummary",
+             window_days: int | None, memory: prefilter.RunMemory, seen: set[int],
+             index: RunIndex | None) -> None:
     with progress("dedup", len(stale), "articles") as bar, _Fingerprinter(len(batches) > 1) as worker:
         ahead = None
         for n, ids in enumerate(batches):
@@ -81,18 +132,18 @@ def dedup(
                 # for the next run)
                 ahead = (worker.submit(sql.article_texts(conn, batches[n + 1]), batches[n + 1])
                          if n + 1 < len(batches) else None)
-                _batch(conn, rows, fps, summary, window_days, waited)
+                _batch(conn, rows, fps, summary, window_days, waited, memory, seen, index)
             summary.batch_seconds.append(  # type: ignore[attr-defined]
                 round(time.perf_counter() - batch_started, 4))
             log.info("dedup: %d/%d articles fingerprinted", sum(map(len, batches[: n + 1])), len(stale))
             bar.advance(len(ids))
-    summary.seconds = round(time.perf_counter() - started, 3)
-    return summary
 
 
-def _stale(conn: Conn) -> list[int]:
+def _stale(conn: Conn) -> tuple[list[int], set[int]]:
+    """Stale article ids in order, and those of them that have a stored fingerprint."""
     with conn:
-        return sql.stale_article_ids(conn)
+        stale = sql.stale_articles(conn)
+    return [i for i, _ in stale], {i for i, has in stale if has}
 
 
 class _Fingerprinter:
@@ -131,29 +182,43 @@ class _Fingerprinter:
 
 
 def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
-           window_days: int | None, waited: float = 0.0) -> None:
+           window_days: int | None, waited: float = 0.0,
+           memory: prefilter.RunMemory | None = None, seen: set[int] | None = None,
+           index: RunIndex | None = None) -> None:
     """Match and store one fingerprinted batch (waited: seconds spent reading and
-    fingerprinting it, or waiting for the worker to)."""
+    fingerprinting it, or waiting for the worker to).
+
+    seen: the stale articles that had a fingerprint when the run started; only they can have
+    buckets or matches to forget (None: all of the batch). memory: this run's summaries.
+    index: this run's bucket rows when they are all the table holds (probes answered there).
+    """
     clock = _Clock(summary)
     clock.phases["read + fingerprint (wait)"] = round(
         clock.phases.get("read + fingerprint (wait)", 0.0) + waited, 4)
     ids = list(fps.article_ids)
-    former_partners = sql.forget(conn, ids, keep_fingerprints=True, keep_versions=True)
+    # a never-fingerprinted article has no buckets and no matches (a fingerprint row is
+    # written with them in one transaction, and forget drops them together): nothing to forget
+    known = ids if seen is None else [i for i in ids if i in seen]
+    former_partners = (sql.forget(conn, known, keep_fingerprints=True, keep_versions=True)
+                       if known else set())
     keys = fps.buckets({i: r.day for i, r in rows.items()})
     clock.lap("forget")
     # candidates before the batch's rows are stored: the probe sees history only, pairs
     # within the batch come from memory (store.candidate_pairs)
-    sentences = sql.sentence_rows(conn, (h for s in fps.sentences for h in s.tolist()))
+    sentences = sql.sentence_rows(
+        conn, np.concatenate(fps.sentences) if fps.sentences else np.array([], dtype=np.int64), index)
     common = sentences.common
     clock.lap("sentence rows")
-    pairs = sql.candidate_pairs(conn, keys, common, window_days, sentences)
+    pairs = sql.candidate_pairs(conn, keys, common, window_days, sentences, index)
     clock.lap("candidates")
     links = sql.link_pairs(conn, ids)
     pairs |= set(links)
     clock.lap("links")
     sql.store(conn, fps, rows, keys, clock)
+    if index is not None:
+        index.add(keys)
     clock.lap("store buckets")
-    matches = _verify(conn, fps, rows, pairs, links, common, clock)
+    matches = _verify(conn, fps, rows, pairs, links, common, clock, memory)
     if matches:
         sql.store_matches(conn, matches)
     summary.articles_fingerprinted += len(ids)
@@ -178,10 +243,33 @@ class _Clock:
 
 
 def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dict,
-            common: set[int], clock: "_Clock | None" = None) -> list[Match]:
+            common: set[int], clock: "_Clock | None" = None,
+            memory: prefilter.RunMemory | None = None) -> list[Match]:
+    """Verify a batch's candidate pairs; those prefilter.rejected proves verify would drop
+    are dropped unread (link pairs never are)."""
     in_batch = {article_id: i for i, article_id in enumerate(fps.article_ids)}
+    memory = memory if memory is not None else prefilter.RunMemory(0, NUM_PERM)
+    for i, article_id in enumerate(fps.article_ids):
+        row = rows[article_id]
+        memory.add(article_id, prefilter.summarize(Evidence(
+            fps.body[i], fps.shingles[i], fps.sentences[i], fps.facts[i], row.text_hash,
+            row.credits, row.names)))
+    batch_summaries = {} if memory.capacity else {
+        article_id: prefilter.summarize(Evidence(
+            fps.body[i], fps.shingles[i], fps.sentences[i], fps.facts[i], None,
+            rows[article_id].credits, rows[article_id].names))
+        for i, article_id in enumerate(fps.article_ids)}
     outside = {x for pair in pairs for x in pair if x not in in_batch}
-    stored = sql.stored_fingerprints(conn, outside)
+    stored = sql.stored_fingerprints(conn, (x for x in outside if x not in memory))
+    if clock is not None:
+        clock.lap("read stored")
+    summaries = {**batch_summaries, **prefilter.summaries_of(stored, stored)}
+    pairs = pairs - prefilter.rejected([p for p in pairs if p not in links], summaries, memory)
+    if clock is not None:
+        clock.lap("prefilter")
+    wanted = {x for pair in pairs for x in pair if x not in in_batch and x not in stored}
+    stored.update(sql.own_fingerprints(conn, (x for x in wanted if x in memory), memory.credit_names))
+    stored.update(sql.stored_fingerprints(conn, (x for x in wanted if x not in memory)))
     if clock is not None:
         clock.lap("read stored")
 

@@ -2,16 +2,19 @@
 
 Every query takes a whole batch (arrays of article ids): a batch's candidates are one join of
 its rows in news.lsh_buckets against the (band, bucket) primary key, never one query per
-article. The state lives in the tables, not in memory, so several processes see the same index.
+article. The state lives in the tables, so several processes see the same index; a run that
+started on an empty index may answer its probes from the rows it wrote (runindex.RunIndex,
+`sentence_rows`/`candidate_pairs`' `index`) while it holds the lock (`hold_lock`).
 """
 
 from __future__ import annotations
 
 import io
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import psycopg2.extensions
 
 from pipeline.dedup import sentences as st
@@ -19,6 +22,7 @@ from pipeline.dedup import shingles as sh
 from pipeline.dedup.credit import CLOSING_CHARS, OPENING_CHARS, source_names, wire_credits
 from pipeline.dedup.fingerprint import SCHEME_TAG, SENTENCE_BAND, Fingerprints, fingerprint_batch
 from pipeline.dedup.signatures import NUM_PERM, from_bytes, to_bytes
+from pipeline.dedup.runindex import RunIndex
 from pipeline.dedup.verify import Evidence, Match
 from pipeline.load import upsert
 
@@ -46,6 +50,27 @@ def lock(conn: Conn) -> None:
         cur.execute("select pg_advisory_xact_lock(%s)", (DEDUP_LOCK_KEY,))
 
 
+def hold_lock(conn: Conn) -> bool:
+    """Take DEDUP_LOCK_KEY for the session (until `release_lock`) if nobody holds it: every
+    other dedup then waits at its next batch (`lock`). Returns whether it was taken."""
+    with conn.cursor() as cur:
+        cur.execute("select pg_try_advisory_lock(%s)", (DEDUP_LOCK_KEY,))
+        return bool(cur.fetchone()[0])
+
+
+def release_lock(conn: Conn) -> None:
+    """Release `hold_lock`'s session lock."""
+    with conn.cursor() as cur:
+        cur.execute("select pg_advisory_unlock(%s)", (DEDUP_LOCK_KEY,))
+
+
+def index_is_empty(conn: Conn) -> bool:
+    """True when news.lsh_buckets holds no row."""
+    with conn.cursor() as cur:
+        cur.execute("select not exists (select 1 from news.lsh_buckets)")
+        return bool(cur.fetchone()[0])
+
+
 def forget_all(conn: Conn) -> None:
     """Empty every dedup table (`dedup(rebuild=True)`): clusters, matches, buckets, fingerprints."""
     with conn.cursor() as cur:
@@ -57,10 +82,15 @@ def forget_all(conn: Conn) -> None:
 
 def stale_article_ids(conn: Conn) -> list[int]:
     """Articles to (re)fingerprint: new, text changed since (text_hash), or another scheme."""
+    return [article_id for article_id, _ in stale_articles(conn)]
+
+
+def stale_articles(conn: Conn) -> list[tuple[int, bool]]:
+    """(article_id, has a stored fingerprint) of the articles to (re)fingerprint, in id order."""
     with conn.cursor() as cur:
         cur.execute(
             """
-            select a.article_id
+            select a.article_id, f.article_id is not null
             from news.articles as a
             left join news.fingerprints as f on f.article_id = a.article_id
             where a.is_article
@@ -69,7 +99,7 @@ def stale_article_ids(conn: Conn) -> list[int]:
             """,
             (SCHEME_TAG,),
         )
-        return [row[0] for row in cur.fetchall()]
+        return [(row[0], row[1]) for row in cur.fetchall()]
 
 
 def withdrawn_article_ids(conn: Conn) -> list[int]:
@@ -243,7 +273,7 @@ SENTENCE_ROWS_SQL = """
 """
 
 
-def sentence_rows(conn: Conn, hashes: Iterable[int]) -> SentenceRows:
+def sentence_rows(conn: Conn, hashes: Iterable[int], index: "RunIndex | None" = None) -> SentenceRows:
     """The common sentences among `hashes`, and the stored rows of the others.
 
     hashes: the batch's sentence hashes, one occurrence per batch article that has it (each
@@ -251,20 +281,33 @@ def sentence_rows(conn: Conn, hashes: Iterable[int]) -> SentenceRows:
     as furniture is) when its batch articles plus its stored articles (news.lsh_buckets band
     SENTENCE_BAND, all history) are more than COMMON_SENTENCE_ARTICLES; called before the
     batch's own rows are stored. Each stored count is bounded by a LIMIT so a standard
-    sentence in 100,000 articles costs what one in 11 does.
+    sentence in 100,000 articles costs what one in 11 does. index: the run's rows in memory
+    (runindex.RunIndex, when they are all the table holds), read instead of the table; the
+    decisions are the same (all rows instead of at most 11 changes no count's side of 10).
     """
-    in_batch = Counter(int(h) for h in hashes)
-    common = {h for h, n in in_batch.items() if n > COMMON_SENTENCE_ARTICLES}
-    values = sorted(set(in_batch) - common)
+    batch = (np.asarray(hashes, dtype=np.int64) if isinstance(hashes, np.ndarray)
+             else np.fromiter((int(h) for h in hashes), dtype=np.int64))
+    values, in_batch = np.unique(batch, return_counts=True)
     stored: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    if values:
+    if index is not None:
+        # counted without reading rows (a standard sentence may have thousands), then the
+        # rows of the others, which are every article that has them
+        common_mask = in_batch + index.counts(SENTENCE_BAND, values) > COMMON_SENTENCE_ARTICLES
+        common = set(values[common_mask].tolist())
+        for bucket, day, article_id in index.rows(SENTENCE_BAND, values[~common_mask]).tolist():
+            stored[bucket].append((day, article_id))
+        return SentenceRows(common, dict(stored))
+    common = set(values[in_batch > COMMON_SENTENCE_ARTICLES].tolist())
+    batch_count = dict(zip(values.tolist(), in_batch.tolist()))
+    values = values[in_batch <= COMMON_SENTENCE_ARTICLES]
+    if values.size:
         with conn.cursor() as cur:
-            cur.execute(SENTENCE_ROWS_SQL, {"hashes": values, "band": SENTENCE_BAND,
+            cur.execute(SENTENCE_ROWS_SQL, {"hashes": values.tolist(), "band": SENTENCE_BAND,
                                             "limit": COMMON_SENTENCE_ARTICLES + 1})
             for bucket, day, article_id in cur.fetchall():
                 stored[bucket].append((day, article_id))
     for h, rows in list(stored.items()):
-        if len(rows) + in_batch[h] > COMMON_SENTENCE_ARTICLES:
+        if len(rows) + batch_count[h] > COMMON_SENTENCE_ARTICLES:
             common.add(h)
             del stored[h]
     return SentenceRows(common, dict(stored))
@@ -292,42 +335,107 @@ CANDIDATES_SQL = """
 
 def candidate_pairs(conn: Conn, keys: list[tuple[int, int, int, int]], common: Iterable[int] = (),
                     window_days: int | None = WINDOW_DAYS,
-                    sentences: SentenceRows | None = None) -> set[tuple[int, int]]:
+                    sentences: SentenceRows | None = None, index: "RunIndex | None" = None
+                    ) -> set[tuple[int, int]]:
     """(smaller id, larger id) pairs sharing a bucket with one of the batch's bucket rows.
 
     keys: the batch's (band, bucket, day, article_id) rows (Fingerprints.buckets), not yet
     stored: pairs within the batch are found here in memory, pairs with stored articles by
     one CANDIDATES_SQL probe per MinHash band and, for the sentence rows, from `sentences`
-    (`sentence_rows`, which has read them already; probed here when not given). Only
+    (`sentence_rows`, which has read them already; probed here when not given); with
+    `index` (the run's rows, when they are all the table holds) from memory instead. Only
     articles within `window_days` of the batch article's day (None: all history); common
     sentences make no pairs.
     """
     window = NO_WINDOW if window_days is None else window_days
     if sentences is None:
-        sentences = sentence_rows(conn, (k[1] for k in keys if k[0] == SENTENCE_BAND))
-    by_key = batch_keys(keys, set(common) | sentences.common)
-    pairs: set[tuple[int, int]] = set()
-
-    def pair(day_a: int, a: int, day_b: int, b: int) -> None:
-        if a != b and abs(day_a - day_b) <= window:
-            pairs.add((min(a, b), max(a, b)))
-
-    for (band, bucket), members in by_key.items():
-        for i, (day_a, a) in enumerate(members):
-            for day_b, b in members[i + 1:]:
-                pair(day_a, a, day_b, b)
-        if band == SENTENCE_BAND:
-            for day_b, b in sentences.stored.get(bucket, ()):
-                for day_a, a in members:
-                    pair(day_a, a, day_b, b)
+        sentences = sentence_rows(conn, (k[1] for k in keys if k[0] == SENTENCE_BAND), index)
+    rows = np.array(keys, dtype=np.int64).reshape(-1, 4)
+    skip = np.fromiter(set(int(h) for h in common) | sentences.common, dtype=np.int64)
+    if skip.size:
+        rows = rows[~((rows[:, 0] == SENTENCE_BAND) & np.isin(rows[:, 1], skip))]
+    # the batch's rows in (band, bucket) order: each band's buckets a sorted run
+    rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+    found: list[tuple[np.ndarray, np.ndarray]] = [_within(rows, window)]
+    stored = [(bucket, day, other) for bucket, members in sentences.stored.items()
+              for day, other in members]
+    if stored:
+        found.append(_against(rows, SENTENCE_BAND, np.array(stored, dtype=np.int64), window))
     with conn.cursor() as cur:
-        for params in candidate_params(by_key, window):
-            cur.execute(CANDIDATES_SQL, params)
-            band = params["band"]
-            for bucket, day, other in cur.fetchall():
-                for day_a, a in by_key[(band, bucket)]:
-                    pair(day_a, a, day, other)
-    return pairs
+        for params in _band_params(rows, window):
+            if index is not None:
+                # the table's rows of this band and buckets (the day filter is the pairs')
+                fetched = index.rows(params["band"], np.array(params["buckets"], dtype=np.int64))
+            else:
+                cur.execute(CANDIDATES_SQL, params)
+                fetched = cur.fetchall()
+            if len(fetched):
+                found.append(_against(rows, params["band"], np.array(fetched, dtype=np.int64), window))
+    small = np.concatenate([f[0] for f in found])
+    large = np.concatenate([f[1] for f in found])
+    if small.size == 0:
+        return set()
+    if small.min() >= 0 and large.max() < (1 << 31):
+        # both ids in 31 bits: one int64 per pair, a 1-d unique (axis=0 sorts rows, slower)
+        packed = np.unique((small << 32) | large)
+        return set(zip((packed >> 32).tolist(), (packed & 0xFFFFFFFF).tolist()))
+    unique = np.unique(np.stack([small, large], axis=1), axis=0)
+    return set(zip(unique[:, 0].tolist(), unique[:, 1].tolist()))
+
+
+def _within(rows: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(smaller, larger) id arrays of the pairs of batch rows sharing a (band, bucket).
+
+    rows: (band, bucket, day, article_id) sorted by band, bucket."""
+    same = (rows[1:, 0] == rows[:-1, 0]) & (rows[1:, 1] == rows[:-1, 1])
+    small: list[int] = []
+    large: list[int] = []
+    if same.any():
+        # runs of equal keys: start where a row differs from its predecessor
+        starts = np.flatnonzero(np.concatenate(([True], ~same)))
+        ends = np.append(starts[1:], rows.shape[0])
+        for start, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist()):
+            members = rows[start:end, 2:].tolist()
+            for i, (day_a, a) in enumerate(members):
+                for day_b, b in members[i + 1:]:
+                    if a != b and abs(day_a - day_b) <= window:
+                        small.append(min(a, b))
+                        large.append(max(a, b))
+    return np.array(small, dtype=np.int64), np.array(large, dtype=np.int64)
+
+
+def _against(rows: np.ndarray, band: int, other: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(smaller, larger) id arrays pairing stored rows `other` (bucket, day, article_id) of one
+    band with the batch rows of that band sharing their bucket, within `window` days."""
+    lo_band, hi_band = np.searchsorted(rows[:, 0], [band, band + 1])
+    mine = rows[lo_band:hi_band]
+    lo = np.searchsorted(mine[:, 1], other[:, 0], side="left")
+    hi = np.searchsorted(mine[:, 1], other[:, 0], side="right")
+    counts = hi - lo
+    total = int(counts.sum())
+    which = np.repeat(np.arange(other.shape[0]), counts)
+    member = np.repeat(lo, counts) + (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts))
+    a, day_a = mine[member, 3], mine[member, 2]
+    b, day_b = other[which, 2], other[which, 1]
+    keep = (a != b) & (np.abs(day_a - day_b) <= window)
+    a, b = a[keep], b[keep]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _band_params(rows: np.ndarray, window: int) -> list[dict]:
+    """CANDIDATES_SQL's parameters, one dict per MinHash band, for sorted batch rows."""
+    if rows.shape[0] == 0:
+        return []
+    low = max(int(rows[:, 2].min()) - window, -(1 << 31))
+    high = min(int(rows[:, 2].max()) + window, (1 << 31) - 1)
+    params = []
+    for band in np.unique(rows[:, 0]).tolist():
+        if band == SENTENCE_BAND:  # read by sentence_rows
+            continue
+        lo, hi = np.searchsorted(rows[:, 0], [band, band + 1])
+        params.append({"band": band, "buckets": np.unique(rows[lo:hi, 1]).tolist(),
+                       "low": low, "high": high})
+    return params
 
 
 def batch_keys(keys: list[tuple[int, int, int, int]], common: Iterable[int]
@@ -371,12 +479,23 @@ def link_pairs(conn: Conn, ids: list[int]) -> dict[tuple[int, int], str]:
         return pairs
 
 
-# method -> the pairs named by one link column of news.articles (migration 003 adds both)
+# method -> the pairs named by one link column of news.articles (migration 003 adds both):
+# two index lookups, not one OR (which the planner answers with a scan of news.articles per
+# batch): batch articles' links resolved through canonical_url's unique index, and links to
+# batch articles through the column's index (migration 018)
 _LINK_QUERY = """
     select linking.article_id, target.article_id
     from news.articles as linking
     join news.articles as target on target.canonical_url = linking.{column}
-    where (linking.article_id = any(%(ids)s) or target.article_id = any(%(ids)s))
+    where linking.article_id = any(%(ids)s)
+      and linking.is_article and target.is_article
+      and target.article_id <> linking.article_id
+      and target.source <> linking.source
+    union
+    select linking.article_id, target.article_id
+    from news.articles as target
+    join news.articles as linking on linking.{column} = target.canonical_url
+    where target.article_id = any(%(ids)s)
       and linking.is_article and target.is_article
       and target.article_id <> linking.article_id
       and target.source <> linking.source
@@ -395,6 +514,9 @@ def stored_fingerprints(conn: Conn, ids: Iterable[int]) -> dict[int, Evidence]:
     (a fingerprint of another scheme, or a text changed since that this run has not
     re-fingerprinted yet).
     """
+    ids = list(ids)
+    if not ids:
+        return {}
     with conn.cursor() as cur:
         cur.execute(
             """
@@ -430,3 +552,24 @@ def stored_fingerprints(conn: Conn, ids: Iterable[int]) -> dict[int, Evidence]:
                 frozenset(wire_credits(byline, credit, text)), frozenset(source_names(outlet, name)),
             )
         return result
+
+
+def own_fingerprints(conn: Conn, ids: Iterable[int], credits: Callable[[int], tuple[frozenset[str], frozenset[str]]]
+                     ) -> dict[int, Evidence]:
+    """article_id -> Evidence of articles this run fingerprinted (fresh by construction: the
+    run holds the dedup lock), from news.fingerprints alone: their credits and source names
+    come from `credits` (the run's memory), so the text is not read again."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    with conn.cursor() as cur:
+        cur.execute(
+            "select article_id, signature, shingles, sentences, facts, text_hash"
+            " from news.fingerprints where article_id = any(%s)",
+            (ids,),
+        )
+        return {
+            article_id: Evidence(from_bytes(signature), sh.from_bytes(shingles), st.from_bytes(sentences),
+                                 sh.from_bytes(facts), bytes(text_hash), *credits(article_id))
+            for article_id, signature, shingles, sentences, facts, text_hash in cur.fetchall()
+        }

@@ -1,0 +1,221 @@
+"""Pre-verify rejection: candidate pairs that no accepting rule of verify.verify can accept.
+
+Why: LSH's false candidates grow with the window's population (32 bands x 4 rows: about
+32 * J**4 * N pairs an article at background similarity J), 1.7 an article at 1,000
+articles, 12.9 at 100,000 (bench/dedup.py) while true links stay 1-2; verifying each read
+its stored shingles, sentences and facts and the text's ends from PostgreSQL. Here the pairs
+are tested all at once on small summaries (`Summary`: the MinHash signature, a 4096-bit
+shingle bitmap, sizes, sentence hashes, credits), and only the survivors are verified.
+
+A pair is rejected only when it provably cannot be accepted (verify.py's rules, in order):
+
+1. it is not a link pair (links are never rejected here: the caller passes only others);
+2. the two texts share no long sentence at all, common or not: so verify takes no
+   distinctive-shingles path (which re-measures on other sets), the shared-sentence count is
+   0 ('sentences' cannot fire) and 'wire-credit' needs containment >= CREDIT_MIN_CONTAINMENT;
+3. the MinHash estimate (the very value verify compares, `estimated_jaccard`) is below
+   MINHASH_THRESHOLD, so 'minhash' cannot fire;
+4. an upper bound of the exact containment is below CONTAINMENT_THRESHOLD (or the smaller
+   set has fewer than MIN_CONTAINED_SHINGLES shingles), so 'containment' cannot fire, and
+   below CREDIT_MIN_CONTAINMENT unless neither article credits the other's source
+   (credit.credits_source both ways), so 'wire-credit' cannot fire.
+
+The containment bound: every shingle x sets bit (x mod 4096) of its article's bitmap. Each
+shared shingle sets a bit that is set in both bitmaps; shingles of A that share a bit with
+another shingle of A number at most |A| - popcount(A). So
+|A n B| <= popcount(A & B) + min(|A| - popcount(A), |B| - popcount(B)), and containment
+(verify.pair_containment: |A n B| over the smaller size) is at most that over min(|A|, |B|).
+Two unrelated 400-shingle texts: ~37 common bits + ~19 self-collisions, bound ~0.14.
+Rejecting on these conditions drops exactly pairs verify would drop (tests/test_dedup_speed.py
+checks it pair by pair against verify on the sample web).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.dedup.credit import credits_source
+from pipeline.dedup.verify import (
+    CONTAINMENT_THRESHOLD,
+    CREDIT_MIN_CONTAINMENT,
+    MIN_CONTAINED_SHINGLES,
+    MINHASH_THRESHOLD,
+    Evidence,
+)
+
+BITMAP_BITS = 4096
+BITMAP_BYTES = BITMAP_BITS // 8
+
+
+def bitmap(shingles: np.ndarray) -> np.ndarray:
+    """The BITMAP_BITS-bit map of a shingle set (bit x mod BITMAP_BITS), as uint8[BITMAP_BYTES]."""
+    bits = np.zeros(BITMAP_BITS, dtype=bool)
+    bits[np.asarray(shingles, dtype=np.uint32) & np.uint32(BITMAP_BITS - 1)] = True
+    return np.packbits(bits)
+
+
+@dataclass
+class Summary:
+    """What rejection needs of one article (a few hundred bytes, no shingle set)."""
+
+    signature: np.ndarray        # uint32[NUM_PERM]
+    bits: np.ndarray             # uint8[BITMAP_BYTES]
+    size: int                    # distinct shingles
+    collisions: int              # size - popcount(bits)
+    sentences: np.ndarray        # int64 sentence hashes
+    credits: frozenset[str]
+    names: frozenset[str]
+
+
+def summarize(evidence: Evidence) -> Summary:
+    bits = bitmap(evidence.shingles)
+    size = int(evidence.shingles.size)
+    return Summary(np.asarray(evidence.signature, dtype=np.uint32), bits, size,
+                   size - int(np.bitwise_count(bits).sum()), evidence.sentences,
+                   evidence.credits, evidence.names)
+
+
+class RunMemory:
+    """Summaries of the articles this run fingerprinted, newest `capacity` kept (a ring).
+
+    dedup holds the dedup lock for the whole run (store.lock), so what this run wrote is what
+    the tables hold for these articles until the run ends; keeping their summaries saves
+    reading them back for every later batch. The tables stay the durable truth: survivors
+    are verified on evidence read from news.fingerprints, and articles not held here are
+    read from it as before. Memory: capacity x (4 x NUM_PERM + BITMAP_BYTES + ~300) bytes,
+    about 140 MB at the default 100,000 (`nbytes`).
+    """
+
+    def __init__(self, capacity: int, num_perm: int) -> None:
+        self.capacity = capacity
+        self.signatures = np.zeros((capacity, num_perm), dtype=np.uint32)
+        self.bits = np.zeros((capacity, BITMAP_BYTES), dtype=np.uint8)
+        self.sizes = np.zeros(capacity, dtype=np.int64)
+        self.collisions = np.zeros(capacity, dtype=np.int64)
+        self.ids = np.full(capacity, -1, dtype=np.int64)
+        self.sentences: list[np.ndarray] = [np.array([], dtype=np.int64)] * capacity
+        self.credits: list[frozenset[str]] = [frozenset()] * capacity
+        self.names: list[frozenset[str]] = [frozenset()] * capacity
+        self.row: dict[int, int] = {}
+        self.next = 0
+        self._interned: dict[frozenset[str], frozenset[str]] = {}
+
+    def _intern(self, names: frozenset[str]) -> frozenset[str]:
+        return self._interned.setdefault(names, names)
+
+    def add(self, article_id: int, s: Summary) -> None:
+        """Keep (or replace) an article's summary, evicting the oldest when full."""
+        if self.capacity == 0:
+            return
+        row = self.row.get(article_id)
+        if row is None:
+            row = self.next
+            self.next = (self.next + 1) % self.capacity
+            old = int(self.ids[row])
+            if old >= 0:
+                self.row.pop(old, None)
+            self.row[article_id] = row
+            self.ids[row] = article_id
+        self.signatures[row] = s.signature
+        self.bits[row] = s.bits
+        self.sizes[row] = s.size
+        self.collisions[row] = s.collisions
+        self.sentences[row] = s.sentences
+        self.credits[row] = self._intern(s.credits)
+        self.names[row] = self._intern(s.names)
+
+    def credit_names(self, article_id: int) -> tuple[frozenset[str], frozenset[str]]:
+        """(credits, source names) of a held article."""
+        row = self.row[article_id]
+        return self.credits[row], self.names[row]
+
+    def __contains__(self, article_id: int) -> bool:
+        return article_id in self.row
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def nbytes(self) -> int:
+        """Bytes held by the arrays and sentence hashes (not counting the id map)."""
+        return (self.signatures.nbytes + self.bits.nbytes + self.sizes.nbytes * 3
+                + sum(x.nbytes for x in self.sentences[: len(self.row)]))
+
+
+def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | None,
+             memory: RunMemory | None = None) -> set[tuple[int, int]]:
+    """The pairs (none of them a link pair) that verify provably cannot accept.
+
+    summaries: article_id -> Summary for articles not in `memory`; every article of `pairs`
+    must be in one or the other (a pair with an unknown article is kept).
+    """
+    if not pairs:
+        return set()
+    memory = memory or RunMemory(0, 1)
+    summaries = summaries or {}
+    # a local table of the articles involved: memory's rows first, then other summaries
+    held = [i for i in {x for p in pairs for x in p} if i in memory.row]
+    extra = [i for i in {x for p in pairs for x in p} if i not in memory.row and i in summaries]
+    index = {i: k for k, i in enumerate(held + extra)}
+    rows = np.fromiter((memory.row[i] for i in held), dtype=np.int64, count=len(held))
+
+    def table(column: np.ndarray, attribute: str) -> np.ndarray:
+        own = column[rows]
+        if not extra:
+            return own
+        values = [getattr(summaries[i], attribute) for i in extra]
+        values = np.stack(values) if own.ndim == 2 else np.array(values, dtype=own.dtype)
+        return np.concatenate([own, values]) if held else values
+
+    sig = table(memory.signatures, "signature")
+    bits = table(memory.bits, "bits")
+    sizes = table(memory.sizes, "size")
+    coll = table(memory.collisions, "collisions")
+    known = [p for p in pairs if p[0] in index and p[1] in index]
+    if not known:
+        return set()
+    ia = np.fromiter((index[a] for a, _ in known), dtype=np.int64, count=len(known))
+    ib = np.fromiter((index[b] for _, b in known), dtype=np.int64, count=len(known))
+    estimate = (sig[ia] == sig[ib]).mean(axis=1)
+    common_bits = np.bitwise_count(bits[ia] & bits[ib]).sum(axis=1, dtype=np.int64)
+    smaller = np.minimum(sizes[ia], sizes[ib])
+    bound = (common_bits + np.minimum(coll[ia], coll[ib])) / np.maximum(smaller, 1)
+    empty = (sizes[ia] == 0) | (sizes[ib] == 0)  # verify accepts nothing without shingles
+    no_containment = (bound < CONTAINMENT_THRESHOLD) | (smaller < MIN_CONTAINED_SHINGLES)
+    maybe = ~empty & ((estimate >= MINHASH_THRESHOLD) | ~no_containment)
+    below_credit = bound < CREDIT_MIN_CONTAINMENT
+    out: set[tuple[int, int]] = set()
+    sets: dict[int, set[int]] = {}
+
+    def sentences(i: int) -> set[int]:
+        s = sets.get(i)
+        if s is None:
+            s = sets[i] = set((memory.sentences[memory.row[i]] if i in memory.row
+                               else summaries[i].sentences).tolist())
+        return s
+
+    def credit_names(i: int) -> tuple[frozenset[str], frozenset[str]]:
+        if i in memory.row:
+            r = memory.row[i]
+            return memory.credits[r], memory.names[r]
+        return summaries[i].credits, summaries[i].names
+
+    for k in np.flatnonzero(~maybe).tolist():
+        a, b = known[k]
+        if not empty[k]:
+            if not sentences(a).isdisjoint(sentences(b)):
+                continue
+            if not below_credit[k]:
+                (credits_a, names_a), (credits_b, names_b) = credit_names(a), credit_names(b)
+                if ((credits_a and credits_source(set(credits_a), set(names_b)))
+                        or (credits_b and credits_source(set(credits_b), set(names_a)))):
+                    continue
+        out.add((a, b))
+    return out
+
+
+def summaries_of(evidence: dict[int, Evidence], ids: Iterable[int]) -> dict[int, Summary]:
+    """Summary of each of `ids` found in `evidence`."""
+    return {i: summarize(evidence[i]) for i in ids if i in evidence}

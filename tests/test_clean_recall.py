@@ -90,3 +90,24 @@ def test_learned_furniture_needs_k_pages_and_a_share_of_the_domain() -> None:
     small = [("small.example", f"https://small.example/{i}/", [promo]) for i in range(4)]  # < K pages
     learned = learn_in_memory(pages + small)
     assert learned == {"tab.example": {fingerprint(promo)}}
+
+
+ITALIC_NOTES = [
+    *NOTES[:4],
+    "Correction: the council meets on Thursday, not Wednesday as first reported.",
+    "Update, 5pm: the council has since confirmed the closure date.",
+    "Clarification: the inspection was carried out by an independent firm.",
+    "Editor’s note: an earlier headline gave the wrong month.",
+]
+
+
+def test_a_note_to_readers_in_italics_under_the_picture_is_article_text_a_caption_is_not() -> None:
+    # an emphasised paragraph next to an image reads like a caption; a note to readers set
+    # the same way (editor's note, correction, update) is article text (issue 15, item 1)
+    for note in ITALIC_NOTES:
+        body = (f'<img src="/bridge.jpg" alt=""><p><em>{note}</em></p>'
+                + "".join(f"<p>{p}</p>" for p in BODY))
+        assert _clean(body).paragraphs == [note, *BODY], note
+    caption = "Engineers inspect the cracked supports of the bridge on Monday morning"
+    body = f'<img src="/bridge.jpg" alt=""><p><em>{caption}</em></p>' + "".join(f"<p>{p}</p>" for p in BODY)
+    assert _clean(body).paragraphs == BODY

@@ -7,7 +7,8 @@ found … (Photo: Sam Reed)</em>"), or ending in a credit ("… Image: Marine Re
 or led by a label ("Clip: …", "Watch: …", "Pictured: …"), or the only text of a small
 box (div/span) around one picture. A paragraph is dropped only when it sits next to media
 AND reads like a caption (short, and emphasised, credited or labelled), so body prose after
-an inline image stays.
+an inline image stays, and so does a note to readers set in italics under the lead picture
+(an editor's note, a correction, an update line: READER_NOTE).
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ CREDIT = re.compile(
 LABEL = re.compile(
     r"^(?:photo|image|picture|pic|clip|video|watch|footage|pictured|above|below|left|right|top|main image|gallery"
     r"|illustration|graphic)\s*[:|]\s*\S",
+    re.I,
+)
+# A note to readers is article text wherever the template prints it, and it is often set in
+# italics right under the lead picture, where an emphasised caption also sits: an editor's
+# note, a correction or clarification, an update line, a republication note. Emphasis next
+# to media is then no evidence of a caption (a credit or a caption label still is).
+READER_NOTE = re.compile(
+    r"^\W*(?:editor[’']?s[’']?\s+note|note\s+to\s+(?:readers|editors)|corrections?|clarifications?|updates?d?"
+    r"|an\s+earlier\s+version|(?:this|the)\s+(?:story|article|report|post|piece|page)\s+(?:has\s+been|was|is|will\s+be"
+    r"|originally|first)|this\s+is\s+a\s+(?:developing|breaking|live)(?:\s+news)?\s+story)\b",
     re.I,
 )
 _MEDIA_XPATH = " or ".join(f"self::{t}" for t in MEDIA_TAGS)
@@ -111,8 +122,11 @@ def _strip_box(box: lxml_html.HtmlElement) -> int:
 
 def _caption_like(el: lxml_html.HtmlElement) -> bool:
     text = squash(el.text_content())
-    return bool(text) and words(text) <= MAX_CAPTION_WORDS and bool(
-        _emphasised(el, text) or CREDIT.search(text) or LABEL.match(text))
+    if not text or words(text) > MAX_CAPTION_WORDS:
+        return False
+    if CREDIT.search(text) or LABEL.match(text):
+        return True
+    return _emphasised(el, text) and not READER_NOTE.match(text)
 
 
 def is_caption_line(line: str) -> bool:

@@ -120,7 +120,7 @@ def test_memory_is_a_bounded_ring() -> None:
     assert prefilter.rejected([(2, 3)], None, held) == {(2, 3)}
 
 
-def test_stale_articles_say_which_were_fingerprinted(conn, key) -> None:
+def test_fingerprinted_says_which_have_a_fingerprint_now(conn, key) -> None:
     ids = load_key_articles(conn, key.articles[:30], day=1)
     dedup(conn)
     first = sorted(ids.values())[0]
@@ -129,8 +129,34 @@ def test_stale_articles_say_which_were_fingerprinted(conn, key) -> None:
                     " where article_id = %s", (first,))
     new = load_key_articles(conn, key.articles[30:32], day=1)
     with conn:
-        stale = dict(sql.stale_articles(conn))
-    assert stale == {first: True, **{i: False for i in new.values()}}
+        stale = sql.stale_article_ids(conn)
+        assert stale == sorted([first, *new.values()])
+        assert sql.fingerprinted(conn, stale) == {first}
+
+
+def test_a_batch_another_run_fingerprinted_meanwhile_is_stored_again_without_conflict(conn, key) -> None:
+    """Two dedup runs at once: the second lists its stale articles, then waits for the lock
+    while the first fingerprints them; its batches must forget what the first wrote (a
+    duplicate bucket key otherwise) and end in the state of one run."""
+    from pipeline.dedup import stage
+
+    load_key_articles(conn, key.articles[:60], day=1)
+    listed = stage._stale(conn)                      # the waiting run's list
+    dedup(conn, batch_size=20)                       # the other run, meanwhile
+    with conn.cursor() as cur:
+        cur.execute("select article_id, other_id, method from news.dedup_matches order by 1, 2")
+        one_run = cur.fetchall()
+    summary = stage.DedupSummary()
+    summary.batch_seconds, summary.phase_seconds = [], {}  # type: ignore[attr-defined]
+    batches = [listed[i:i + 20] for i in range(0, len(listed), 20)]
+    stage._batches(conn, batches, listed, summary, sql.WINDOW_DAYS,
+                   prefilter.RunMemory(len(listed), NUM_PERM), None)
+    with conn.cursor() as cur:
+        cur.execute("select article_id, other_id, method from news.dedup_matches order by 1, 2")
+        assert cur.fetchall() == one_run and one_run
+        cur.execute("select count(*), count(distinct (band, bucket, day, article_id)) from news.lsh_buckets")
+        rows, distinct = cur.fetchone()
+        assert rows == distinct > 0
 
 
 def test_incremental_runs_match_one_run_and_keep_matches_of_changed_articles(conn, key) -> None:

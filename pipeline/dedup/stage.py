@@ -82,12 +82,12 @@ def dedup(
         withdrawn = sql.withdrawn_article_ids(conn)
         if withdrawn:
             _recluster(conn, withdrawn, sql.forget(conn, withdrawn), withdrawn, summary)
-    stale, seen = _stale(conn)
+    stale = _stale(conn)
     batches = [stale[start : start + batch_size] for start in range(0, len(stale), batch_size)]
     memory = prefilter.RunMemory(min(MEMORY_ARTICLES, len(stale)), NUM_PERM)
     index = _run_index(conn, len(stale)) if len(batches) > 1 else None
     try:
-        _batches(conn, batches, stale, summary, window_days, memory, seen, index)
+        _batches(conn, batches, stale, summary, window_days, memory, index)
     finally:
         if index is not None:
             try:
@@ -114,7 +114,7 @@ def _run_index(conn: Conn, articles: int) -> RunIndex | None:
 
 
 def _batches(conn: Conn, batches: list[list[int]], stale: list[int], summary: "DedupSummary",
-             window_days: int | None, memory: prefilter.RunMemory, seen: set[int],
+             window_days: int | None, memory: prefilter.RunMemory,
              index: RunIndex | None) -> None:
     with progress("dedup", len(stale), "articles") as bar, _Fingerprinter(len(batches) > 1) as worker:
         ahead = None
@@ -132,18 +132,18 @@ def _batches(conn: Conn, batches: list[list[int]], stale: list[int], summary: "D
                 # for the next run)
                 ahead = (worker.submit(sql.article_texts(conn, batches[n + 1]), batches[n + 1])
                          if n + 1 < len(batches) else None)
-                _batch(conn, rows, fps, summary, window_days, waited, memory, seen, index)
+                _batch(conn, rows, fps, summary, window_days, waited, memory, index)
             summary.batch_seconds.append(  # type: ignore[attr-defined]
                 round(time.perf_counter() - batch_started, 4))
             log.info("dedup: %d/%d articles fingerprinted", sum(map(len, batches[: n + 1])), len(stale))
             bar.advance(len(ids))
 
 
-def _stale(conn: Conn) -> tuple[list[int], set[int]]:
-    """Stale article ids in order, and those of them that have a stored fingerprint."""
+def _stale(conn: Conn) -> list[int]:
+    """Stale article ids in order (listed before the batches take the lock: another run may
+    fingerprint some of them meanwhile, so each batch asks again what is stored)."""
     with conn:
-        stale = sql.stale_articles(conn)
-    return [i for i, _ in stale], {i for i, has in stale if has}
+        return sql.stale_article_ids(conn)
 
 
 class _Fingerprinter:
@@ -183,13 +183,12 @@ class _Fingerprinter:
 
 def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
            window_days: int | None, waited: float = 0.0,
-           memory: prefilter.RunMemory | None = None, seen: set[int] | None = None,
+           memory: prefilter.RunMemory | None = None,
            index: RunIndex | None = None) -> None:
     """Match and store one fingerprinted batch (waited: seconds spent reading and
     fingerprinting it, or waiting for the worker to).
 
-    seen: the stale articles that had a fingerprint when the run started; only they can have
-    buckets or matches to forget (None: all of the batch). memory: this run's summaries.
+    memory: this run's summaries.
     index: this run's bucket rows when they are all the table holds (probes answered there).
     """
     clock = _Clock(summary)
@@ -197,8 +196,11 @@ def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
         clock.phases.get("read + fingerprint (wait)", 0.0) + waited, 4)
     ids = list(fps.article_ids)
     # a never-fingerprinted article has no buckets and no matches (a fingerprint row is
-    # written with them in one transaction, and forget drops them together): nothing to forget
-    known = ids if seen is None else [i for i in ids if i in seen]
+    # written with them in one transaction, and forget drops them together): nothing to
+    # forget. Asked here, under the batch's lock: another dedup run may have fingerprinted
+    # an article of this batch since this run listed it as stale.
+    stored = sql.fingerprinted(conn, ids)
+    known = [i for i in ids if i in stored]
     former_partners = (sql.forget(conn, known, keep_fingerprints=True, keep_versions=True)
                        if known else set())
     keys = fps.buckets({i: r.day for i, r in rows.items()})

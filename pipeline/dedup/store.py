@@ -82,15 +82,10 @@ def forget_all(conn: Conn) -> None:
 
 def stale_article_ids(conn: Conn) -> list[int]:
     """Articles to (re)fingerprint: new, text changed since (text_hash), or another scheme."""
-    return [article_id for article_id, _ in stale_articles(conn)]
-
-
-def stale_articles(conn: Conn) -> list[tuple[int, bool]]:
-    """(article_id, has a stored fingerprint) of the articles to (re)fingerprint, in id order."""
     with conn.cursor() as cur:
         cur.execute(
             """
-            select a.article_id, f.article_id is not null
+            select a.article_id
             from news.articles as a
             left join news.fingerprints as f on f.article_id = a.article_id
             where a.is_article
@@ -99,7 +94,14 @@ def stale_articles(conn: Conn) -> list[tuple[int, bool]]:
             """,
             (SCHEME_TAG,),
         )
-        return [(row[0], row[1]) for row in cur.fetchall()]
+        return [row[0] for row in cur.fetchall()]
+
+
+def fingerprinted(conn: Conn, ids: list[int]) -> set[int]:
+    """The articles among `ids` that have a stored fingerprint (of any version or scheme)."""
+    with conn.cursor() as cur:
+        cur.execute("select article_id from news.fingerprints where article_id = any(%s)", (ids,))
+        return {row[0] for row in cur.fetchall()}
 
 
 def withdrawn_article_ids(conn: Conn) -> list[int]:

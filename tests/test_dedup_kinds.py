@@ -219,6 +219,31 @@ def test_copy_stays_linked_when_its_original_is_updated(conn) -> None:
         assert cur.fetchone() == (True, True, "minhash")  # decided on the first version, kept
 
 
+def test_a_match_kept_for_an_updated_original_is_dropped_when_its_copy_changed_too(conn) -> None:
+    """Both sides change between runs (in one batch or two): the original's earlier version
+    no longer vouches for a copy that is now another text; the pair is decided again."""
+    original = "\n".join(WIRE_STORY)
+    unrelated = "\n".join(INCIDENTS[:6])
+    for batch_size in (1000, 1):
+        with conn, conn.cursor() as cur:
+            cur.execute("truncate news.articles cascade")
+        ids = _load(conn, [
+            ("https://wire.example/barrier", "wire", "Wire", "wire", "2026-11-20T08:00:00Z", original),
+            ("https://tab.example/barrier", "tab", "Tab", "tabloid", "2026-11-21T09:00:00Z", original),
+        ])
+        dedup(conn)
+        wire, tab = ids["https://wire.example/barrier"], ids["https://tab.example/barrier"]
+        assert _together(conn, wire, tab)
+        corrected = original + "\nCorrection: the barrier was built in 1982, not 1983."
+        with conn, conn.cursor() as cur:
+            for article_id, text in ((wire, corrected), (tab, unrelated)):
+                cur.execute("update news.articles set text = %s, text_hash = sha256(convert_to(%s, 'UTF8'))"
+                            " where article_id = %s", (text, text, article_id))
+        dedup(conn, batch_size=batch_size)
+        assert not _together(conn, wire, tab), batch_size
+        assert _matches(conn) == {}, batch_size
+
+
 # --- scripts without word spaces -------------------------------------------------------
 
 ZH_ORIGINAL = "\n".join([

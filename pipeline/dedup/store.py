@@ -170,8 +170,9 @@ def forget(conn: Conn, ids: list[int], keep_fingerprints: bool = False,
     keep_versions: an article that is the canonical (original) of a cluster keeps its matches
     with that cluster's copies when they were decided on an earlier version of its text
     (news.dedup_matches.*_text_hash): a copy of an original updated after it was copied stays
-    linked. Every other match of `ids` (decided on the current version, of unknown version,
-    or of an article that is itself a copy and has changed) is dropped and decided again.
+    linked, as long as the copy itself is still the version that was matched. Every other
+    match of `ids` (decided on the current version, of unknown version, of an article that is
+    itself a copy and has changed, or whose copy has changed too) is dropped and decided again.
     """
     with conn.cursor() as cur:
         if keep_versions:
@@ -184,11 +185,14 @@ def forget(conn: Conn, ids: list[int], keep_fingerprints: bool = False,
                       from news.articles as a
                       join news.clusters as c on c.canonical_article_id = a.article_id
                       join news.cluster_members as cm on cm.cluster_id = c.cluster_id
+                      join news.articles as copy on copy.article_id = cm.article_id
                       where a.article_id = any(%(ids)s)
+                        -- the copy's side still is the version the match was decided on
+                        and copy.article_id = cm.article_id
                         and ((a.article_id = m.article_id and m.article_text_hash <> a.text_hash
-                              and cm.article_id = m.other_id)
+                              and cm.article_id = m.other_id and copy.text_hash = m.other_text_hash)
                           or (a.article_id = m.other_id and m.other_text_hash <> a.text_hash
-                              and cm.article_id = m.article_id)))
+                              and cm.article_id = m.article_id and copy.text_hash = m.article_text_hash)))
                 returning m.article_id, m.other_id
                 """,
                 {"ids": ids},

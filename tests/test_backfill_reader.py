@@ -126,3 +126,11 @@ def test_cli_missing_file_is_a_run_time_failure(database_url: str, tmp_path) -> 
 
     assert query(database_url, "select trigger, status from news.crawl_runs") == [("backfill", "failed")]
     assert query(database_url, "select status from news.backfill_files") == [("failed",)]
+
+
+def test_a_warc_date_out_of_range_in_utc_is_no_date_not_a_crash() -> None:
+    # valid ISO 8601 that overflows once moved to UTC (year 1 east of UTC, year 9999 west of
+    # it) must read as "no date", like any unparseable WARC-Date, not end the file's backfill
+    for value in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00", "not a date", ""):
+        assert records.parse_warc_date(value) is None, value
+    assert records.parse_warc_date("2026-11-30T10:00:00+01:00").isoformat() == "2026-11-30T09:00:00+00:00"

@@ -94,9 +94,9 @@ def parse_warc_date(value: str) -> datetime | None:
         return None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # not a date; or out of range once in UTC (0001-01-01+01:00)
         return None
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
 
 
 def parse_response(data: bytes) -> tuple[int, str | None, bytes]:

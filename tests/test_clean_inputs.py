@@ -141,3 +141,19 @@ def test_empty_input_is_skipped_and_a_page_without_text_is_flagged_aloud(tmp_pat
     (line,) = result.stderr.decode().splitlines()
     assert line.startswith("newscorpus clean: warning:") and "no article text found" in line
     assert "not_article" in line
+
+
+def test_a_page_past_the_time_limit_is_skipped_and_the_rest_cleaned(written_web: Path, tmp_path: Path) -> None:
+    # a hostile page (200,000 tiny paragraphs, 1 MB) takes minutes to clean; `clean` gives it
+    # the extract stage's per-page limit (NEWSCORPUS_PAGE_SECONDS) and goes on with the next
+    slow = tmp_path / "slow.html"
+    slow.write_text("<html><body><article>" + "<p>x " * 200_000 + "</article></body></html>")
+    good = next(p for p in sorted(written_web.rglob("*.html")) if "story" in p.name or "news" in str(p))
+    done = subprocess.run([sys.executable, "-m", "pipeline", "clean", str(slow), str(good)],
+                          capture_output=True, timeout=120,
+                          env={**os.environ, "NEWSCORPUS_PAGE_SECONDS": "1", "NEWSCORPUS_PROGRESS": "0"})
+    assert done.returncode == 1
+    errors = done.stderr.decode().splitlines()
+    assert errors == [f"newscorpus clean: skipped {slow}: cleaning took over 1 s (NEWSCORPUS_PAGE_SECONDS)",
+                      "newscorpus clean: 1 of 2 input(s) skipped"], errors
+    assert [record["input"] for record in json.loads(done.stdout)] == [str(good)]

@@ -21,8 +21,11 @@ URLs, no database — as trafilatura's own command line is used:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,15 +180,50 @@ def _clean(body: bytes, url: str | None, sources):  # noqa: ANN001, ANN202 - Sou
     from urllib.parse import urlsplit
 
     from pipeline.clean import clean_html
+    from pipeline.extract.pool import PAGE_SECONDS
 
     rules = None
     if url and sources is not None:
         source = sources.for_host(urlsplit(url).hostname or "")
         rules = source.boilerplate if source else None
     try:
-        return clean_html(body, url, rules)
+        with _time_limit(PAGE_SECONDS):
+            return clean_html(body, url, rules)
+    except _TimeUp:
+        raise _Skip(f"cleaning took over {PAGE_SECONDS:g} s (NEWSCORPUS_PAGE_SECONDS)") from None
     except Exception as exc:  # noqa: BLE001 - one hostile page must not stop the others
         raise _Skip(f"cleaning failed: {type(exc).__name__}: {exc}") from exc
+
+
+class _TimeUp(BaseException):
+    """The page's cleaning time is up (a BaseException: the cleaner's own handlers of
+    Exception must not swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):  # noqa: ANN202 - context manager
+    """Raise _TimeUp in this (the CLI's main) thread after `seconds` of wall time.
+
+    The extract stage bounds a page by killing its pool worker (pipeline/extract/pool.py,
+    the same PAGE_SECONDS); `clean` cleans in its own process, so a timer signal does it
+    here. No limit where there is no SIGALRM or off the main thread (seconds <= 0 too).
+    """
+    usable = (seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def time_up(signum, frame):  # noqa: ANN001, ANN202 - signal handler
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, time_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class _Writer:

@@ -249,19 +249,18 @@ def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dic
             memory: prefilter.RunMemory | None = None) -> list[Match]:
     """Verify a batch's candidate pairs; those prefilter.rejected proves verify would drop
     are dropped unread (link pairs never are)."""
-    in_batch = {article_id: i for i, article_id in enumerate(fps.article_ids)}
+    # the batch's own evidence, built once: summarised for the prefilter, then verified
+    batch = {article_id: Evidence(fps.body[i], fps.shingles[i], fps.sentences[i], fps.facts[i],
+                                  rows[article_id].text_hash, rows[article_id].credits,
+                                  rows[article_id].names)
+             for i, article_id in enumerate(fps.article_ids)}
+    batch_summaries = {article_id: prefilter.summarize(e) for article_id, e in batch.items()}
     memory = memory if memory is not None else prefilter.RunMemory(0, NUM_PERM)
-    for i, article_id in enumerate(fps.article_ids):
-        row = rows[article_id]
-        memory.add(article_id, prefilter.summarize(Evidence(
-            fps.body[i], fps.shingles[i], fps.sentences[i], fps.facts[i], row.text_hash,
-            row.credits, row.names)))
-    batch_summaries = {} if memory.capacity else {
-        article_id: prefilter.summarize(Evidence(
-            fps.body[i], fps.shingles[i], fps.sentences[i], fps.facts[i], None,
-            rows[article_id].credits, rows[article_id].names))
-        for i, article_id in enumerate(fps.article_ids)}
-    outside = {x for pair in pairs for x in pair if x not in in_batch}
+    for article_id, summary in batch_summaries.items():
+        memory.add(article_id, summary)
+    if memory.capacity:  # held in the run's memory: not passed again
+        batch_summaries = {}
+    outside = {x for pair in pairs for x in pair if x not in batch}
     stored = sql.stored_fingerprints(conn, (x for x in outside if x not in memory))
     if clock is not None:
         clock.lap("read stored")
@@ -269,19 +268,13 @@ def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dic
     pairs = pairs - prefilter.rejected([p for p in pairs if p not in links], summaries, memory)
     if clock is not None:
         clock.lap("prefilter")
-    wanted = {x for pair in pairs for x in pair if x not in in_batch and x not in stored}
+    wanted = {x for pair in pairs for x in pair if x not in batch and x not in stored}
     stored.update(sql.own_fingerprints(conn, (x for x in wanted if x in memory), memory.credit_names))
     stored.update(sql.stored_fingerprints(conn, (x for x in wanted if x not in memory)))
     if clock is not None:
         clock.lap("read stored")
 
-    def lookup(article_id: int) -> Evidence | None:
-        if article_id in in_batch:
-            i = in_batch[article_id]
-            row = rows[article_id]
-            return Evidence(fps.body[i], fps.shingles[i], fps.sentences[i], fps.facts[i],
-                            row.text_hash, row.credits, row.names)
-        return stored.get(article_id)
+    evidence = {**stored, **batch}
 
     def distinctive(pair: tuple[int, int]):
         texts = {i: rows[i].text for i in pair if i in rows}
@@ -290,7 +283,7 @@ def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dic
 
     matches = []
     for pair in sorted(pairs):
-        a, b = lookup(pair[0]), lookup(pair[1])
+        a, b = evidence.get(pair[0]), evidence.get(pair[1])
         if a is None or b is None:
             continue
         match = verify(pair, a, b, links.get(pair), common, lambda pair=pair: distinctive(pair))

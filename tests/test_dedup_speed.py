@@ -199,3 +199,29 @@ def test_sentence_hashes_match_the_definition(texts) -> None:
             groups.setdefault(s, []).append(h)
         expected = [sentence_hash(g) for g in groups.values() if len(g) >= minimum]
         assert [h for _, _, h in long_sentences(tokens)] == expected, text[:40]
+
+
+def test_bucket_keys_match_xxhash_band_by_band(texts) -> None:
+    """The vectorised xxh64 (lsh.xxh64_rows) gives xxhash's value for every row width it
+    accepts, and a batch's bucket rows are those of lsh.article_buckets article by article
+    (stored buckets stay valid)."""
+    from pipeline.dedup import lsh
+    from pipeline.dedup.fingerprint import SENTENCE_BAND, fingerprint_batch
+
+    rng = np.random.default_rng(3)
+    for width in range(1, 8):
+        values = rng.integers(0, 2**32, (300, width), dtype=np.uint64).astype(np.uint32)
+        expected = [xxhash.xxh64_intdigest(row.astype("<u4").tobytes()) for row in values]
+        assert lsh.xxh64_rows(values).tolist() == expected
+    with pytest.raises(ValueError):
+        lsh.xxh64_rows(np.zeros((1, 8), dtype=np.uint32))
+    fps = fingerprint_batch(list(enumerate(texts)))
+    days = {i: 20000 + i for i in range(len(texts))}
+    expected_rows = []
+    for i, article_id in enumerate(fps.article_ids):
+        has_text = fps.shingles[i].size > 0
+        expected_rows += [(band, bucket, days[article_id], article_id)
+                          for band, bucket in lsh.article_buckets(fps.body[i], fps.lead[i], has_text, has_text)]
+        expected_rows += [(SENTENCE_BAND, h, days[article_id], article_id) for h in fps.sentences[i].tolist()]
+    assert sorted(map(tuple, fps.buckets(days).tolist())) == sorted(expected_rows)
+    assert any(fps.shingles[i].size == 0 for i in range(len(texts)))  # empty texts: no bands

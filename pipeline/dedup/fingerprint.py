@@ -48,18 +48,41 @@ class Fingerprints:
     lead: np.ndarray             # (n, LEAD_PERM) uint32
     sentences: list[np.ndarray]  # sorted distinct int64 long-sentence hashes per article
     facts: list[np.ndarray]      # sorted distinct uint32 fact-token hashes per article
+    # (m, 3) int64 (row i, band, bucket): every news.lsh_buckets row of the batch, computed
+    # with the fingerprints (in the worker process); None: computed when asked
+    keys: np.ndarray | None = None
 
-    def buckets(self, days: Mapping[int, int] | None = None) -> list[tuple[int, int, int, int]]:
-        """(band, bucket, day, article_id) rows for news.lsh_buckets (day 0 when unknown)."""
-        rows = []
+    def buckets(self, days: Mapping[int, int] | None = None) -> np.ndarray:
+        """(m, 4) int64 rows (band, bucket, day, article_id) for news.lsh_buckets (day 0
+        when unknown): each article's MinHash bands (lsh.article_buckets; none without
+        text), then its long-sentence rows (band SENTENCE_BAND)."""
+        keys = self.keys if self.keys is not None else bucket_keys(
+            self.shingles, self.body, self.lead, self.sentences)
         days = days or {}
-        for i, article_id in enumerate(self.article_ids):
-            day = days.get(article_id, 0)
-            has_text = self.shingles[i].size > 0
-            for band, bucket in lsh.article_buckets(self.body[i], self.lead[i], has_text, has_text):
-                rows.append((band, bucket, day, article_id))
-            rows.extend((SENTENCE_BAND, h, day, article_id) for h in self.sentences[i].tolist())
-        return rows
+        ids = np.asarray(self.article_ids, dtype=np.int64)
+        day = np.fromiter((days.get(a, 0) for a in self.article_ids), dtype=np.int64, count=ids.size)
+        return np.stack([keys[:, 1], keys[:, 2], day[keys[:, 0]], ids[keys[:, 0]]], axis=1)
+
+
+def bucket_keys(shingles: Sequence[np.ndarray], body: np.ndarray, lead: np.ndarray,
+                sentences: Sequence[np.ndarray]) -> np.ndarray:
+    """(m, 3) int64 (row i, band, bucket) of a batch: the body and lead bands of every article
+    with text (lsh.band_keys, the values lsh.article_buckets gives), then its sentence rows."""
+    n = len(shingles)
+    if n == 0:
+        return np.empty((0, 3), dtype=np.int64)
+    bands = np.concatenate([lsh.band_keys(lsh.BODY, body), lsh.band_keys(lsh.LEAD, lead)], axis=1)
+    numbers = np.concatenate([lsh.BODY.offset + np.arange(lsh.BODY.bands),
+                              lsh.LEAD.offset + np.arange(lsh.LEAD.bands)])
+    with_text = np.flatnonzero(np.fromiter((x.size > 0 for x in shingles), dtype=bool, count=n))
+    width = numbers.size
+    minhash = np.stack([np.repeat(with_text, width), np.tile(numbers, with_text.size),
+                        bands[with_text].reshape(-1)], axis=1)
+    counts = np.fromiter((x.size for x in sentences), dtype=np.int64, count=n)
+    sentence = np.stack([np.repeat(np.arange(n), counts), np.full(int(counts.sum()), SENTENCE_BAND),
+                         np.concatenate(sentences).astype(np.int64) if counts.sum() else
+                         np.empty(0, dtype=np.int64)], axis=1)
+    return np.concatenate([minhash, sentence]).astype(np.int64, copy=False)
 
 
 def fingerprint_batch(articles: Sequence[tuple[int, str]], evidence: bool = True) -> Fingerprints:
@@ -82,13 +105,15 @@ def fingerprint_batch(articles: Sequence[tuple[int, str]], evidence: bool = True
         leads = [np.array([], dtype=np.uint32)] * len(articles)
         sentences = [np.array([], dtype=np.int64)] * len(articles)
         facts = [np.array([], dtype=np.uint32)] * len(articles)
+    body, lead = signatures(shingles, NUM_PERM), signatures(leads, LEAD_PERM)
     return Fingerprints(
         article_ids=[article_id for article_id, _ in articles],
         shingles=shingles,
-        body=signatures(shingles, NUM_PERM),
-        lead=signatures(leads, LEAD_PERM),
+        body=body,
+        lead=lead,
         sentences=sentences,
         facts=facts,
+        keys=bucket_keys(shingles, body, lead, sentences) if evidence else None,
     )
 
 

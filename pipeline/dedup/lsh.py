@@ -64,6 +64,54 @@ BODY = banding(BODY_THRESHOLD, NUM_PERM)
 LEAD = banding(LEAD_THRESHOLD, LEAD_PERM, offset=BODY.offset + BODY.bands)
 
 
+# xxh64's primes (xxHash specification, github.com/Cyan4973/xxHash/blob/dev/doc/xxhash_spec.md)
+_P1, _P2, _P3, _P4, _P5 = (np.uint64(p) for p in (
+    0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5))
+
+
+def _rotl(x: np.ndarray, r: int) -> np.ndarray:
+    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
+
+
+def xxh64_rows(values: np.ndarray) -> np.ndarray:
+    """xxh64 (seed 0) of each row's little-endian uint32 bytes, for rows of at most 7 values.
+
+    The short-input path of the xxHash specification (input under 32 bytes: 8-byte lanes,
+    then one 4-byte lane, then the avalanche), in numpy's wrapping uint64 arithmetic: the
+    value `xxhash.xxh64_intdigest(row.tobytes())` gives (tests/test_dedup_speed.py checks it),
+    for a whole (n, rows) array at once instead of one call per band.
+    """
+    values = np.asarray(values, dtype=np.uint32)
+    n, width = values.shape
+    if width > 7:
+        raise ValueError("xxh64_rows: rows of at most 7 uint32 (28 bytes)")
+    with np.errstate(over="ignore"):
+        h = np.full(n, _P5 + np.uint64(4 * width), dtype=np.uint64)
+        v = values.astype(np.uint64)
+        for k in range(0, width - 1, 2):
+            lane = v[:, k] | (v[:, k + 1] << np.uint64(32))
+            h ^= _rotl(lane * _P2, 31) * _P1
+            h = _rotl(h, 27) * _P1 + _P4
+        if width % 2:
+            h ^= v[:, width - 1] * _P1
+            h = _rotl(h, 23) * _P2 + _P3
+        h ^= h >> np.uint64(33)
+        h *= _P2
+        h ^= h >> np.uint64(29)
+        h *= _P3
+        h ^= h >> np.uint64(32)
+    return h
+
+
+def band_keys(banding: Banding, signatures: np.ndarray) -> np.ndarray:
+    """(n, bands) int64 buckets of n signatures: what `banding.buckets` gives, row by row."""
+    signatures = np.asarray(signatures, dtype=np.uint32)
+    n = signatures.shape[0]
+    rows = signatures[:, : banding.bands * banding.rows].reshape(n * banding.bands, banding.rows)
+    # minus 2**63 into PostgreSQL's signed bigint: the top bit flipped, read as int64
+    return (xxh64_rows(rows) ^ np.uint64(_SIGNED)).view(np.int64).reshape(n, banding.bands)
+
+
 def article_buckets(body: np.ndarray, lead: np.ndarray, has_body: bool, has_lead: bool) -> list[tuple[int, int]]:
     """Every (band, bucket) key an article is stored under."""
     keys = BODY.buckets(body) if has_body else []

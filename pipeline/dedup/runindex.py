@@ -59,11 +59,11 @@ class RunIndex:
     def __init__(self) -> None:
         self.levels: list[_Level] = []
 
-    def add(self, keys: list[tuple[int, int, int, int]]) -> None:
+    def add(self, keys: "np.ndarray | list[tuple[int, int, int, int]]") -> None:
         """The (band, bucket, day, article_id) rows just written for a batch."""
-        if not keys:
+        rows = np.asarray(keys, dtype=np.int64).reshape(-1, 4)
+        if not rows.shape[0]:
             return
-        rows = np.array(keys, dtype=np.int64).reshape(-1, 4)
         self.levels.append(_sorted_level(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]))
         while len(self.levels) > 1 and 2 * self.levels[-1].size >= self.levels[-2].size:
             b, a = self.levels.pop(), self.levels.pop()

@@ -77,11 +77,17 @@ def dedup(
     summary.phase_seconds = {}  # type: ignore[attr-defined]
     with conn:
         sql.lock(conn)
+        # a run that ended before building its bucket indexes (killed, connection lost)
+        # left them missing: built before anything reads the table
+        sql.build_bucket_indexes(conn)
         if rebuild:
             sql.forget_all(conn)
         withdrawn = sql.withdrawn_article_ids(conn)
         if withdrawn:
             _recluster(conn, withdrawn, sql.forget(conn, withdrawn), withdrawn, summary)
+        unclustered = sql.unclustered_article_ids(conn)  # left by a run that died (_run_index)
+        if unclustered:
+            _recluster(conn, unclustered, set(), [], summary)
     stale = _stale(conn)
     batches = [stale[start : start + batch_size] for start in range(0, len(stale), batch_size)]
     memory = prefilter.RunMemory(min(MEMORY_ARTICLES, len(stale)), NUM_PERM)
@@ -90,11 +96,7 @@ def dedup(
         _batches(conn, batches, stale, summary, window_days, memory, index)
     finally:
         if index is not None:
-            try:
-                with conn:
-                    sql.release_lock(conn)
-            except psycopg2.Error:  # a lost connection has released it
-                log.warning("dedup: could not release the run's lock (connection lost)")
+            _end_bulk_run(conn, summary)
     summary.seconds = round(time.perf_counter() - started, 3)
     # memory held for the run (the bench prints it): summaries and, if used, the bucket rows
     summary.memory_mb = round((memory.nbytes() + (index.nbytes() if index else 0)) / 2**20, 1)  # type: ignore[attr-defined]
@@ -102,15 +104,46 @@ def dedup(
 
 
 def _run_index(conn: Conn, articles: int) -> RunIndex | None:
-    """A RunIndex when the run starts on an empty news.lsh_buckets and has at most
-    RUN_INDEX_ARTICLES articles; the dedup lock is then held until the run ends."""
+    """A RunIndex when the run starts with nothing fingerprinted (a first load, a rebuild)
+    and has at most RUN_INDEX_ARTICLES articles. The run is then a bulk load: it holds the
+    dedup lock until it ends, drops news.lsh_buckets' indexes and builds them once at its
+    end, and clusters its articles once at its end too (`_end_bulk_run`; a component is
+    clustered from its stored matches alone, so once at the end is what every batch would
+    have left). A run that dies before its end leaves both to the next run's start."""
     if articles > RUN_INDEX_ARTICLES:
         return None
     with conn:
         sql.lock(conn)
-        if sql.index_is_empty(conn) and sql.hold_lock(conn):
+        if sql.nothing_fingerprinted(conn) and sql.hold_lock(conn):
+            sql.drop_bucket_indexes(conn)
             return RunIndex()
     return None
+
+
+def _end_bulk_run(conn: Conn, summary: "DedupSummary") -> None:
+    """Cluster the run's articles, build news.lsh_buckets' indexes and release the run's
+    lock (after `_run_index`).
+
+    Also after a failed batch: the batches committed before it are clustered and indexed. A
+    run that cannot (connection lost) leaves both to the next run's start."""
+    clock = _Clock(summary)
+    try:
+        with conn:
+            unclustered = sql.unclustered_article_ids(conn)
+            if unclustered:
+                _recluster(conn, unclustered, set(), [], summary)
+        clock.lap("cluster")
+        with conn:
+            sql.build_bucket_indexes(conn)
+        clock.lap("build bucket indexes")
+    except psycopg2.Error as error:
+        log.warning("dedup: run not completed (%s); the next run clusters and indexes what it stored",
+                    str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+    try:
+        with conn:
+            sql.release_lock(conn)
+    except psycopg2.Error:  # a lost connection has released it
+        log.warning("dedup: could not release the run's lock (connection lost)")
 
 
 def _batches(conn: Conn, batches: list[list[int]], stale: list[int], summary: "DedupSummary",
@@ -201,7 +234,8 @@ def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
     # an article of this batch since this run listed it as stale.
     stored = sql.fingerprinted(conn, ids)
     known = [i for i in ids if i in stored]
-    former_partners = (sql.forget(conn, known, keep_fingerprints=True, keep_versions=True)
+    former_partners = (sql.forget(conn, known, keep_fingerprints=True, keep_versions=True,
+                                  buckets=index is None)
                        if known else set())
     keys = fps.buckets({i: r.day for i, r in rows.items()})
     clock.lap("forget")
@@ -227,8 +261,9 @@ def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
     summary.candidates += len(pairs)
     summary.links += len(matches)
     clock.lap("verify")
-    _recluster(conn, ids, former_partners, [], summary)
-    clock.lap("cluster")
+    if index is None:  # a bulk run clusters once at its end (_end_bulk_run)
+        _recluster(conn, ids, former_partners, [], summary)
+        clock.lap("cluster")
 
 
 class _Clock:

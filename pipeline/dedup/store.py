@@ -64,11 +64,32 @@ def release_lock(conn: Conn) -> None:
         cur.execute("select pg_advisory_unlock(%s)", (DEDUP_LOCK_KEY,))
 
 
-def index_is_empty(conn: Conn) -> bool:
-    """True when news.lsh_buckets holds no row."""
+def nothing_fingerprinted(conn: Conn) -> bool:
+    """True when news.fingerprints and news.lsh_buckets hold no row (a first load, a rebuild)."""
     with conn.cursor() as cur:
-        cur.execute("select not exists (select 1 from news.lsh_buckets)")
+        cur.execute("select not exists (select 1 from news.lsh_buckets)"
+                    " and not exists (select 1 from news.fingerprints)")
         return bool(cur.fetchone()[0])
+
+
+def unclustered_article_ids(conn: Conn) -> list[int]:
+    """Fingerprinted articles without a row in news.cluster_members, in order.
+
+    Every batch of a run clusters its articles, except in a run that started with nothing
+    fingerprinted (stage._run_index), which clusters them all once at its end: a run that
+    died before its end leaves these, and the next run clusters them first."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            select f.article_id
+            from news.fingerprints as f
+            join news.articles as a on a.article_id = f.article_id
+            where a.is_article
+              and not exists (select 1 from news.cluster_members as m where m.article_id = f.article_id)
+            order by f.article_id
+            """
+        )
+        return [row[0] for row in cur.fetchall()]
 
 
 def forget_all(conn: Conn) -> None:
@@ -164,7 +185,7 @@ _DAY = ("coalesce(floor(extract(epoch from coalesce(a.published_at, a.first_seen
 
 
 def forget(conn: Conn, ids: list[int], keep_fingerprints: bool = False,
-           keep_versions: bool = False) -> set[int]:
+           keep_versions: bool = False, buckets: bool = True) -> set[int]:
     """Drop the matches and buckets (and fingerprints) of `ids`; returns their former partners.
 
     keep_versions: an article that is the canonical (original) of a cluster keeps its matches
@@ -173,6 +194,8 @@ def forget(conn: Conn, ids: list[int], keep_fingerprints: bool = False,
     linked, as long as the copy itself is still the version that was matched. Every other
     match of `ids` (decided on the current version, of unknown version, of an article that is
     itself a copy and has changed, or whose copy has changed too) is dropped and decided again.
+    buckets=False leaves news.lsh_buckets alone: a run that started on an empty table and
+    wrote only other articles' rows (stage._run_index) has none of `ids` there.
     """
     with conn.cursor() as cur:
         if keep_versions:
@@ -207,7 +230,8 @@ def forget(conn: Conn, ids: list[int], keep_fingerprints: bool = False,
                 {"ids": ids},
             )
         partners = {x for row in cur.fetchall() for x in row}
-        cur.execute("delete from news.lsh_buckets where article_id = any(%s)", (ids,))
+        if buckets:
+            cur.execute("delete from news.lsh_buckets where article_id = any(%s)", (ids,))
         if not keep_fingerprints:
             cur.execute("delete from news.fingerprints where article_id = any(%s)", (ids,))
     return partners - set(ids)
@@ -234,13 +258,89 @@ def store(conn: Conn, fps: Fingerprints, rows: dict[int, ArticleRow],
     )
     if clock is not None:
         clock.lap("store fingerprints")
-    # a plain COPY straight into the table: `forget` has just deleted these articles' bucket
-    # rows, and one article's rows differ in band or bucket, so there is no conflict to
-    # resolve; integers only, so the COPY text is written here without load.upsert's stage
-    # table and per-value formatting. Key order makes the index inserts more local.
-    buffer = io.StringIO("".join(f"{b}\t{k}\t{d}\t{a}\n" for b, k, d, a in sorted(keys)))
+    copy_bucket_rows(conn, keys)
+
+
+# One news.lsh_buckets row in PostgreSQL's binary COPY format: a field count, then each
+# field as its byte length and big-endian value (band smallint, bucket bigint, day integer,
+# article_id bigint). numpy writes a batch's rows in one pass (packed, no padding).
+_COPY_ROW = np.dtype([
+    ("fields", ">i2"),
+    ("band_size", ">i4"), ("band", ">i2"),
+    ("bucket_size", ">i4"), ("bucket", ">i8"),
+    ("day_size", ">i4"), ("day", ">i4"),
+    ("article_size", ">i4"), ("article_id", ">i8"),
+])
+# the binary COPY header (signature, flags, header extension length) and trailer
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+_COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+
+
+def copy_bucket_rows(conn: Conn, keys: "list[tuple[int, int, int, int]] | np.ndarray") -> None:
+    """Append (band, bucket, day, article_id) rows to news.lsh_buckets with one binary COPY.
+
+    A plain COPY straight into the table: `forget` has just deleted these articles' bucket
+    rows, and one article's rows differ in band or bucket, so there is no conflict to
+    resolve. Binary and built by numpy: no per-value text formatting on either side (text
+    COPY of 6.5 million rows cost more than its index inserts, bench/dedup.py). Key order
+    makes the index inserts more local.
+    """
+    rows = np.asarray(keys, dtype=np.int64).reshape(-1, 4)
+    if rows.shape[0] == 0:
+        return
+    rows = rows[np.lexsort((rows[:, 3], rows[:, 2], rows[:, 1], rows[:, 0]))]
+    data = np.empty(rows.shape[0], dtype=_COPY_ROW)
+    data["fields"] = 4
+    for name, size, column in (("band", 2, 0), ("bucket", 8, 1), ("day", 4, 2), ("article_id", 8, 3)):
+        data[name] = rows[:, column]
+        data[f"{name.split('_')[0]}_size"] = size
+    payload = io.BytesIO(b"".join((_COPY_HEADER, data.tobytes(), _COPY_TRAILER)))
     with conn.cursor() as cur:
-        cur.copy_expert("copy news.lsh_buckets (band, bucket, day, article_id) from stdin", buffer)
+        cur.copy_expert("copy news.lsh_buckets (band, bucket, day, article_id) from stdin"
+                        " with (format binary)", payload)
+
+
+# news.lsh_buckets' indexes (migrations 001, 012): a run that starts on an empty table drops
+# them and builds them once at its end (`build_bucket_indexes`): one sorted build of every
+# row instead of millions of inserts at random keys into two B-trees (PostgreSQL's
+# "Populating a Database": remove indexes, load, recreate). Every run builds missing ones
+# before it reads the table, so a run that died before its end loses nothing.
+BUCKET_INDEXES = {
+    "lsh_buckets_pkey": "alter table news.lsh_buckets"
+                        " add constraint lsh_buckets_pkey primary key (band, bucket, day, article_id)",
+    "lsh_buckets_article_idx": "create index lsh_buckets_article_idx on news.lsh_buckets (article_id)",
+}
+# memory for one index build (the session's maintenance_work_mem, default 64 MB): a sort of
+# 6.5 million rows (100,000 articles) in memory instead of on disk
+INDEX_BUILD_MEMORY = "512MB"
+
+
+def missing_bucket_indexes(conn: Conn) -> list[str]:
+    """Names of BUCKET_INDEXES that news.lsh_buckets does not have."""
+    with conn.cursor() as cur:
+        cur.execute("select indexname from pg_indexes where schemaname = 'news' and tablename = 'lsh_buckets'")
+        present = {row[0] for row in cur.fetchall()}
+    return [name for name in BUCKET_INDEXES if name not in present]
+
+
+def drop_bucket_indexes(conn: Conn) -> None:
+    """Drop BUCKET_INDEXES (call under the dedup lock, on an empty news.lsh_buckets)."""
+    with conn.cursor() as cur:
+        cur.execute("alter table news.lsh_buckets drop constraint if exists lsh_buckets_pkey")
+        cur.execute("drop index if exists news.lsh_buckets_article_idx")
+
+
+def build_bucket_indexes(conn: Conn) -> list[str]:
+    """Build the BUCKET_INDEXES news.lsh_buckets lacks; returns their names. Call under the
+    dedup lock: adding the primary key locks the table for the build (seconds per million
+    rows)."""
+    missing = missing_bucket_indexes(conn)
+    if missing:
+        with conn.cursor() as cur:
+            cur.execute("select set_config('maintenance_work_mem', %s, true)", (INDEX_BUILD_MEMORY,))
+            for name in missing:
+                cur.execute(BUCKET_INDEXES[name])
+    return missing
 
 
 
@@ -261,8 +361,8 @@ def store_matches(conn: Conn, matches: list[Match]) -> None:
 class SentenceRows:
     """What the stored sentence rows say about a batch's long sentences (`sentence_rows`)."""
 
-    common: set[int]                           # hashes found in > COMMON_SENTENCE_ARTICLES articles
-    stored: dict[int, list[tuple[int, int]]]   # other hash -> [(day, article_id)] stored, all of them
+    common: set[int]     # hashes found in > COMMON_SENTENCE_ARTICLES articles
+    stored: np.ndarray   # (k, 3) int64 (hash, day, article_id): every stored row of the others
 
 
 # Per batch sentence: its stored rows, at most COMMON_SENTENCE_ARTICLES + 1 of them (all
@@ -277,6 +377,7 @@ SENTENCE_ROWS_SQL = """
         where b.band = %(band)s and b.bucket = k.bucket
         limit %(limit)s) as o
 """
+_NO_ROWS = np.empty((0, 3), dtype=np.int64)
 
 
 def sentence_rows(conn: Conn, hashes: Iterable[int], index: "RunIndex | None" = None) -> SentenceRows:
@@ -294,29 +395,27 @@ def sentence_rows(conn: Conn, hashes: Iterable[int], index: "RunIndex | None" = 
     batch = (np.asarray(hashes, dtype=np.int64) if isinstance(hashes, np.ndarray)
              else np.fromiter((int(h) for h in hashes), dtype=np.int64))
     values, in_batch = np.unique(batch, return_counts=True)
-    stored: dict[int, list[tuple[int, int]]] = defaultdict(list)
     if index is not None:
         # counted without reading rows (a standard sentence may have thousands), then the
         # rows of the others, which are every article that has them
         common_mask = in_batch + index.counts(SENTENCE_BAND, values) > COMMON_SENTENCE_ARTICLES
-        common = set(values[common_mask].tolist())
-        for bucket, day, article_id in index.rows(SENTENCE_BAND, values[~common_mask]).tolist():
-            stored[bucket].append((day, article_id))
-        return SentenceRows(common, dict(stored))
+        return SentenceRows(set(values[common_mask].tolist()),
+                            index.rows(SENTENCE_BAND, values[~common_mask]))
     common = set(values[in_batch > COMMON_SENTENCE_ARTICLES].tolist())
-    batch_count = dict(zip(values.tolist(), in_batch.tolist()))
-    values = values[in_batch <= COMMON_SENTENCE_ARTICLES]
-    if values.size:
-        with conn.cursor() as cur:
-            cur.execute(SENTENCE_ROWS_SQL, {"hashes": values.tolist(), "band": SENTENCE_BAND,
-                                            "limit": COMMON_SENTENCE_ARTICLES + 1})
-            for bucket, day, article_id in cur.fetchall():
-                stored[bucket].append((day, article_id))
-    for h, rows in list(stored.items()):
-        if len(rows) + batch_count[h] > COMMON_SENTENCE_ARTICLES:
-            common.add(h)
-            del stored[h]
-    return SentenceRows(common, dict(stored))
+    rest = in_batch <= COMMON_SENTENCE_ARTICLES
+    values, in_batch = values[rest], in_batch[rest]
+    if not values.size:
+        return SentenceRows(common, _NO_ROWS)
+    with conn.cursor() as cur:
+        cur.execute(SENTENCE_ROWS_SQL, {"hashes": values.tolist(), "band": SENTENCE_BAND,
+                                        "limit": COMMON_SENTENCE_ARTICLES + 1})
+        stored = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 3)
+    found, stored_count = np.unique(stored[:, 0], return_counts=True)
+    more = found[stored_count + in_batch[np.searchsorted(values, found)] > COMMON_SENTENCE_ARTICLES]
+    if more.size:
+        common |= set(more.tolist())
+        stored = stored[~np.isin(stored[:, 0], more)]
+    return SentenceRows(common, stored)
 
 
 def common_sentences(conn: Conn, hashes: Iterable[int]) -> set[int]:
@@ -354,19 +453,17 @@ def candidate_pairs(conn: Conn, keys: list[tuple[int, int, int, int]], common: I
     sentences make no pairs.
     """
     window = NO_WINDOW if window_days is None else window_days
+    rows = np.asarray(keys, dtype=np.int64).reshape(-1, 4)
     if sentences is None:
-        sentences = sentence_rows(conn, (k[1] for k in keys if k[0] == SENTENCE_BAND), index)
-    rows = np.array(keys, dtype=np.int64).reshape(-1, 4)
+        sentences = sentence_rows(conn, rows[rows[:, 0] == SENTENCE_BAND, 1], index)
     skip = np.fromiter(set(int(h) for h in common) | sentences.common, dtype=np.int64)
     if skip.size:
         rows = rows[~((rows[:, 0] == SENTENCE_BAND) & np.isin(rows[:, 1], skip))]
     # the batch's rows in (band, bucket) order: each band's buckets a sorted run
     rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
     found: list[tuple[np.ndarray, np.ndarray]] = [_within(rows, window)]
-    stored = [(bucket, day, other) for bucket, members in sentences.stored.items()
-              for day, other in members]
-    if stored:
-        found.append(_against(rows, SENTENCE_BAND, np.array(stored, dtype=np.int64), window))
+    if sentences.stored.size:
+        found.append(_against(rows, SENTENCE_BAND, sentences.stored, window))
     with conn.cursor() as cur:
         for params in _band_params(rows, window):
             if index is not None:
@@ -392,22 +489,22 @@ def candidate_pairs(conn: Conn, keys: list[tuple[int, int, int, int]], common: I
 def _within(rows: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """(smaller, larger) id arrays of the pairs of batch rows sharing a (band, bucket).
 
-    rows: (band, bucket, day, article_id) sorted by band, bucket."""
+    rows: (band, bucket, day, article_id) sorted by band, bucket. Each row is paired with the
+    rows after it in its run of equal keys, all at once (no loop over runs)."""
+    n = rows.shape[0]
+    if n < 2:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     same = (rows[1:, 0] == rows[:-1, 0]) & (rows[1:, 1] == rows[:-1, 1])
-    small: list[int] = []
-    large: list[int] = []
-    if same.any():
-        # runs of equal keys: start where a row differs from its predecessor
-        starts = np.flatnonzero(np.concatenate(([True], ~same)))
-        ends = np.append(starts[1:], rows.shape[0])
-        for start, end in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist()):
-            members = rows[start:end, 2:].tolist()
-            for i, (day_a, a) in enumerate(members):
-                for day_b, b in members[i + 1:]:
-                    if a != b and abs(day_a - day_b) <= window:
-                        small.append(min(a, b))
-                        large.append(max(a, b))
-    return np.array(small, dtype=np.int64), np.array(large, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    ends = np.append(starts[1:], n)
+    after = np.repeat(ends, ends - starts) - np.arange(n) - 1   # rows after each in its run
+    total = int(after.sum())
+    first = np.repeat(np.arange(n), after)
+    second = first + 1 + np.arange(total) - np.repeat(np.cumsum(after) - after, after)
+    a, b = rows[first, 3], rows[second, 3]
+    keep = (a != b) & (np.abs(rows[first, 2] - rows[second, 2]) <= window)
+    a, b = a[keep], b[keep]
+    return np.minimum(a, b), np.maximum(a, b)
 
 
 def _against(rows: np.ndarray, band: int, other: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:

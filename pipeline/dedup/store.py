@@ -10,6 +10,7 @@ started on an empty index may answer its probes from the rows it wrote (runindex
 from __future__ import annotations
 
 import io
+import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from pipeline.dedup.fingerprint import SCHEME_TAG, SENTENCE_BAND, Fingerprints, 
 from pipeline.dedup.signatures import NUM_PERM, from_bytes, to_bytes
 from pipeline.dedup.runindex import RunIndex
 from pipeline.dedup.verify import Evidence, Match
-from pipeline.load import upsert
+from pipeline.load import append
 
 Conn = psycopg2.extensions.connection
 # serialises dedup runs on one database: two workers re-clustering one component would race
@@ -238,27 +239,44 @@ def forget(conn: Conn, ids: list[int], keep_fingerprints: bool = False,
 
 
 def store(conn: Conn, fps: Fingerprints, rows: dict[int, ArticleRow],
-          keys: list[tuple[int, int, int, int]], clock=None) -> None:
-    """Write a batch's fingerprints (upsert, with their shingle/sentence/fact sets) and bucket rows.
+          keys: "np.ndarray | list[tuple[int, int, int, int]]", clock=None) -> None:
+    """Write a batch's fingerprints (with their shingle/sentence/fact sets) and bucket rows.
 
+    A batch article's stored fingerprint (an earlier version, another scheme, or one another
+    run wrote meanwhile) is replaced: deleted, then every fingerprint of the batch written by
+    one binary COPY (no staging table, no per-value text formatting).
     clock: an optional stage._Clock told when the fingerprints are written.
     """
-    upsert(
-        conn,
-        "news.fingerprints",
-        ["article_id", "text_hash", "num_perm", "signature", "shingle_count", "scheme", "shingles",
-         "sentences", "facts"],
-        [
-            (article_id, rows[article_id].text_hash, NUM_PERM, to_bytes(fps.body[i]),
-             int(fps.shingles[i].size), SCHEME_TAG, sh.to_bytes(fps.shingles[i]),
-             st.to_bytes(fps.sentences[i]), sh.to_bytes(fps.facts[i]))
-            for i, article_id in enumerate(fps.article_ids)
-        ],
-        conflict=["article_id"],
-    )
+    with conn.cursor() as cur:
+        cur.execute("delete from news.fingerprints where article_id = any(%s)", (list(fps.article_ids),))
+        scheme = SCHEME_TAG.encode()
+        cur.copy_expert(
+            "copy news.fingerprints (article_id, text_hash, num_perm, signature, shingle_count,"
+            " scheme, shingles, sentences, facts) from stdin with (format binary)",
+            io.BytesIO(b"".join([_COPY_HEADER, *(
+                _fingerprint_row(article_id, rows[article_id].text_hash, to_bytes(fps.body[i]),
+                                 int(fps.shingles[i].size), scheme, sh.to_bytes(fps.shingles[i]),
+                                 st.to_bytes(fps.sentences[i]), sh.to_bytes(fps.facts[i]))
+                for i, article_id in enumerate(fps.article_ids)), _COPY_TRAILER])))
     if clock is not None:
         clock.lap("store fingerprints")
     copy_bucket_rows(conn, keys)
+
+
+_FINGERPRINT_FIXED = struct.Struct(">hiq")   # field count; article_id (length, bigint)
+
+
+def _fingerprint_row(article_id: int, text_hash: bytes, signature: bytes, shingle_count: int,
+                     scheme: bytes, shingles: bytes, sentences: bytes, facts: bytes) -> bytes:
+    """One news.fingerprints row in binary COPY format (each field: int32 length, value)."""
+    parts = [_FINGERPRINT_FIXED.pack(9, 8, article_id), _bytea(text_hash),
+             struct.pack(">ih", 2, NUM_PERM), _bytea(signature), struct.pack(">ii", 4, shingle_count),
+             _bytea(scheme), _bytea(shingles), _bytea(sentences), _bytea(facts)]
+    return b"".join(parts)
+
+
+def _bytea(value: bytes) -> bytes:
+    return len(value).to_bytes(4, "big") + value
 
 
 # One news.lsh_buckets row in PostgreSQL's binary COPY format: a field count, then each
@@ -345,16 +363,27 @@ def build_bucket_indexes(conn: Conn) -> list[str]:
 
 
 def store_matches(conn: Conn, matches: list[Match]) -> None:
-    """Upsert verified pairs into news.dedup_matches (with the text versions they were decided on)."""
-    upsert(
+    """Write verified pairs into news.dedup_matches (with the text versions they were decided
+    on), replacing a stored row of the same pair (a match kept from an earlier version)."""
+    if not matches:
+        return
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            delete from news.dedup_matches as m
+            using unnest(%s::bigint[], %s::bigint[]) as v (article_id, other_id)
+            where m.article_id = v.article_id and m.other_id = v.other_id
+            """,
+            ([m.article_id for m in matches], [m.other_id for m in matches]),
+        )
+    append(
         conn,
         "news.dedup_matches",
         ["article_id", "other_id", "jaccard", "containment", "method", "evidence",
          "article_text_hash", "other_text_hash"],
         [(m.article_id, m.other_id, m.jaccard, m.containment, m.method,
           m.evidence or {}, m.article_text_hash, m.other_text_hash)
-         for m in matches],
-        conflict=["article_id", "other_id"],
+         for m in {(m.article_id, m.other_id): m for m in matches}.values()],
     )
 
 @dataclass

@@ -81,27 +81,6 @@ def upsert(
         raise LoadError(f"loading into {table} failed, batch rolled back: {detail}") from exc
 
 
-def append(
-    conn: psycopg2.extensions.connection,
-    table: str,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-) -> None:
-    """COPY rows straight into `table` (no staging table, no conflict handling): for rows the
-    caller knows are new, e.g. after deleting their keys in the same transaction. Values as
-    `upsert` takes them; raises LoadError (the batch rolled back) when PostgreSQL refuses one."""
-    _check_identifiers(table, *columns)
-    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
-    buffer = _copy_buffer(rows, len(columns))
-    try:
-        with conn.cursor() as cur:
-            cur.copy_expert(sql.SQL("copy {} ({}) from stdin").format(
-                sql.Identifier(*table.split(".")), cols).as_string(cur), buffer)
-    except psycopg2.Error as exc:
-        detail = (exc.pgerror or str(exc)).strip().splitlines()[0]
-        raise LoadError(f"loading into {table} failed, batch rolled back: {detail}") from exc
-
-
 def _last_row_per_key(rows: Iterable[Sequence[Any]], key: list[int]) -> list[Sequence[Any]]:
     """One row per conflict key, the last one given (ON CONFLICT may touch a key only once)."""
     latest: dict[tuple, Sequence[Any]] = {}

@@ -89,8 +89,9 @@ class RunMemory:
     about 140 MB at the default 100,000 (`nbytes`).
     """
 
-    def __init__(self, capacity: int, num_perm: int) -> None:
+    def __init__(self, capacity: int, num_perm: int, recent: int = 0) -> None:
         self.capacity = capacity
+        self.recent = RecentEvidence(recent)
         self.signatures = np.zeros((capacity, num_perm), dtype=np.uint32)
         self.bits = np.zeros((capacity, BITMAP_BYTES), dtype=np.uint8)
         self.sizes = np.zeros(capacity, dtype=np.int64)
@@ -139,9 +140,39 @@ class RunMemory:
         return len(self.row)
 
     def nbytes(self) -> int:
-        """Bytes held by the arrays and sentence hashes (not counting the id map)."""
+        """Bytes held by the arrays, sentence hashes and recent evidence (not the id maps)."""
         return (self.signatures.nbytes + self.bits.nbytes + self.sizes.nbytes * 3
-                + sum(x.nbytes for x in self.sentences[: len(self.row)]))
+                + sum(x.nbytes for x in self.sentences[: len(self.row)]) + self.recent.nbytes())
+
+
+class RecentEvidence:
+    """The Evidence of a run's newest `capacity` articles (first in, first out; RunMemory.recent).
+
+    Why: a batch's candidates are mostly articles of the batches just before it (copies are
+    fingerprinted within days of their originals: on the sample web every match lies within
+    7,500 article ids at 20,000 articles), and reading their evidence back from
+    news.fingerprints was a tenth of a bulk run. ~3 KB an article (613 shingles on average):
+    ~60 MB at the default RECENT_ARTICLES. What is not held is read from the table as before.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.held: dict[int, Evidence] = {}
+
+    def add(self, batch: dict[int, Evidence]) -> None:
+        for article_id, evidence in batch.items():
+            self.held.pop(article_id, None)
+            self.held[article_id] = evidence
+        while len(self.held) > self.capacity:  # dicts keep insertion order: oldest first
+            del self.held[next(iter(self.held))]
+
+    def take(self, ids: Iterable[int]) -> dict[int, Evidence]:
+        """The held Evidence of each of `ids` that is held."""
+        return {i: self.held[i] for i in ids if i in self.held}
+
+    def nbytes(self) -> int:
+        return sum(e.signature.nbytes + e.shingles.nbytes + e.sentences.nbytes + e.facts.nbytes
+                   for e in self.held.values())
 
 
 def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | None,

@@ -26,7 +26,7 @@ from pipeline.dedup import cluster_store, clusters, prefilter
 from pipeline.dedup import store as sql
 from pipeline.dedup.fingerprint import Fingerprints, distinctive_shingles, fingerprint_batch
 from pipeline.dedup.runindex import RunIndex
-from pipeline.dedup.signatures import NUM_PERM
+from pipeline.dedup.signatures import NUM_PERM, estimated_jaccard
 from pipeline.dedup.verify import Evidence, Match, verify
 from pipeline.dedup.worker import Worker
 from pipeline.progress import progress
@@ -38,6 +38,9 @@ Conn = psycopg2.extensions.connection
 # The window (store.WINDOW_DAYS) makes older ones rare partners; an article not held is read
 # from news.fingerprints as before, so the bound changes speed, never a decision.
 MEMORY_ARTICLES = 100_000
+# Full evidence (shingle, sentence and fact sets) of this run's newest articles, for
+# verification without reading them back (prefilter.RecentEvidence): ~60 MB at 20,000.
+RECENT_ARTICLES = 20_000
 # A run that starts on an empty news.lsh_buckets (first load, rebuild, backfill into an empty
 # index) with at most this many articles answers its probes from the rows it wrote
 # (runindex.RunIndex, ~1.4 KB an article: ~280 MB at the bound) and holds the dedup lock
@@ -90,7 +93,8 @@ def dedup(
             _recluster(conn, unclustered, set(), [], summary)
     stale = _stale(conn)
     batches = [stale[start : start + batch_size] for start in range(0, len(stale), batch_size)]
-    memory = prefilter.RunMemory(min(MEMORY_ARTICLES, len(stale)), NUM_PERM)
+    memory = prefilter.RunMemory(min(MEMORY_ARTICLES, len(stale)), NUM_PERM,
+                                 min(RECENT_ARTICLES, len(stale)))
     index = _run_index(conn, len(stale)) if len(batches) > 1 else None
     try:
         _batches(conn, batches, stale, summary, window_days, memory, index)
@@ -304,8 +308,11 @@ def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dic
     if clock is not None:
         clock.lap("prefilter")
     wanted = {x for pair in pairs for x in pair if x not in batch and x not in stored}
+    stored.update(memory.recent.take(wanted))
+    wanted = {x for x in wanted if x not in stored}
     stored.update(sql.own_fingerprints(conn, (x for x in wanted if x in memory), memory.credit_names))
     stored.update(sql.stored_fingerprints(conn, (x for x in wanted if x not in memory)))
+    memory.recent.add(batch)
     if clock is not None:
         clock.lap("read stored")
 
@@ -316,12 +323,15 @@ def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dic
         texts.update(sql.texts(conn, [i for i in pair if i not in texts]))
         return tuple(distinctive_shingles(texts[i], common) for i in pair)
 
+    pairs = [p for p in sorted(pairs) if p[0] in evidence and p[1] in evidence]
+    # every pair's MinHash estimate at once (the value verify computes for one pair)
+    jaccards = (estimated_jaccard(np.stack([evidence[a].signature for a, _ in pairs]),
+                                  np.stack([evidence[b].signature for _, b in pairs])).tolist()
+                if pairs else [])
     matches = []
-    for pair in sorted(pairs):
-        a, b = evidence.get(pair[0]), evidence.get(pair[1])
-        if a is None or b is None:
-            continue
-        match = verify(pair, a, b, links.get(pair), common, lambda pair=pair: distinctive(pair))
+    for pair, jaccard in zip(pairs, jaccards):
+        match = verify(pair, evidence[pair[0]], evidence[pair[1]], links.get(pair), common,
+                       lambda pair=pair: distinctive(pair), jaccard)
         if match is not None:
             matches.append(match)
     return matches

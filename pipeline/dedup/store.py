@@ -10,6 +10,7 @@ started on an empty index may answer its probes from the rows it wrote (runindex
 from __future__ import annotations
 
 import io
+import json
 import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -25,7 +26,7 @@ from pipeline.dedup.fingerprint import SCHEME_TAG, SENTENCE_BAND, Fingerprints, 
 from pipeline.dedup.signatures import NUM_PERM, from_bytes, to_bytes
 from pipeline.dedup.runindex import RunIndex
 from pipeline.dedup.verify import Evidence, Match
-from pipeline.load import append
+from pipeline.load import storable
 
 Conn = psycopg2.extensions.connection
 # serialises dedup runs on one database: two workers re-clustering one component would race
@@ -376,15 +377,28 @@ def store_matches(conn: Conn, matches: list[Match]) -> None:
             """,
             ([m.article_id for m in matches], [m.other_id for m in matches]),
         )
-    append(
-        conn,
-        "news.dedup_matches",
-        ["article_id", "other_id", "jaccard", "containment", "method", "evidence",
-         "article_text_hash", "other_text_hash"],
-        [(m.article_id, m.other_id, m.jaccard, m.containment, m.method,
-          m.evidence or {}, m.article_text_hash, m.other_text_hash)
-         for m in {(m.article_id, m.other_id): m for m in matches}.values()],
-    )
+        cur.copy_expert(
+            "copy news.dedup_matches (article_id, other_id, jaccard, containment, method, evidence,"
+            " article_text_hash, other_text_hash) from stdin with (format binary)",
+            io.BytesIO(b"".join([_COPY_HEADER, *map(_match_row, {(m.article_id, m.other_id): m
+                                                                 for m in matches}.values()),
+                                 _COPY_TRAILER])))
+
+
+_MATCH_FIXED = struct.Struct(">hiqiqifif")  # 8 fields; article_id, other_id, jaccard, containment
+_NULL = (-1).to_bytes(4, "big", signed=True)
+
+
+def _match_row(m: Match) -> bytes:
+    """One news.dedup_matches row in binary COPY format (real as float4, jsonb as version 1
+    followed by its JSON text, a NULL as length -1)."""
+    evidence = json.dumps(storable(m.evidence or {}), ensure_ascii=False, separators=(",", ":"))
+    return b"".join([
+        _MATCH_FIXED.pack(8, 8, m.article_id, 8, m.other_id, 4, m.jaccard, 4, m.containment),
+        _bytea(m.method.encode()), _bytea(b"\x01" + evidence.encode()),
+        _NULL if m.article_text_hash is None else _bytea(bytes(m.article_text_hash)),
+        _NULL if m.other_text_hash is None else _bytea(bytes(m.other_text_hash)),
+    ])
 
 @dataclass
 class SentenceRows:

@@ -66,6 +66,21 @@ class Evidence:
     text_hash: bytes | None = None
     credits: frozenset[str] = frozenset()     # names the article credits (credit.wire_credits)
     names: frozenset[str] = frozenset()       # names its source answers to (credit.source_names)
+    # the sentence and fact hashes as Python sets, made on first use: an article is verified
+    # against several partners, and set operations on a few dozen ints cost a tenth of
+    # numpy's per-call overhead
+    _sentence_set: frozenset[int] | None = field(default=None, init=False, repr=False, compare=False)
+    _fact_set: frozenset[int] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def sentence_set(self) -> frozenset[int]:
+        if self._sentence_set is None:
+            self._sentence_set = frozenset(self.sentences.tolist())
+        return self._sentence_set
+
+    def fact_set(self) -> frozenset[int]:
+        if self._fact_set is None:
+            self._fact_set = frozenset(self.facts.tolist())
+        return self._fact_set
 
 
 @dataclass(frozen=True)
@@ -93,17 +108,23 @@ def pair_containment(a: np.ndarray, b: np.ndarray) -> float:
     return containment(small, large)
 
 
-def fact_containment(a: np.ndarray, b: np.ndarray) -> float | None:
-    """Share of the smaller fact set found in the other; None when either has < MIN_FACTS."""
-    if min(a.size, b.size) < MIN_FACTS:
+def fact_containment(a: "np.ndarray | frozenset[int]", b: "np.ndarray | frozenset[int]") -> float | None:
+    """Share of the smaller fact set found in the other; None when either has < MIN_FACTS.
+
+    a, b: distinct fact hashes (arrays, or Evidence.fact_set)."""
+    a = a if isinstance(a, frozenset) else frozenset(np.asarray(a).tolist())
+    b = b if isinstance(b, frozenset) else frozenset(np.asarray(b).tolist())
+    if min(len(a), len(b)) < MIN_FACTS:
         return None
-    return pair_containment(a, b)
+    return len(a & b) / min(len(a), len(b))
 
 
-def shared_sentences(a: np.ndarray, b: np.ndarray, common: set[int] | frozenset[int]) -> int:
+def shared_sentences(a: "np.ndarray | frozenset[int]", b: "np.ndarray | frozenset[int]",
+                     common: set[int] | frozenset[int]) -> int:
     """Long sentences both texts have, not counting common (standard) sentences."""
-    both = np.intersect1d(a, b, assume_unique=True)
-    return int(sum(1 for h in both.tolist() if h not in common))
+    a = a if isinstance(a, frozenset) else frozenset(np.asarray(a).tolist())
+    b = b if isinstance(b, frozenset) else frozenset(np.asarray(b).tolist())
+    return len((a & b).difference(common))
 
 
 def verify(
@@ -113,6 +134,7 @@ def verify(
     link_method: str | None = None,
     common: set[int] | frozenset[int] = frozenset(),
     distinctive: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
+    jaccard: float | None = None,
 ) -> Match | None:
     """The Match for a candidate pair, or None when the evidence does not hold.
 
@@ -120,15 +142,19 @@ def verify(
     (fingerprint.distinctive_shingles); called only when the pair shares a common sentence
     and is not a near-total copy, and then Jaccard (exact) and containment are measured on
     those sets: standard sentences never count, for MinHash and containment either.
+    jaccard: the MinHash estimate of the pair when the caller computed it already (for a
+    whole batch at once, `estimated_jaccard` row-wise); the same value as computed here.
     """
     if a.shingles.size == 0 or b.shingles.size == 0:
         return None
-    jaccard = float(estimated_jaccard(a.signature, b.signature))
+    if jaccard is None:
+        jaccard = float(estimated_jaccard(a.signature, b.signature))
     contained = pair_containment(a.shingles, b.shingles)
-    facts = fact_containment(a.facts, b.facts)
+    facts = fact_containment(a.fact_set(), b.fact_set())
     evidence: dict = {}
     smaller = min(a.shingles.size, b.shingles.size)
-    standard = len(set(np.intersect1d(a.sentences, b.sentences, assume_unique=True).tolist()) & set(common))
+    both = a.sentence_set() & b.sentence_set()
+    standard = len(both.intersection(common)) if both else 0
     if standard and jaccard < NEAR_TOTAL_JACCARD and distinctive is not None:
         own_a, own_b = distinctive()
         evidence["common_sentences"] = standard
@@ -141,7 +167,7 @@ def verify(
         evidence["fact_containment"] = round(facts, 4)
         if facts < FACT_MIN_CONTAINMENT and jaccard < NEAR_TOTAL_JACCARD:
             return None  # template stories: same frame, other facts
-    shared = shared_sentences(a.sentences, b.sentences, common)
+    shared = len(both.difference(common)) if both else 0
     if shared:
         evidence["shared_sentences"] = shared
     if jaccard >= MINHASH_THRESHOLD:
@@ -165,4 +191,4 @@ def verify(
 
 def _distinct(a: Evidence, b: Evidence, common: set[int] | frozenset[int]) -> int:
     """Long sentences of the text with fewer of them, common sentences left out."""
-    return min(sum(1 for h in x.sentences.tolist() if h not in common) for x in (a, b))
+    return min(len(x.sentence_set().difference(common)) for x in (a, b))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import stat
 import sys
@@ -23,8 +24,11 @@ from typing import IO, Any
 
 import psycopg2.extensions
 
+from pipeline.db_types import lenient_times
 from pipeline.errors import ConfigError, NewscorpusError
 from pipeline.search import as_utc
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("jsonl", "csv", "parquet")
 CHUNK_ROWS = 2_000
@@ -130,11 +134,17 @@ def export(
             cur.execute("set local time zone 'UTC'")
         with conn.cursor(name="newscorpus_export") as cur:
             cur.itersize = chunk_rows
+            out_of_range = lenient_times(cur)
             cur.execute(EXPORT_SQL, params)
             chunks = _chunks(cur, chunk_rows, progress)
             if str(out) == "-":
-                return writer(chunks, sys.stdout)
-            return _atomically(Path(out), writer, chunks)
+                count = writer(chunks, sys.stdout)
+            else:
+                count = _atomically(Path(out), writer, chunks)
+    if out_of_range.count:
+        log.warning("%d timestamp(s) out of Python's range (BC, after 9999 or ±infinity) written as null",
+                    out_of_range.count)
+    return count
 
 
 def _chunks(

@@ -96,7 +96,16 @@ left join lateral (
     where story.cluster_id = a.cluster_id
 ) as story on a.cluster_id is not null
 where (%(since)s::timestamptz is null or a.published_at >= %(since)s::timestamptz)
-  and (%(source)s::text is null or a.source = %(source)s::text)
+  -- --source: what SOURCE ran, as in search: its articles; one row per story (canonical_only):
+  -- every story it ran a copy of, shown as the story's original (maybe another outlet's)
+  and (%(source)s::text is null
+       or a.source = %(source)s::text
+       or (%(canonical_only)s and a.cluster_id is not null and exists (
+               select from news.cluster_members as ran_member
+               join news.articles as ran on ran.article_id = ran_member.article_id
+               where ran_member.cluster_id = a.cluster_id
+                 and ran.source = %(source)s::text
+                 and ran.is_article)))
   and (not %(canonical_only)s or a.is_canonical)
 order by a.article_id
 """
@@ -119,7 +128,9 @@ def export(
     Args:
         fmt: jsonl, csv or parquet.
         since: only articles published on or after this (a date means 00:00 UTC).
-        source: only this source (its sources.yaml name).
+        source: what this source (its sources.yaml name) ran: its articles; with
+            canonical_only, one row per story it ran a copy of, as the story's original
+            (the same meaning as `search`'s source).
         canonical_only: one row per story (its original), no copies.
         progress: called with the running row count after each chunk.
     """

@@ -52,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sources", metavar="PATH", help="sources file (default: sources.yaml)")
     parser.add_argument("--output-format", "--format", dest="output_format", choices=FORMATS,
                         default="json", help="json (default), jsonl, txt or markdown")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, uses_database=False)
 
 
 @dataclass(frozen=True)

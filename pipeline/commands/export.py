@@ -27,7 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="file to write ('-' = stdout, jsonl and csv only)")
     parser.add_argument("--since", type=iso_date, metavar="DATE",
                         help="only articles published on or after DATE (YYYY-MM-DD, UTC)")
-    parser.add_argument("--source", metavar="NAME", help="only this source (its name in sources.yaml)")
+    parser.add_argument("--source", metavar="NAME",
+                        help="only what this source ran (its name in sources.yaml): its articles; with "
+                        "--canonical-only, every story it ran a copy of, as the story's original "
+                        "(as in search)")
     parser.add_argument("--canonical-only", action="store_true",
                         help="one row per story, its original; no copies")
     parser.add_argument("--csv-raw", action="store_true",

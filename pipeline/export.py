@@ -243,8 +243,9 @@ def _json_value(value: Any) -> Any:
 
 
 # A cell a spreadsheet (Excel, LibreOffice Calc, Google Sheets) reads as a formula starts with
-# one of these; OWASP "CSV Injection" lists = + - @ tab CR, ASVS 5.0 1.2.10 adds NUL, and the
-# full-width forms are included as spreadsheets in CJK locales read them as their ASCII twins.
+# one of these; OWASP "CSV Injection" lists = + - @ tab CR, ASVS 5.0 1.2.10 adds NUL. The
+# full-width forms are a precaution (not from OWASP): a spreadsheet or an input method that
+# normalises width would read them as their ASCII twins.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 

@@ -63,13 +63,18 @@ class Parser(argparse.ArgumentParser):
 
 
 def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
-    """-v and --database, on the top parser (with defaults) and on every command (without)."""
+    """-v and --database, on the top parser (with defaults) and on every command (without);
+    --database not on a command that never opens a database (`uses_database=False` in its
+    defaults: clean, sample-web)."""
     default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
-    for flags, kwargs in (
+    options = [
         (("-v", "--verbose"), {"action": "store_true", "default": default(False),
                                "help": "log progress in detail; show the traceback of a bug"}),
         (("--database",), {"metavar": "NAME|URL", "default": default(None), "help": DATABASE_HELP}),
-    ):
+    ]
+    if not top and parser.get_default("uses_database") is False:
+        options.pop()
+    for flags, kwargs in options:
         try:
             parser.add_argument(*flags, **kwargs)
         except argparse.ArgumentError:
@@ -128,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved = db.select(None)  # this process's selection before the command, restored after it
     db.select(args.database if args.database is not None else saved)  # --database for every stage
     try:
-        _check_database()
+        if getattr(args, "uses_database", True):  # clean and sample-web never read it
+            _check_database()
         return int(args.func(args) or 0)
     except NewscorpusError as exc:
         _fail(command, str(exc))

@@ -306,7 +306,7 @@ class _ChildLog:
                 continue
             level = _level_of(text, level)
             if child_log.isEnabledFor(level):
-                child_log.log(level, "%s", text)
+                child_log.log(level, "%s", _relayed(text))
             else:
                 sys.stderr.write(line)
                 sys.stderr.flush()
@@ -335,7 +335,15 @@ class _ChildLog:
         self.ticker.join(timeout=5)
 
 
-_CHILD_LEVEL = re.compile(r"^\d[^\[]*\[[^\]]+\] (CRITICAL|ERROR|WARNING|INFO|DEBUG): ")
+_CHILD_LEVEL = re.compile(r"^\d[^\[]*(?P<logger>\[[^\]]+\]) (?P<level>CRITICAL|ERROR|WARNING|INFO|DEBUG): ")
+
+
+def _relayed(line: str) -> str:
+    """A Scrapy-format child line without its own time and level: "[logger] message". The
+    relaying logger prints its own ("newscorpus crawl: WARNING: …", Airflow's task log), so
+    keeping the child's gave "WARNING: 2026-… [news] WARNING: …", a doubled prefix."""
+    match = _CHILD_LEVEL.match(line)
+    return f"{match['logger']} {line[match.end():]}" if match else line
 
 
 def _level_of(line: str, previous: int) -> int:
@@ -344,7 +352,7 @@ def _level_of(line: str, previous: int) -> int:
     traceback's continuation lines keep the level of the line above; other lines are INFO."""
     match = _CHILD_LEVEL.match(line)
     if match:
-        return min(logging.getLevelName(match.group(1)), logging.ERROR)
+        return min(logging.getLevelName(match["level"]), logging.ERROR)
     if line.startswith((" ", "\t", "Traceback")) or not re.match(r"^\d", line):
         return previous
     return logging.INFO

@@ -16,7 +16,7 @@ import psycopg2.errors
 import psycopg2.extensions
 
 from pipeline import embedded
-from pipeline.errors import DatabaseMissing, DatabaseUnavailable
+from pipeline.errors import ConfigError, DatabaseMissing, DatabaseUnavailable
 
 DATABASE_URL_ENV = "NEWSCORPUS_DATABASE_URL"
 CONNECT_TIMEOUT_S = 10
@@ -168,7 +168,17 @@ def check_url(url: str, where: str) -> str:
     for port in (params.get("port") or "").split(","):
         if port and not (port.isdigit() and 0 < int(port) < 65536):
             raise ConfigError(f"{where}: not a PostgreSQL URL (port {port!r} is not 1-65535)")
+    for host in (params.get("host") or "").split(","):
+        if host and not _HOST.fullmatch(host):
+            raise ConfigError(f"{where}: not a PostgreSQL URL (host {host!r} is neither a host name, "
+                              "an IP address nor an absolute socket folder)")
     return url
+
+
+# a libpq host: a DNS name or IPv4 (letters, digits, - _ .), an IPv6 literal (with a %zone),
+# or a Unix-socket folder: an absolute path, or @name for Linux's abstract namespace
+# (PostgreSQL docs, libpq "Parameter Key Words": host)
+_HOST = re.compile(r"[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+(%[\w.-]+)?|\[[0-9A-Fa-f:.]+(%[\w.-]+)?\]|/.*|@.+")
 
 
 def check_name(name: str) -> str:
@@ -282,14 +292,29 @@ def create_database(url: str) -> bool:
 
 
 def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    from urllib.parse import urlsplit, urlunsplit
+    """`url` with any password masked as `***`, for messages and printed URLs.
 
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+    Covers the places libpq takes a password from a connection string: the URL's userinfo
+    (`postgresql://user:pw@host/db`, percent-encoded or not), a `password=` query parameter,
+    and the key=value form (`host=h password=pw`, quoted or not). An empty password is left
+    empty (masking it would claim one exists).
+    """
+    if "://" in url:
+        scheme, rest = url.split("://", 1)
+        end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+        netloc, tail = rest[:end], rest[end:]
+        if "@" in netloc:
+            userinfo, hosts = netloc.rsplit("@", 1)
+            user, colon, password = userinfo.partition(":")
+            if password:
+                netloc = f"{user}:***@{hosts}"
+        tail = _QUERY_PASSWORD.sub(r"\1***", tail)
+        return f"{scheme}://{netloc}{tail}"
+    return _KEYWORD_PASSWORD.sub(r"\1***", url)
+
+
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]+", re.IGNORECASE)
+_KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']+)")
 
 
 def connect(url: str | None = None) -> psycopg2.extensions.connection:
@@ -302,6 +327,8 @@ def connect(url: str | None = None) -> psycopg2.extensions.connection:
         )
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
+        if _BAD_OPTION.match(reason):  # libpq refused the string itself: nothing was reached
+            raise ConfigError(f"bad database URL {redact(url)}: {reason}") from None
         if _MISSING_DATABASE.search(reason):
             name = database_name(url)
             fix = (f"`newscorpus --database {name} migrate` creates it" if uses_embedded_server()
@@ -309,6 +336,12 @@ def connect(url: str | None = None) -> psycopg2.extensions.connection:
             raise DatabaseMissing(f"database {name} does not exist at {redact(url)}: {fix}") from None
         raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {redact(url)}: {reason}") from exc
 
+
+# libpq's own checks of a connection string's values, made before any connection attempt
+# (fe-connect.c: 'invalid sslmode value: "x"', 'invalid integer value "x" for connection
+# option …', 'could not match 2 host names to 1 hostaddr values', 'could not parse network
+# address "x"'): bad configuration (exit 2), not a failure to reach the server.
+_BAD_OPTION = re.compile(r"invalid |could not match \d+ host names|could not parse network address")
 
 # libpq's FATAL for a missing database (SQLSTATE 3D000 is not exposed before the session starts).
 _MISSING_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')

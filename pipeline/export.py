@@ -10,21 +10,24 @@ export never leaves a truncated file that looks complete. Only regular files are
 
 from __future__ import annotations
 
-import csv
 import json
+import logging
 import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import psycopg2.extensions
 
+from pipeline.db_types import lenient_times
 from pipeline.errors import ConfigError, NewscorpusError
 from pipeline.search import as_utc
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("jsonl", "csv", "parquet")
 CHUNK_ROWS = 2_000
@@ -93,7 +96,16 @@ left join lateral (
     where story.cluster_id = a.cluster_id
 ) as story on a.cluster_id is not null
 where (%(since)s::timestamptz is null or a.published_at >= %(since)s::timestamptz)
-  and (%(source)s::text is null or a.source = %(source)s::text)
+  -- --source: what SOURCE ran, as in search: its articles; one row per story (canonical_only):
+  -- every story it ran a copy of, shown as the story's original (maybe another outlet's)
+  and (%(source)s::text is null
+       or a.source = %(source)s::text
+       or (%(canonical_only)s and a.cluster_id is not null and exists (
+               select from news.cluster_members as ran_member
+               join news.articles as ran on ran.article_id = ran_member.article_id
+               where ran_member.cluster_id = a.cluster_id
+                 and ran.source = %(source)s::text
+                 and ran.is_article)))
   and (not %(canonical_only)s or a.is_canonical)
 order by a.article_id
 """
@@ -107,6 +119,7 @@ def export(
     since: date | datetime | None = None,
     source: str | None = None,
     canonical_only: bool = False,
+    csv_raw: bool = False,
     chunk_rows: int = CHUNK_ROWS,
     progress: Callable[[int], None] | None = None,
 ) -> int:
@@ -115,7 +128,9 @@ def export(
     Args:
         fmt: jsonl, csv or parquet.
         since: only articles published on or after this (a date means 00:00 UTC).
-        source: only this source (its sources.yaml name).
+        source: what this source (its sources.yaml name) ran: its articles; with
+            canonical_only, one row per story it ran a copy of, as the story's original
+            (the same meaning as `search`'s source).
         canonical_only: one row per story (its original), no copies.
         progress: called with the running row count after each chunk.
     """
@@ -123,18 +138,27 @@ def export(
         raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if str(out) == "-" and fmt == "parquet":
         raise ConfigError("parquet cannot be written to stdout; give --out a file name")
+    if csv_raw and fmt != "csv":
+        raise ConfigError("--csv-raw applies to --format csv only")
     params = {"since": as_utc(since), "source": source, "canonical_only": canonical_only}
-    writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[fmt]
+    writer = {"jsonl": _write_jsonl, "csv": _write_csv_raw if csv_raw else _write_csv,
+              "parquet": _write_parquet}[fmt]
     with conn:
         with conn.cursor() as cur:
             cur.execute("set local time zone 'UTC'")
         with conn.cursor(name="newscorpus_export") as cur:
             cur.itersize = chunk_rows
+            out_of_range = lenient_times(cur)
             cur.execute(EXPORT_SQL, params)
             chunks = _chunks(cur, chunk_rows, progress)
             if str(out) == "-":
-                return writer(chunks, sys.stdout)
-            return _atomically(Path(out), writer, chunks)
+                count = writer(chunks, sys.stdout)
+            else:
+                count = _atomically(Path(out), writer, chunks)
+    if out_of_range.count:
+        log.warning("%d timestamp(s) out of Python's range (BC, after 9999 or ±infinity) written as null",
+                    out_of_range.count)
+    return count
 
 
 def _chunks(
@@ -218,31 +242,55 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot write a {type(value).__name__} as JSON")
 
 
-def _csv_value(kind: str, value: Any) -> Any:
-    """One CSV cell: null → empty; bool → true/false (what PostgreSQL's COPY … csv and
+# A cell a spreadsheet (Excel, LibreOffice Calc, Google Sheets) reads as a formula starts with
+# one of these; OWASP "CSV Injection" lists = + - @ tab CR, ASVS 5.0 1.2.10 adds NUL. The
+# full-width forms are a precaution (not from OWASP): a spreadsheet or an input method that
+# normalises width would read them as their ASCII twins.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def _csv_value(kind: str, value: Any, guard: bool = True) -> str | None:
+    """One CSV cell's text, None for null. bool → true/false (what PostgreSQL's COPY … csv and
     pandas.read_csv read back as booleans; Python's True/False is not PostgreSQL's spelling);
-    list<string> → a JSON array; timestamp → ISO 8601 UTC."""
+    list<string> → a JSON array; timestamp → ISO 8601 UTC. With `guard`, a text cell starting
+    with a FORMULA_STARTS character gets a leading `'` (OWASP's CSV-injection escape), so a
+    spreadsheet shows it as text instead of running it."""
     if value is None:
-        return ""
+        return None
     if kind == "bool":
         return "true" if value else "false"
     if kind == "list<string>":
         return json.dumps(list(value), ensure_ascii=False)
     if isinstance(value, datetime):
         return value.isoformat()
-    return value
+    text = str(value)
+    if guard and kind == "string" and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
 
 
-def _write_csv(chunks: Iterator[list[tuple]], fh: IO[str]) -> int:
-    """RFC 4180 CSV with a header; cells as `_csv_value` writes them."""
+def _csv_line(cells: Iterable[str | None]) -> str:
+    """One RFC 4180 record in PostgreSQL's CSV convention: null is an empty unquoted cell,
+    every other value is quoted (so an empty string is `""`); CRLF ends the record.
+
+    This is csv.QUOTE_NOTNULL (Python 3.12+; the project supports 3.11) written out."""
+    return ",".join("" if cell is None else '"' + cell.replace('"', '""') + '"' for cell in cells) + "\r\n"
+
+
+def _write_csv(chunks: Iterator[list[tuple]], fh: IO[str], guard: bool = True) -> int:
+    """CSV with a header; cells as `_csv_value` writes them, records as `_csv_line`."""
     names, kinds, count = _names(), [kind for _, kind in COLUMNS], 0
-    writer = csv.writer(fh)
-    writer.writerow(names)
+    fh.write(_csv_line(names))
     for rows in chunks:
         for row in rows:
-            writer.writerow(_csv_value(kind, value) for kind, value in zip(kinds, row))
+            fh.write(_csv_line(_csv_value(kind, value, guard) for kind, value in zip(kinds, row)))
         count += len(rows)
     return count
+
+
+def _write_csv_raw(chunks: Iterator[list[tuple]], fh: IO[str]) -> int:
+    """As `_write_csv`, text cells exactly as stored (no formula guard)."""
+    return _write_csv(chunks, fh, guard=False)
 
 
 def parquet_schema():  # noqa: ANN201 - pyarrow.Schema, imported lazily

@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime
 
 import psycopg2.extensions
 
+from pipeline.db_types import lenient_times
+
 SEARCH_SQL = """
 with query as (
     select websearch_to_tsquery('english', %(phrase)s) as tsquery
@@ -91,6 +93,7 @@ def search(
         "limit": limit,
     }
     with conn, conn.cursor() as cur:
+        lenient_times(cur)  # a published_at Python cannot hold (BC, ±infinity) is listed as null
         cur.execute("set local time zone 'UTC'")
         cur.execute(SEARCH_SQL, params)
         return SearchResult([col.name for col in cur.description], cur.fetchall())

@@ -95,6 +95,8 @@ def test_a_list_of_paths_and_urls_skips_the_bad_ones(written_web: Path, sample_w
     skipped = [line for line in err.splitlines() if "skipped" in line]
     assert len(skipped) == 3 and "2 of 4 input(s) skipped" in skipped[-1]
     assert "no-such-page.html" in skipped[0] and missing in skipped[1] and "404" in skipped[1]
+    # each line names its input once ("skipped x: x: cannot read" repeated it)
+    assert skipped[0].count("no-such-page.html") == 1 and skipped[1].count(missing) == 1, skipped
     assert "Traceback" not in err
 
 

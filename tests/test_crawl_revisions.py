@@ -18,6 +18,7 @@ from pipeline.extract import extract_pending
 from tests.plugins.database import query as _query
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+REDIRECT = "redirect"  # TinyWeb.put content type: answer 301 with the body as Location
 MAX_HITS = 5  # a document asked for more often than this is answered 404, so a loop still ends
 
 
@@ -41,6 +42,12 @@ class TinyWeb:
                     self.end_headers()
                     return
                 content_type, body = found
+                if content_type == REDIRECT:  # body: the Location
+                    self.send_response(301)
+                    self.send_header("Location", body.decode())
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -52,6 +59,10 @@ class TinyWeb:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def redirect(self, path: str, location: str) -> None:
+        """Answer `path` with a 301 to `location`."""
+        self.put(path, location, REDIRECT)
 
     def put(self, path: str, body: str, content_type: str = "application/xml") -> None:
         with self.lock:

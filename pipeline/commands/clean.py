@@ -52,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sources", metavar="PATH", help="sources file (default: sources.yaml)")
     parser.add_argument("--output-format", "--format", dest="output_format", choices=FORMATS,
                         default="json", help="json (default), jsonl, txt or markdown")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, uses_database=False)
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                 article = _clean(body, url, sources)
             except _Skip as exc:
                 failed += 1
-                print(f"newscorpus clean: skipped {item.name}: {exc}", file=sys.stderr, flush=True)
+                print(f"newscorpus clean: skipped {item.name}: {_reason(item, exc)}", file=sys.stderr, flush=True)
             else:
                 writer.write(item, article)
                 if not article.text:  # printed (the flags say why), but never silently
@@ -148,6 +148,16 @@ def _inputs(names: list[str], input_list: str | None) -> Iterator[Input]:
             line = line.strip()
             if line and not line.startswith("#"):
                 yield Input(line, "url" if "://" in line else "file")
+
+
+def _reason(item: Input, exc: Exception) -> str:
+    """Why an input was skipped, without the input's name: the line names it once already
+    (the reader's and fetcher's errors hold it: "skipped x.html: x.html: cannot read", "skipped
+    URL: HTTP 404 from URL")."""
+    text = str(exc).replace(f"{item.name}: ", "", 1)
+    if text.endswith(f" from {item.name}"):  # "HTTP 404 from URL"; a redirect's other URL stays
+        text = text.removesuffix(f" from {item.name}")
+    return text
 
 
 def _read(item: Input, url: str | None, fetcher) -> tuple[bytes, str | None]:  # noqa: ANN001 - Fetcher

@@ -40,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     use_parser.add_argument("name", nargs="?", metavar="NAME", help="a database name")
     use_parser.add_argument("--reset", action="store_true", help="back to the default database")
     use_parser.set_defaults(func=use)
-    actions.add_parser("start", help="start the embedded server").set_defaults(func=start)
+    actions.add_parser("start", help="start the embedded server; prints its URL, any password masked").set_defaults(func=start)
     actions.add_parser("stop", help="stop the embedded server").set_defaults(func=stop)
     psql = actions.add_parser(
         "psql", help="open psql on the database; later arguments go to psql (db psql -c 'select 1')")
@@ -101,10 +101,10 @@ def _embedded_only() -> None:
 
 
 def start(args: argparse.Namespace) -> int:
-    from pipeline import embedded
+    from pipeline import db, embedded
 
     _embedded_only()
-    print(embedded.start())
+    print(db.redact(embedded.start()))  # never a password on the terminal (or in a shell log)
     return 0
 
 

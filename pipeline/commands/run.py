@@ -1,4 +1,5 @@
-"""`newscorpus run`: the nightly job without Airflow (crawl → extract → dedup → checks)."""
+"""`newscorpus run`: the nightly job without Airflow (migrate → crawl → extract → dedup →
+refresh → quality checks → report, the stages of pipeline/nightly/local.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from pipeline.commands.common import bounded_int
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run",
-        help="crawl → extract → dedup → checks → report, the nightly job without Airflow",
-        description="Run every nightly stage in order against the configured database.",
+        help="migrate → crawl → extract → dedup → refresh → checks → report, the nightly job "
+        "without Airflow",
+        description="Run every nightly stage in order against the configured database: migrate "
+        "(pending migrations), crawl, extract, dedup, refresh (the furniture cache and table "
+        "statistics news.source_health reads), quality checks, report.",
     )
     parser.add_argument("--sources", metavar="PATH", help="sources file (default: sources.yaml)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="crawl only these sources")

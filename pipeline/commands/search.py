@@ -29,6 +29,17 @@ def positive_int(value: str) -> int:
     return number
 
 
+def phrase_text(value: str) -> str:
+    """argparse type for the phrase: something to search for (blank: usage error, exit 2).
+
+    websearch_to_tsquery('') matches nothing, so an empty phrase would print "no matches"
+    for a typo such as `search "$UNSET_VARIABLE"`; a phrase of only stop words or
+    punctuation still runs (it is the reader's words, not a usage error)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the phrase is empty: give words to search for, e.g. 'council tax'")
+    return value
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "search",
@@ -38,12 +49,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "or, -excluded. A story is listed once, as its original, ranked by its best match."
         ),
     )
-    parser.add_argument("phrase", help='what to search for, e.g. \'"council tax" -scotland\'')
+    parser.add_argument("phrase", type=phrase_text, help='what to search for, e.g. \'"council tax" -scotland\'')
     parser.add_argument("--since", type=iso_date, metavar="DATE",
                         help="only stories published on or after DATE (YYYY-MM-DD, UTC): the date "
                         "of the row listed (the story's original; with --all-copies, the article)")
     parser.add_argument("--source", metavar="NAME",
-                        help="only stories this source ran (its name in sources.yaml)")
+                        help="only what this source ran (its name in sources.yaml): stories it ran a "
+                        "matching copy of, shown as their original; with --all-copies, its matching "
+                        "articles (as in export)")
     parser.add_argument("--all-copies", action="store_true",
                         help="list every matching article, copies included")
     parser.add_argument("--limit", type=positive_int, default=20, metavar="N",

@@ -33,6 +33,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 def add_parser(subparsers) -> None:
     sw = subparsers.add_parser("sample-web", help="serve or write the bundled sample web and its answer key",
                                description="A deterministic offline imitation of the news web with an answer key.")
+    sw.set_defaults(uses_database=False)  # newscorpus's --database means nothing here
     sub = sw.add_subparsers(dest="sample_web_command", metavar="{serve,write}")
     sub.required = True
     s = sub.add_parser("serve", help="serve the sample web over HTTP until SIGTERM/SIGINT",
@@ -42,14 +43,14 @@ def add_parser(subparsers) -> None:
     _common(s)
     s.add_argument("--port", type=int, default=0, help="port for every host (default 0: pick a free one)")
     s.add_argument("--out", default=None, help="directory for sources.yaml and key/ (default: a temp dir)")
-    s.add_argument("--verbose", action="store_true", help="log every request to stderr")
-    s.set_defaults(func=cmd_serve)
+    s.add_argument("-v", "--verbose", action="store_true", help="log every request to stderr")
+    s.set_defaults(func=cmd_serve, uses_database=False)
     w = sub.add_parser("write", help="write the static site (one folder per host), sources.yaml and key/",
                        description="Write DIR/<host>/... for every outlet, DIR/sources.yaml and DIR/key/.")
     w.add_argument("dir", help="output directory")
     _common(w)
     w.add_argument("--port", type=int, default=8000, help="port used in URLs (default 8000)")
-    w.set_defaults(func=cmd_write)
+    w.set_defaults(func=cmd_write, uses_database=False)
 
 
 def base_urls_for(host_prefix: str, port: int) -> dict[str, str]:

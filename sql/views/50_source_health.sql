@@ -82,19 +82,20 @@ nightly as (
     group by source, night
 ),
 -- announced URLs discovery dropped (no link, off the domains, not an article URL…), per
--- reason, summed over the night's crawl runs: a source whose every announcement was dropped
--- has no pages that night and still gets a row, with its reasons
+-- reason, as the night's LAST crawl of the source counted them (news.crawl_report.urls_dropped
+-- of that run). Every crawl reads the whole feed again and drops the same URLs again, so
+-- summing two runs of one night counted each dropped URL twice; drops are counted per item
+-- read, without a URL to tell them apart ("no link"), so one run's count is the night's.
+-- A run that read nothing of the source (no announcement, no drop: feeds unreachable) does
+-- not replace an earlier run's count. A source whose every announcement was dropped has no
+-- pages that night and still gets a row, with its reasons.
 dropped as (
-    select source, night, jsonb_object_agg(reason, n) as urls_dropped
-    from (
-        select rs.source, (r.started_at at time zone 'UTC')::date as night, d.key as reason,
-               sum(d.value::bigint) as n
-        from news.crawl_run_sources as rs
-        join news.crawl_runs as r on r.run_id = rs.run_id
-        cross join lateral jsonb_each_text(rs.urls_dropped) as d
-        group by rs.source, night, d.key
-    ) as per_reason
-    group by source, night
+    select distinct on (rs.source, night.night) rs.source, night.night, rs.urls_dropped
+    from news.crawl_run_sources as rs
+    join news.crawl_runs as r on r.run_id = rs.run_id
+    cross join lateral (select (r.started_at at time zone 'UTC')::date as night) as night
+    where rs.urls_announced > 0 or rs.urls_dropped <> '{}'::jsonb
+    order by rs.source, night.night, r.started_at desc, r.run_id desc
 )
 select
     n.source,
@@ -122,7 +123,8 @@ union all
 select
     d.source, d.night, 0, 0, null, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, d.urls_dropped
 from dropped as d
-where not exists (
+where d.urls_dropped <> '{}'::jsonb
+  and not exists (
     select from news.pages as p
     where (p.fetched_at at time zone 'UTC')::date = d.night  -- pages_night_idx
       and p.source = d.source

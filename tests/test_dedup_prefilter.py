@@ -17,7 +17,7 @@ import pytest
 from pipeline.dedup import dedup, prefilter
 from pipeline.dedup import store as sql
 from pipeline.dedup.credit import source_names, wire_credits
-from pipeline.dedup.fingerprint import fingerprint_batch
+from pipeline.dedup.fingerprint import distinctive_shingles, fingerprint_batch
 from pipeline.dedup.signatures import NUM_PERM
 from pipeline.dedup.verify import Evidence, verify
 from tests.plugins.answer_key import key_without_web as sample_key
@@ -33,16 +33,26 @@ def _evidence(texts: list[str], credits: list[frozenset[str]] | None = None,
                         credits[i], names[i]) for i in range(len(texts))}
 
 
-def _check(evidence: dict[int, Evidence], pairs, memory: bool) -> tuple[set, set]:
-    """(rejected pairs, pairs verify accepts); asserts no accepted pair was rejected."""
+def _check(evidence: dict[int, Evidence], pairs, memory: bool, common: frozenset[int] = frozenset(),
+           texts: list[str] | None = None) -> tuple[set, set]:
+    """(rejected pairs, pairs verify accepts); asserts no accepted pair was rejected.
+
+    common: standard sentences (verify then measures pairs sharing one on their texts' other
+    shingles: `texts` given)."""
     if memory:
         held = prefilter.RunMemory(len(evidence), NUM_PERM)
         for i, e in evidence.items():
             held.add(i, prefilter.summarize(e))
-        rejected = prefilter.rejected(pairs, None, held)
+        rejected = prefilter.rejected(pairs, None, held, common)
     else:
-        rejected = prefilter.rejected(pairs, prefilter.summaries_of(evidence, evidence))
-    accepted = {p for p in pairs if verify(p, evidence[p[0]], evidence[p[1]]) is not None}
+        rejected = prefilter.rejected(pairs, prefilter.summaries_of(evidence, evidence), None, common)
+
+    def distinctive(pair):
+        return tuple(distinctive_shingles(texts[i], common) for i in pair)
+
+    accepted = {p for p in pairs
+                if verify(p, evidence[p[0]], evidence[p[1]], None, common,
+                          (lambda p=p: distinctive(p)) if texts else None) is not None}
     assert not rejected & accepted
     return rejected, accepted
 
@@ -103,10 +113,49 @@ def test_keeps_what_each_accepting_rule_could_take() -> None:
     rejected, accepted = _check(evidence, pairs, memory=False)
     assert {(0, 1), (0, 3)} <= accepted
     assert (0, 2) in rejected
-    assert (0, 4) not in rejected  # shares a sentence: verify decides
+    assert (0, 4) in rejected  # one shared sentence and no credit: no rule can take it
     # without the credit the same overlap cannot be accepted, and is rejected unread
     rejected, accepted = _check(_evidence(texts), [(0, 3)], memory=False)
     assert rejected == {(0, 3)} and not accepted
+
+
+def _template(region: str, day: str, rain: int, wind: int, town: str) -> str:
+    """A weather warning from one frame: other region, day, figures and town (template story)."""
+    return (f"The Met Office has issued a yellow warning for rain across {region} from {day} morning. "
+            f"Up to {rain}mm of rain could fall in places with gusts of {wind}mph near the coast. "
+            f"Residents in {town} are advised to check for flood alerts before they travel anywhere. "
+            "Drivers should allow extra time for their journeys and take care on roads that are exposed. "
+            f"Forecasters said the unsettled spell over {region} would last until at least {day} evening.")
+
+
+@pytest.mark.parametrize("memory", [True, False])
+def test_pairs_sharing_sentences_are_rejected_only_where_no_rule_can_fire(memory) -> None:
+    """Rules 5 and 6 of prefilter.py: template stories, and pairs sharing fewer than three
+    long sentences, none of them standard, without a credit, are rejected unread; a rewrite
+    sharing three, a credited copy and a pair sharing a standard sentence are verify's."""
+    base = _story(1, 600)
+    sentences = [x.strip() + "." for x in base.split(".") if x.strip()]
+    texts = [
+        base,
+        " ".join(sentences[2:6]) + " " + _story(5, 150),  # 1: a rewrite keeping four sentences
+        sentences[0] + " " + _story(6, 600),              # 2: one shared sentence, no credit
+        sentences[0] + " " + _story(7, 600),              # 3: the same, crediting 0's source
+        sentences[1] + " " + _story(8, 600),              # 4: one shared sentence, a standard one
+        _template("Cumbria", "Friday", 40, 50, "Keswick"),
+        _template("Devon", "Sunday", 25, 70, "Exeter"),   # 6: the frame of 5, other facts
+        _template("Cumbria", "Friday", 40, 50, "Keswick") + " Updated.",  # 7: a copy of 5
+    ]
+    agency = frozenset({"apwire"})
+    credits = [frozenset()] * 3 + [agency] + [frozenset()] * 4
+    names = [agency] + [frozenset()] * 7
+    evidence = _evidence(texts, credits, names)
+    common = frozenset(evidence[4].sentences.tolist()) & frozenset(evidence[0].sentences.tolist())
+    assert len(common) == 1
+    pairs = [(0, 1), (0, 2), (0, 3), (0, 4), (5, 6), (5, 7)]
+    rejected, accepted = _check(evidence, pairs, memory, common, texts)
+    assert {(0, 1), (5, 7)} <= accepted
+    assert {(0, 2), (5, 6)} <= rejected
+    assert not {(0, 1), (0, 3), (0, 4), (5, 7)} & rejected
 
 
 def test_memory_is_a_bounded_ring() -> None:

@@ -26,14 +26,27 @@ another shingle of A number at most |A| - popcount(A). So
 |A n B| <= popcount(A & B) + min(|A| - popcount(A), |B| - popcount(B)), and containment
 (verify.pair_containment: |A n B| over the smaller size) is at most that over min(|A|, |B|).
 Two unrelated 400-shingle texts: ~37 common bits + ~19 self-collisions, bound ~0.14.
-Rejecting on these conditions drops exactly pairs verify would drop (tests/test_dedup_speed.py
-checks it pair by pair against verify on the sample web).
+
+Two more rejections for pairs that do share long sentences, none of them common (a shared
+common sentence sends verify down the distinctive-shingles path, which re-measures Jaccard
+and containment on other sets: such pairs are always kept), so verify's Jaccard is the
+MinHash estimate and its shared-sentence count is the number of shared sentences:
+
+5. template stories: the estimate is below NEAR_TOTAL_JACCARD, both texts have at least
+   MIN_FACTS fact tokens and fewer than FACT_MIN_CONTAINMENT of the smaller fact set is in
+   the other (verify's distinct-facts rule returns before any accepting rule);
+6. few shared sentences: conditions 3 and 4 hold and fewer than MIN_SHARED_SENTENCES are
+   shared, so 'sentences' cannot fire, and 'wire-credit' cannot either unless one article
+   credits the other's source (then one shared sentence is enough: the pair is kept).
+
+Rejecting on these conditions drops exactly pairs verify would drop (tests/test_dedup_prefilter.py
+checks it pair by pair against verify on the sample web and on texts built for each rule).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,8 +54,12 @@ from pipeline.dedup.credit import credits_source
 from pipeline.dedup.verify import (
     CONTAINMENT_THRESHOLD,
     CREDIT_MIN_CONTAINMENT,
+    FACT_MIN_CONTAINMENT,
     MIN_CONTAINED_SHINGLES,
+    MIN_FACTS,
+    MIN_SHARED_SENTENCES,
     MINHASH_THRESHOLD,
+    NEAR_TOTAL_JACCARD,
     Evidence,
 )
 
@@ -68,6 +85,7 @@ class Summary:
     sentences: np.ndarray        # int64 sentence hashes
     credits: frozenset[str]
     names: frozenset[str]
+    facts: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.uint32))  # fact hashes
 
 
 def summarize(evidence: Evidence) -> Summary:
@@ -75,7 +93,7 @@ def summarize(evidence: Evidence) -> Summary:
     size = int(evidence.shingles.size)
     return Summary(np.asarray(evidence.signature, dtype=np.uint32), bits, size,
                    size - int(np.bitwise_count(bits).sum()), evidence.sentences,
-                   evidence.credits, evidence.names)
+                   evidence.credits, evidence.names, evidence.facts)
 
 
 class RunMemory:
@@ -98,6 +116,7 @@ class RunMemory:
         self.collisions = np.zeros(capacity, dtype=np.int64)
         self.ids = np.full(capacity, -1, dtype=np.int64)
         self.sentences: list[np.ndarray] = [np.array([], dtype=np.int64)] * capacity
+        self.facts: list[np.ndarray] = [np.array([], dtype=np.uint32)] * capacity
         self.credits: list[frozenset[str]] = [frozenset()] * capacity
         self.names: list[frozenset[str]] = [frozenset()] * capacity
         self.row: dict[int, int] = {}
@@ -125,6 +144,7 @@ class RunMemory:
         self.sizes[row] = s.size
         self.collisions[row] = s.collisions
         self.sentences[row] = s.sentences
+        self.facts[row] = s.facts
         self.credits[row] = self._intern(s.credits)
         self.names[row] = self._intern(s.names)
 
@@ -142,7 +162,8 @@ class RunMemory:
     def nbytes(self) -> int:
         """Bytes held by the arrays, sentence hashes and recent evidence (not the id maps)."""
         return (self.signatures.nbytes + self.bits.nbytes + self.sizes.nbytes * 3
-                + sum(x.nbytes for x in self.sentences[: len(self.row)]) + self.recent.nbytes())
+                + sum(x.nbytes for x in self.sentences[: len(self.row)])
+                + sum(x.nbytes for x in self.facts[: len(self.row)]) + self.recent.nbytes())
 
 
 class RecentEvidence:
@@ -176,11 +197,13 @@ class RecentEvidence:
 
 
 def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | None,
-             memory: RunMemory | None = None) -> set[tuple[int, int]]:
+             memory: RunMemory | None = None,
+             common: "set[int] | frozenset[int]" = frozenset()) -> set[tuple[int, int]]:
     """The pairs (none of them a link pair) that verify provably cannot accept.
 
     summaries: article_id -> Summary for articles not in `memory`; every article of `pairs`
     must be in one or the other (a pair with an unknown article is kept).
+    common: the common (standard) sentences verify is given for these pairs.
     """
     if not pairs:
         return set()
@@ -217,8 +240,10 @@ def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | N
     no_containment = (bound < CONTAINMENT_THRESHOLD) | (smaller < MIN_CONTAINED_SHINGLES)
     maybe = ~empty & ((estimate >= MINHASH_THRESHOLD) | ~no_containment)
     below_credit = bound < CREDIT_MIN_CONTAINMENT
+    below_near_total = estimate < NEAR_TOTAL_JACCARD
     out: set[tuple[int, int]] = set()
     sets: dict[int, set[int]] = {}
+    fact_sets: dict[int, frozenset[int]] = {}
 
     def sentences(i: int) -> set[int]:
         s = sets.get(i)
@@ -227,22 +252,51 @@ def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | N
                                else summaries[i].sentences).tolist())
         return s
 
+    def facts(i: int) -> frozenset[int]:
+        f = fact_sets.get(i)
+        if f is None:
+            f = fact_sets[i] = frozenset((memory.facts[memory.row[i]] if i in memory.row
+                                          else summaries[i].facts).tolist())
+        return f
+
+    def other_facts(a: int, b: int) -> bool:
+        """verify's distinct-facts rule (rule 5; the caller checked the estimate)."""
+        fa, fb = facts(a), facts(b)
+        smaller = min(len(fa), len(fb))
+        return smaller >= MIN_FACTS and len(fa & fb) < FACT_MIN_CONTAINMENT * smaller
+
+    # rule 5 on pairs conditions 3 and 4 keep (most template stories share a band)
+    for k in np.flatnonzero(maybe & below_near_total).tolist():
+        a, b = known[k]
+        both = sentences(a) & sentences(b)
+        if not (both and not both.isdisjoint(common)) and other_facts(a, b):
+            out.add((a, b))
+
     def credit_names(i: int) -> tuple[frozenset[str], frozenset[str]]:
         if i in memory.row:
             r = memory.row[i]
             return memory.credits[r], memory.names[r]
         return summaries[i].credits, summaries[i].names
 
+    def credited(a: int, b: int) -> bool:
+        """One article credits the other's source (credit.credits_source, both ways)."""
+        (credits_a, names_a), (credits_b, names_b) = credit_names(a), credit_names(b)
+        return bool((credits_a and credits_source(set(credits_a), set(names_b)))
+                    or (credits_b and credits_source(set(credits_b), set(names_a))))
+
     for k in np.flatnonzero(~maybe).tolist():
         a, b = known[k]
         if not empty[k]:
-            if not sentences(a).isdisjoint(sentences(b)):
+            both = sentences(a) & sentences(b)
+            if both:
+                if not both.isdisjoint(common):
+                    continue  # distinctive-shingles path: not provable here
+                if not (below_near_total[k] and other_facts(a, b)):
+                    # rule 6: fewer than MIN_SHARED_SENTENCES, and no credit to back one
+                    if len(both) >= MIN_SHARED_SENTENCES or credited(a, b):
+                        continue
+            elif not below_credit[k] and credited(a, b):
                 continue
-            if not below_credit[k]:
-                (credits_a, names_a), (credits_b, names_b) = credit_names(a), credit_names(b)
-                if ((credits_a and credits_source(set(credits_a), set(names_b)))
-                        or (credits_b and credits_source(set(credits_b), set(names_a)))):
-                    continue
         out.add((a, b))
     return out
 

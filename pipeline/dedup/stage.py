@@ -304,7 +304,7 @@ def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dic
     if clock is not None:
         clock.lap("read stored")
     summaries = {**batch_summaries, **prefilter.summaries_of(stored, stored)}
-    pairs = pairs - prefilter.rejected([p for p in pairs if p not in links], summaries, memory)
+    pairs = pairs - prefilter.rejected([p for p in pairs if p not in links], summaries, memory, common)
     if clock is not None:
         clock.lap("prefilter")
     wanted = {x for pair in pairs for x in pair if x not in batch and x not in stored}

@@ -32,6 +32,7 @@ from pipeline.clean.blocks import squash
 from pipeline.clean.byline import Byline, is_byline_line
 from pipeline.clean.dates import parse_date
 from pipeline.clean.decode import decode_body
+from pipeline.clean.flatten import flatten
 from pipeline.clean.metadata import Metadata, date_from_url, read_metadata, strip_site_name
 from pipeline.sources import Boilerplate
 
@@ -127,7 +128,10 @@ def extract_draft(
     decoded = decode_body(html, content_type)
     if decoded.text is None:
         return Draft(Metadata(), refused=decoded.refused)
-    tree = _parse(decoded.text)
+    try:
+        tree = _parse(decoded.text)
+    except ParserLimit as limit:
+        return Draft(Metadata(), refused=f"the HTML parser stopped: {limit}")
     if tree is None:
         return Draft(Metadata(), refused="not an HTML document")
     meta = read_metadata(tree, url)
@@ -228,14 +232,39 @@ def _extractor(url: str | None) -> Extractor:
 
 
 def _parse(text: str) -> lxml_html.HtmlElement | None:
+    """The page's tree, or None when it is not an HTML document.
+
+    libxml2 halts at 256 open elements, keeping only what came before (see `flatten.py`):
+    then the page is parsed again from `flatten(text)`, which keeps its text and structure
+    with fewer elements open. Raises ParserLimit when libxml2 still stopped at one of its
+    resource limits, so a page is never cut silently.
+    """
     text = _XML_DECLARATION.sub("", text, count=1)
     if "<" not in text[:2048]:
         return None
     try:
         tree = lxml_html.document_fromstring(text, parser=_PARSER)
+        limit = _limit_hit(_PARSER.error_log)
+        if limit and "depth" in limit:
+            tree = lxml_html.document_fromstring(flatten(text), parser=_PARSER)
+            limit = _limit_hit(_PARSER.error_log)
     except (etree.ParserError, ValueError):
         return None
+    if limit:
+        raise ParserLimit(limit)
     return tree if tree.find("body") is not None else None
+
+
+class ParserLimit(Exception):
+    """libxml2 stopped building the page's tree at one of its resource limits (the message)."""
+
+
+def _limit_hit(log: etree._ListErrorLog) -> str | None:
+    """libxml2's message when it stopped at a resource limit ("Excessive depth in document: 256 …")."""
+    for error in log:
+        if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            return error.message.strip()
+    return None
 
 
 def _fill_from(meta: Metadata, doc: trafilatura.settings.Document | None, url: str | None = None) -> None:

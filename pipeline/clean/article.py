@@ -18,6 +18,7 @@ The order, and why:
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -28,7 +29,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from pipeline.clean import captions, datelines, generic, learned as learned_layer, outlet_rules, paywall, quality
-from pipeline.clean.blocks import squash
+from pipeline.clean.blocks import normalized, squash
 from pipeline.clean.byline import Byline, is_byline_line
 from pipeline.clean.dates import parse_date
 from pipeline.clean.decode import decode_body
@@ -98,6 +99,7 @@ class Draft:
     meta: Metadata
     paragraphs: list[str] = field(default_factory=list)
     refused: str | None = None
+    link_share: float = 0.0   # share of the paragraphs' words that are link text (short texts only)
 
 
 def clean_html(
@@ -164,7 +166,28 @@ def extract_draft(
     paragraphs, prompt = paywall.clean_paragraphs(paragraphs)
     meta.paywall_prompt = meta.paywall_prompt or prompt
     paragraphs = generic.clean_paragraphs(paragraphs, structured)
-    return Draft(meta, paragraphs)
+    return Draft(meta, paragraphs, link_share=link_share(tree, paragraphs))
+
+
+_MAX_LINKS = 2000  # links read for `link_share`: a menu has tens to hundreds
+
+
+def link_share(tree: lxml_html.HtmlElement, paragraphs: list[str]) -> float:
+    """The share of the paragraphs' words that the page printed as link text (0.0-1.0).
+
+    Measured on the pruned DOM trafilatura read (it works on a copy), and only for texts of
+    at most `quality.LINK_CHECK_WORDS` words — navigation kept as text is short, and the
+    substring test costs links × paragraphs. A link text counts where a paragraph contains it.
+    """
+    total = sum(count_words(p) for p in paragraphs)
+    if not total or total > quality.LINK_CHECK_WORDS:
+        return 0.0
+    anchors = {squash(text) for text in (normalized(a) for a in itertools.islice(tree.iter("a"), _MAX_LINKS)) if text}
+    linked = 0
+    for paragraph in paragraphs:
+        covered = sum(count_words(text) for text in anchors if text in paragraph)
+        linked += min(covered, count_words(paragraph))
+    return linked / total
 
 
 # letters of scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK,
@@ -207,7 +230,7 @@ def finish(draft: Draft, learned: set[int] | None = None) -> CleanedArticle:
         text=text,
         paragraphs=paragraphs,
         word_count=word_count,
-        flags=quality.flags_for(meta, paragraphs, word_count, draft.refused),
+        flags=quality.flags_for(meta, paragraphs, word_count, draft.refused, draft.link_share),
         canonical_link=meta.canonical_link,
         source_link=meta.source_link,
         authors=list(meta.authors),

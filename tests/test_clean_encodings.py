@@ -114,3 +114,12 @@ def test_binary_with_nul_bytes_stays_refused(body: bytes) -> None:
     cleaned = clean_html(body, "https://tab.example/x", None)
     assert not cleaned.is_article and cleaned.text == ""
     assert not_html("text/html", body) == "binary content"
+
+
+def test_a_wide_label_on_ascii_compatible_bytes_is_ignored() -> None:
+    """`<meta charset="utf-16">` on a cp1252 page: the bytes have no UTF-16 layout, so the
+    label is wrong (browsers ignore it too); decoding as UTF-16 gave CJK-looking garbage."""
+    html = "<html><head><meta charset='utf-16'></head><body><p>Café owner’s naïve plan</p></body></html>"
+    for label in (None, "text/html; charset=utf-16", "text/html; charset=UTF-32LE"):
+        decoded = decode_body(html.encode("cp1252"), label)
+        assert decoded.text == html, label

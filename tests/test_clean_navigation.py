@@ -52,6 +52,9 @@ BRIEFS = {
     "question-then-quote": page(
         "<article><h1>Who owns the pier?</h1><p>Who owns the pier at Southend, and who pays to fix it?</p>"
         "<p>“We do not know yet,” the council said</p></article>", "Who owns the pier?"),
+    # Thai ends a sentence with a space, not a mark
+    "thai": page("<article><h1>เรือข้ามฟากหยุด</h1><p>เรือข้ามฟากหยุดให้บริการในวันอังคารหลังเกิดไฟไหม้ในห้องเครื่อง "
+                 "ผู้ประกอบการกล่าว ไม่มีผู้ได้รับบาดเจ็บ</p></article>", "เรือข้ามฟากหยุด"),
 }
 
 

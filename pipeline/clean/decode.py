@@ -111,6 +111,13 @@ def _reads_as_text(head: bytes, codec: str) -> bool:
     return "<" in text and controls <= 0.05 * len(text)
 
 
+def _is_wide_label(label: str) -> bool:
+    try:
+        return codecs.lookup(label).name.startswith(("utf-16", "utf-32"))
+    except LookupError:
+        return False
+
+
 def binary_reason(body: bytes) -> str | None:
     """Why these bytes are not a text document, or None when they may be (UTF-16/32 text may)."""
     for magic, what in _MAGIC.items():
@@ -143,6 +150,8 @@ def decode_body(body: bytes | str, content_type: str | None = None) -> Decoded:
     except UnicodeDecodeError:
         pass
     declared = declared_charset(body, content_type)
+    if declared and _is_wide_label(declared):
+        declared = None  # these bytes are not UTF-16/32 (no NUL layout): a wrong label, as browsers treat it
     if declared and declared not in _UTF8_NAMES:
         try:
             return Decoded(body.decode(declared, "replace"), declared)

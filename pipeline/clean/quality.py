@@ -20,7 +20,9 @@ TOO_SHORT_WORDS = 80
 MIN_PROSE_WORDS = 4           # "No one was hurt." is a sentence; "Home News Sport" is not
 MOSTLY_LINKS = 0.8            # share of the text's words inside <a> (jusText's link-density idea)
 LINK_CHECK_WORDS = 300        # link share is measured on texts up to this long (see article.py)
-_SENTENCE_END = ".!?…。！？؟।۔"
+_SENTENCE_END = ".!?…。！？؟।۔။។៕։።།"
+# Thai and Lao end sentences with a space, not a mark: a run of their letters is prose
+_UNMARKED_SCRIPT = re.compile("[\u0e00-\u0eff]{40}")
 _TRAILING = " \t\"'”’»)]*"
 _INNER_SENTENCE = re.compile(r"\w[.!?…。！？](?:[\"'”’»)\]]*)\s+\S")
 EXCLUDING = frozenset({"not_article", "paywalled_stub"})
@@ -72,7 +74,8 @@ def reads_as_prose(paragraph: str) -> bool:
         return False
     stripped = paragraph.rstrip(_TRAILING)
     return bool(stripped) and (ends_sentence(stripped) or stripped[-1] in _SENTENCE_END
-                               or _INNER_SENTENCE.search(paragraph) is not None)
+                               or _INNER_SENTENCE.search(paragraph) is not None
+                               or _UNMARKED_SCRIPT.search(paragraph) is not None)
 
 
 def is_article(flags: Sequence[str]) -> bool:

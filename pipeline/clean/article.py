@@ -39,7 +39,7 @@ from pipeline.clean.metadata import Metadata, date_from_url, read_metadata, stri
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-3"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-4"
 
 # comments dropped at parse time: trafilatura's cleaning drops a comment with its tail
 # text ("from the pandemic</a><!-- -->, but the effects…" would lose the sentence's end)

@@ -124,10 +124,8 @@ def binary_reason(body: bytes) -> str | None:
         if body.startswith(magic):
             return what
     head = body[:4096]
-    if b"\x00" in head or read_bom(body)[0] not in (None, "utf-8"):  # UTF-16 CJK may have no NUL
-        if wide_encoding(body):
-            return None
-        return "binary data (NUL bytes)" if b"\x00" in head else "binary data (a UTF-16/32 byte order mark)"
+    if b"\x00" in head:
+        return None if wide_encoding(body) else "binary data (NUL bytes)"
     controls = len(head.translate(None, _NOT_CONTROL))  # the control bytes left, counted in C
     if head and controls / len(head) > 0.05:
         return "binary data (control bytes)"

@@ -19,6 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from pipeline import netguard, urls
+from pipeline.clean.decode import wide_encoding
 from pipeline.pages import BINARY_MAGIC, HTML_TYPES
 from pipeline.sources import Source, SourcesFile, compile_rule
 from spiders import discovery
@@ -380,7 +381,9 @@ def _canonical_href(response: TextResponse) -> str | None:
     if end >= 0:
         body = body[:end]
     try:
-        selector = scrapy.Selector(text=body.decode(response.encoding or "utf-8", "replace"), type="html")
+        # a BOM-less UTF-16/32 page: Scrapy's encoding comes from the label alone (decode.py)
+        encoding = wide_encoding(response.body) or response.encoding or "utf-8"
+        selector = scrapy.Selector(text=body.decode(encoding, "replace"), type="html")
         href = selector.xpath('//link[@rel="canonical"]/@href').get()
     except (ValueError, LookupError):
         return None
@@ -425,7 +428,7 @@ def _not_html(content_type: str | None, body: bytes) -> str | None:
     for magic, kind in BINARY_MAGIC.items():
         if head.startswith(magic):
             return f"not HTML: content is {kind} although served as {declared or 'no type'}"
-    if b"\x00" in body[:2048]:
+    if b"\x00" in body[:2048] and not wide_encoding(body):  # UTF-16/32 text is full of NULs
         return f"not HTML: binary content served as {declared or 'no type'}"
     if not body.strip():
         return "empty body"

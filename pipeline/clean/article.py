@@ -17,7 +17,9 @@ The order, and why:
 
 from __future__ import annotations
 
+import collections
 import copy
+import itertools
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -28,15 +30,16 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from pipeline.clean import captions, datelines, generic, learned as learned_layer, outlet_rules, paywall, quality
-from pipeline.clean.blocks import squash
+from pipeline.clean.blocks import normalized, squash
 from pipeline.clean.byline import Byline, is_byline_line
 from pipeline.clean.dates import parse_date
 from pipeline.clean.decode import decode_body
+from pipeline.clean.flatten import flatten
 from pipeline.clean.metadata import Metadata, date_from_url, read_metadata, strip_site_name
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-3"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-4"
 
 # comments dropped at parse time: trafilatura's cleaning drops a comment with its tail
 # text ("from the pandemic</a><!-- -->, but the effects…" would lose the sentence's end)
@@ -97,6 +100,7 @@ class Draft:
     meta: Metadata
     paragraphs: list[str] = field(default_factory=list)
     refused: str | None = None
+    link_share: float = 0.0   # share of the paragraphs' words that are link text (short texts only)
 
 
 def clean_html(
@@ -127,7 +131,10 @@ def extract_draft(
     decoded = decode_body(html, content_type)
     if decoded.text is None:
         return Draft(Metadata(), refused=decoded.refused)
-    tree = _parse(decoded.text)
+    try:
+        tree = _parse(decoded.text)
+    except ParserLimit as limit:
+        return Draft(Metadata(), refused=f"the HTML parser stopped: {limit}")
     if tree is None:
         return Draft(Metadata(), refused="not an HTML document")
     meta = read_metadata(tree, url)
@@ -152,7 +159,8 @@ def extract_draft(
     if doc is None:
         return Draft(meta)
     paragraphs = [squash(line) for line in (doc.text or "").split("\n")]
-    paragraphs = _without_title([p for p in paragraphs if p], meta.title, meta.headline)
+    paragraphs = _restore_printed_repeats(tree, [p for p in paragraphs if p])
+    paragraphs = _without_title(paragraphs, meta.title, meta.headline)
     paragraphs = outlet_rules.clean_paragraphs(paragraphs, rules)
     paragraphs = datelines.clean_paragraphs(paragraphs)
     paragraphs = [p for p in paragraphs if not is_byline_line(p, meta.authors)]
@@ -160,7 +168,28 @@ def extract_draft(
     paragraphs, prompt = paywall.clean_paragraphs(paragraphs)
     meta.paywall_prompt = meta.paywall_prompt or prompt
     paragraphs = generic.clean_paragraphs(paragraphs, structured)
-    return Draft(meta, paragraphs)
+    return Draft(meta, paragraphs, link_share=link_share(tree, paragraphs))
+
+
+_MAX_LINKS = 2000  # links read for `link_share`: a menu has tens to hundreds
+
+
+def link_share(tree: lxml_html.HtmlElement, paragraphs: list[str]) -> float:
+    """The share of the paragraphs' words that the page printed as link text (0.0-1.0).
+
+    Measured on the pruned DOM trafilatura read (it works on a copy), and only for texts of
+    at most `quality.LINK_CHECK_WORDS` words — navigation kept as text is short, and the
+    substring test costs links × paragraphs. A link text counts where a paragraph contains it.
+    """
+    total = sum(count_words(p) for p in paragraphs)
+    if not total or total > quality.LINK_CHECK_WORDS:
+        return 0.0
+    anchors = {squash(text) for text in (normalized(a) for a in itertools.islice(tree.iter("a"), _MAX_LINKS)) if text}
+    linked = 0
+    for paragraph in paragraphs:
+        covered = sum(count_words(text) for text in anchors if text in paragraph)
+        linked += min(covered, count_words(paragraph))
+    return linked / total
 
 
 # letters of scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, CJK,
@@ -203,7 +232,7 @@ def finish(draft: Draft, learned: set[int] | None = None) -> CleanedArticle:
         text=text,
         paragraphs=paragraphs,
         word_count=word_count,
-        flags=quality.flags_for(meta, paragraphs, word_count, draft.refused),
+        flags=quality.flags_for(meta, paragraphs, word_count, draft.refused, draft.link_share),
         canonical_link=meta.canonical_link,
         source_link=meta.source_link,
         authors=list(meta.authors),
@@ -228,14 +257,90 @@ def _extractor(url: str | None) -> Extractor:
 
 
 def _parse(text: str) -> lxml_html.HtmlElement | None:
+    """The page's tree, or None when it is not an HTML document.
+
+    libxml2 halts at 256 open elements, keeping only what came before (see `flatten.py`):
+    then the page is parsed again from `flatten(text)`, which keeps its text and structure
+    with fewer elements open. Raises ParserLimit when libxml2 still stopped at one of its
+    resource limits, so a page is never cut silently.
+    """
     text = _XML_DECLARATION.sub("", text, count=1)
     if "<" not in text[:2048]:
         return None
     try:
         tree = lxml_html.document_fromstring(text, parser=_PARSER)
+        limit = _limit_hit(_PARSER.error_log)
+        if limit and "depth" in limit:
+            tree = lxml_html.document_fromstring(flatten(text), parser=_PARSER)
+            limit = _limit_hit(_PARSER.error_log)
     except (etree.ParserError, ValueError):
         return None
+    if limit:
+        raise ParserLimit(limit)
     return tree if tree.find("body") is not None else None
+
+
+class ParserLimit(Exception):
+    """libxml2 stopped building the page's tree at one of its resource limits (the message)."""
+
+
+def _limit_hit(log: etree._ListErrorLog) -> str | None:
+    """libxml2's message when it stopped at a resource limit ("Excessive depth in document: 256 …")."""
+    for error in log:
+        if error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            return error.message.strip()
+    return None
+
+
+# a body block the page printed again right after itself: same tag, same class, same text,
+# longer than trafilatura's MIN_DUPLICATE_LENGTH (50 characters), below which it keeps repeats
+_REPEAT_TAGS = ("p", "li", "blockquote", "pre", "h2", "h3", "h4")
+_MIN_REPEAT_CHARS = 50
+
+
+def _printed_in_a_row(tree: lxml_html.HtmlElement) -> list[str]:
+    """The text of each block that repeats its previous sibling (one entry per extra copy).
+
+    Cheap tests first (tag, first text nodes, children, class), so the whole texts of only
+    the likely pairs are built: ~1 ms a realpages page, where one XPath expression took ~7 ms.
+    """
+    repeats = []
+    for el in tree.iter(_REPEAT_TAGS):
+        prev = el.getprevious()
+        if (prev is None or prev.tag != el.tag or prev.text != el.text or len(prev) != len(el)
+                or (len(el) and prev[0].text != el[0].text) or prev.get("class") != el.get("class")):
+            continue
+        text = squash(normalized(el))
+        if len(text) > _MIN_REPEAT_CHARS and text == squash(normalized(prev)):
+            repeats.append(text)
+    return repeats
+
+
+def _restore_printed_repeats(tree: lxml_html.HtmlElement, paragraphs: list[str]) -> list[str]:
+    """Put back the copies of a paragraph the page printed twice (or more) in a row.
+
+    trafilatura 2.3 drops an extracted block equal to the one before it when longer than 50
+    characters (main_extractor.extract_content: meant for its own overlapping-candidate and
+    recovery duplicates, bare extraction alike), so a line the writer printed twice in a row
+    lost a copy (sample web seed 3 at 2,000 stories: the article text has it twice). The
+    evidence here is the page's own DOM: sibling blocks of one tag and class with the same
+    text; a template's second rendering differs in class and stays dropped, and the generic
+    layer judges repeats afterwards (`generic._without_repeats`). Returns a new list.
+    """
+    extra = collections.Counter(_printed_in_a_row(tree))
+    if not extra:
+        return paragraphs
+    restored = list(paragraphs)
+    for text, more in extra.items():
+        if text not in restored:
+            continue  # pruned or not main text: nothing to restore
+        at = restored.index(text)
+        run = 1
+        while at + run < len(restored) and restored[at + run] == text:
+            run += 1
+        if run < more + 1:
+            restored[at:at] = [text] * (more + 1 - run)
+    return restored
 
 
 def _fill_from(meta: Metadata, doc: trafilatura.settings.Document | None, url: str | None = None) -> None:

@@ -1,8 +1,8 @@
 """Quality flags: what a researcher should know before counting words in an article.
 
 `is_article` is false when the page is not an article at all (section front, video page,
-error or binary page, nothing extracted) or only a paywall teaser; everything else is a
-flag on a kept article. `news.corpus` and `news.all_articles` show `is_article` rows only.
+error or binary page, nothing extracted, a text that is only navigation) or only a paywall
+teaser; everything else is a flag on a kept article. `news.corpus` and `news.all_articles` show `is_article` rows only.
 """
 
 from __future__ import annotations
@@ -11,10 +11,20 @@ import re
 from collections.abc import Sequence
 
 from pipeline.clean import paywall
-from pipeline.clean.blocks import headline_like
+from pipeline.clean.blocks import ends_sentence, headline_like, words
 from pipeline.clean.metadata import Metadata
 
 TOO_SHORT_WORDS = 80
+# a page whose text is navigation, not an article: no paragraph reads as a sentence, or nearly
+# all of its words are link text (a menu, a footer, a list of links the extractor kept)
+MIN_PROSE_WORDS = 4           # "No one was hurt." is a sentence; "Home News Sport" is not
+MOSTLY_LINKS = 0.8            # share of the text's words inside <a> (jusText's link-density idea)
+LINK_CHECK_WORDS = 300        # link share is measured on texts up to this long (see article.py)
+_SENTENCE_END = ".!?…。！？؟।۔။។៕։።།"
+# Thai and Lao end sentences with a space, not a mark: a run of their letters is prose
+_UNMARKED_SCRIPT = re.compile("[\u0e00-\u0eff]{40}")
+_TRAILING = " \t\"'”’»)]*"
+_INNER_SENTENCE = re.compile(r"\w[.!?…。！？](?:[\"'”’»)\]]*)\s+\S")
 EXCLUDING = frozenset({"not_article", "paywalled_stub"})
 _PAYWALL = re.compile(
     r"(subscribe (now )?to (continue|keep) reading|this (article|story|content) is (only )?(available|for) "
@@ -24,11 +34,22 @@ _PAYWALL = re.compile(
 )
 
 
-def flags_for(meta: Metadata, paragraphs: Sequence[str], word_count: int, refused: str | None = None) -> list[str]:
-    """The sorted quality flags of one cleaned page."""
+def flags_for(
+    meta: Metadata, paragraphs: Sequence[str], word_count: int, refused: str | None = None, link_share: float = 0.0,
+) -> list[str]:
+    """The sorted quality flags of one cleaned page.
+
+    `link_share`: the share of the text's words that are link text (`article.link_share`).
+    A page that is not an article says why when the reason is its text: `no_prose` (not one
+    paragraph reads as a sentence: a menu, a footer, link labels) or `mostly_links`.
+    """
     flags: set[str] = set()
     if refused or not paragraphs or meta.declares_non_article or _looks_like_listing(meta, paragraphs, word_count):
         flags.add("not_article")
+    elif not any(reads_as_prose(p) for p in paragraphs):
+        flags |= {"not_article", "no_prose"}
+    elif link_share >= MOSTLY_LINKS:
+        flags |= {"not_article", "mostly_links"}
     if word_count < TOO_SHORT_WORDS:
         flags.add("too_short")
     if _paywalled(meta, paragraphs, word_count):
@@ -41,6 +62,20 @@ def flags_for(meta: Metadata, paragraphs: Sequence[str], word_count: int, refuse
         flags.add("liveblog")
     flags |= meta.date_flags if meta.published_at is None else meta.date_flags - {"date_uncertain"}
     return sorted(flags)
+
+
+def reads_as_prose(paragraph: str) -> bool:
+    """A sentence: a few words ending like a sentence, or two sentences in one paragraph.
+
+    'No one was hurt.' -> True; 'Home News Sport' -> False; 'About us · Contact · Terms' -> False.
+    Scripts written without spaces have few `\\w+` runs: their length counts instead.
+    """
+    if words(paragraph) < MIN_PROSE_WORDS and (paragraph.isascii() or len(paragraph) < 3 * MIN_PROSE_WORDS):
+        return False
+    stripped = paragraph.rstrip(_TRAILING)
+    return bool(stripped) and (ends_sentence(stripped) or stripped[-1] in _SENTENCE_END
+                               or _INNER_SENTENCE.search(paragraph) is not None
+                               or _UNMARKED_SCRIPT.search(paragraph) is not None)
 
 
 def is_article(flags: Sequence[str]) -> bool:

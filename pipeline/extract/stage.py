@@ -219,7 +219,7 @@ def _write(
         for page, draft in zip(pages, drafts):
             if draft.refused and draft.refused.startswith(FAILED):
                 summary.add(page.source, failed=1)
-        refused = {p.page_id: d.refused for p, d in zip(pages, drafts) if d.refused and d.refused.startswith(FAILED)}
+        refused = {p.page_id: d.refused for p, d in zip(pages, drafts) if d.refused}
         _keep_latest(conn, cleaned, domains, summary, refused)
     return new_furniture
 
@@ -232,6 +232,9 @@ def _keep_latest(
     refused: dict[int, str],
 ) -> None:
     """Upsert the batch's articles (latest fetch wins) and record every page as extracted.
+
+    `refused`: page_id → the draft's refusal (FAILED-prefixed: outcome 'failed'; otherwise
+    the page is 'not_article' and the reason is kept in news.page_extractions.error).
 
     A page with no paragraphs (refused by the cleaner, or nothing extracted) never replaces
     an article that is a good one (is_article); it is recorded as 'superseded'.
@@ -257,12 +260,12 @@ def _keep_latest(
         if held is None:
             new_keys[page.source].add(key)
         rows_by_source[page.source].append(store.article_row(page, article, key, canonical_link))
-        if page.page_id in refused:  # the cleaner broke or ran out of time: flagged, batch goes on
-            extractions.append((page.page_id, EXTRACTOR_VERSION, "failed", key, refused[page.page_id][:1000],
-                                page.fetched_at))
-        else:
+        reason = refused.get(page.page_id)
+        if reason and reason.startswith(FAILED):  # the cleaner broke or ran out of time: flagged, batch goes on
+            extractions.append((page.page_id, EXTRACTOR_VERSION, "failed", key, reason[:1000], page.fetched_at))
+        else:  # a page the cleaner refused (binary bytes, a parser limit) keeps its reason
             extractions.append((page.page_id, EXTRACTOR_VERSION, "article" if article.is_article else "not_article",
-                                key, None, page.fetched_at))
+                                key, reason[:1000] if reason else None, page.fetched_at))
     for source, rows in rows_by_source.items():
         changed = store.write_articles(conn, rows)
         new = len(new_keys[source])

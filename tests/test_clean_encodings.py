@@ -1,0 +1,125 @@
+"""UTF-16 and UTF-32 pages, as real servers send them: with or without a byte order mark,
+the charset in the Content-Type header, in a <meta> (written in the wide form itself) or
+nowhere. Crawled by real Scrapy over loopback HTTP, extracted into real PostgreSQL; a truly
+binary body served as text/html stays refused with its reason (pipeline/clean/decode.py)."""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from pipeline.backfill.records import not_html
+from pipeline.clean import clean_html
+from pipeline.clean.decode import decode_body
+from pipeline.crawl import crawl
+from pipeline.extract import extract_pending
+from tests.plugins.database import query
+from tests.test_crawl_revisions import TinyWeb, _urlset
+
+# (path, how the body is encoded, Content-Type, whether the page names its charset in a <meta>)
+VARIANTS = [
+    ("/news/1.html", "utf-16", "text/html", False),                       # BOM, no label
+    ("/news/2.html", "utf-16-le", "text/html; charset=utf-16", False),    # no BOM, header label
+    ("/news/3.html", "utf-16-be", "text/html", True),                     # no BOM, <meta> only
+    ("/news/4.html", "utf-32", "text/html; charset=UTF-32", False),       # BOM, header label
+    ("/news/5.html", "utf-32-le", "text/html", True),                     # no BOM, <meta> only
+    ("/news/6.html", "utf-32-be", "text/html", False),                    # no BOM, no label at all
+    ("/news/7.html", "utf-16-le", "text/html; charset=utf-16le", True),   # no BOM, both labels
+]
+
+
+def story(n: int, meta_charset: str | None) -> tuple[str, str]:
+    """A page of story n with non-ASCII text (accents, curly quotes, CJK), and its key sentence."""
+    key = f"Café owner’s naïve plan number {n} for the 渡轮 terminal was approved on Tuesday."
+    paragraphs = "".join(
+        f"<p>{key if i == 0 else ''} Paragraph {i} of story {n}: the council said the crossing would stay "
+        f"shut for weeks while engineers inspected the ramp, and residents were told to use the bus.</p>"
+        for i in range(6))
+    meta = f'<meta charset="{meta_charset}">' if meta_charset else ""
+    html = (f"<!doctype html><html lang='en'><head>{meta}<title>Ferry story {n}</title>"
+            f"<meta property='og:type' content='article'></head><body><article><h1>Ferry story {n}</h1>"
+            f"{paragraphs}</article></body></html>")
+    return html, key
+
+
+@pytest.fixture
+def web() -> Iterator[TinyWeb]:
+    tiny = TinyWeb()
+    threading.Thread(target=tiny.server.serve_forever, daemon=True).start()
+    yield tiny
+    tiny.server.shutdown()
+    tiny.server.server_close()
+
+
+def test_utf16_and_utf32_pages_are_crawled_and_extracted(database_url: str, web: TinyWeb, tmp_path: Path) -> None:
+    keys = {}
+    for n, (path, codec, content_type, meta) in enumerate(VARIANTS, start=1):
+        html, keys[path] = story(n, codec.replace("-le", "").replace("-be", "") if meta else None)
+        web.documents[path] = (content_type, html.encode(codec))
+    web.documents["/news/8.html"] = ("text/html", binary_body(6000))  # binary served as HTML: refused as before
+    web.put("/sitemap.xml", _urlset(web, *[v[0] for v in VARIANTS], "/news/8.html"))
+    sources = web.sources(tmp_path, ["/sitemap.xml"])
+    summary = crawl(sources, trigger="test")
+    assert summary.status == "succeeded", summary.error
+    errors = dict(query(database_url, "select url, error from news.pages"))
+    assert {u: e for u, e in errors.items() if e} == {
+        f"{web.base}/news/8.html": "not HTML: binary content served as text/html"}
+    conn = psycopg2.connect(database_url)
+    try:
+        extract_pending(conn, sources)
+    finally:
+        conn.close()
+    rows = query(database_url, "select p.url, a.text, a.title, a.is_article from news.articles as a "
+                               "join news.pages as p using (page_id)")
+    got = {url.removeprefix(web.base): (text, title, is_article) for url, text, title, is_article in rows}
+    assert set(got) == {v[0] for v in VARIANTS}
+    for n, (path, *_rest) in enumerate(VARIANTS, start=1):
+        text, title, is_article = got[path]
+        assert keys[path] in text and "\x00" not in text, path
+        assert title == f"Ferry story {n}" and is_article, path
+
+
+def binary_body(size: int) -> bytes:
+    """Seeded random bytes: NULs where no UTF-16/32 layout has them (a stand-in for a binary file)."""
+    rng = random.Random(5)
+    return bytes(rng.randrange(256) for _ in range(size))
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+def test_wide_forms_decode_and_clean(codec: str) -> None:
+    html, key = story(1, None)
+    body = html.encode(codec)
+    decoded = decode_body(body)
+    assert decoded.refused is None and decoded.text == html
+    assert key in clean_html(body, None, None).text
+    assert not_html("text/html", body) is None  # the WARC backfill keeps it as a page too
+
+
+@pytest.mark.parametrize("body", [
+    b"\x00" * 5000,                                          # a blank disk block
+    bytes(range(256)) * 40,                                  # NULs at every 256th byte
+    b"\xff\xfe" + bytes(range(256)) * 20,                    # a UTF-16 BOM on binary data
+    b"\xff\xfe\x00\x00" + os.urandom(4000),                  # a UTF-32 BOM on random data
+    "\x01\x02\x03\x04<\x05\x06\x07".encode("utf-16-le") * 300,  # wide, but control codes
+])
+def test_binary_with_nul_bytes_stays_refused(body: bytes) -> None:
+    decoded = decode_body(body)
+    assert decoded.text is None and decoded.refused
+    cleaned = clean_html(body, "https://tab.example/x", None)
+    assert not cleaned.is_article and cleaned.text == ""
+    assert not_html("text/html", body) == "binary content"
+
+
+def test_a_wide_label_on_ascii_compatible_bytes_is_ignored() -> None:
+    """`<meta charset="utf-16">` on a cp1252 page: the bytes have no UTF-16 layout, so the
+    label is wrong (browsers ignore it too); decoding as UTF-16 gave CJK-looking garbage."""
+    html = "<html><head><meta charset='utf-16'></head><body><p>Café owner’s naïve plan</p></body></html>"
+    for label in (None, "text/html; charset=utf-16", "text/html; charset=UTF-32LE"):
+        decoded = decode_body(html.encode("cp1252"), label)
+        assert decoded.text == html, label

@@ -247,67 +247,47 @@ def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | N
                 + [getattr(summaries[i], attribute) for i in extra])
 
     sentence_lists, fact_lists = lists("sentences"), lists("facts")
-    shared, _ = _shared_counts(sentence_lists, ia, ib)
-    shared_common, _ = _shared_counts(sentence_lists, ia, ib, np.fromiter(common, dtype=np.int64))
-    shared_facts, fewer_facts = _shared_counts(fact_lists, ia, ib)
-    # verify's distinct-facts rule (rule 5), where verify's Jaccard is the estimate: no
-    # shared common sentence (else the distinctive-shingles path re-measures)
-    template = ((shared_common == 0) & below_near_total & (fewer_facts >= MIN_FACTS)
-                & (shared_facts < FACT_MIN_CONTAINMENT * fewer_facts))
-    # conditions 1-4 and rule 6: no accepting rule but 'wire-credit' can fire, which needs a
-    # credit and (a shared sentence or containment >= CREDIT_MIN_CONTAINMENT)
-    no_rule = (~maybe & (shared_common == 0) & (shared < MIN_SHARED_SENTENCES))
-    reject = empty | (~empty & template) | (~empty & no_rule)
-    may_credit = ~empty & ~template & no_rule & ((shared > 0) | ~below_credit)
-    credit_rows = np.flatnonzero(may_credit & _credits_any(memory, summaries, held, extra, ia, ib))
-    for k in credit_rows.tolist():
-        if _credited(memory, summaries, *known[k]):
-            reject[k] = False
-    return {known[k] for k in np.flatnonzero(reject).tolist()}
-
-
-def _shared_counts(arrays: list[np.ndarray], ia: np.ndarray, ib: np.ndarray,
-                   only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(|A n B|, min(|A|, |B|)) for each pair (arrays[ia[k]], arrays[ib[k]]) of distinct-valued
-    arrays, all pairs at once; with `only`, |A n B n only|.
-
-    Each element is keyed by its value mixed with its pair's number (64-bit, wrapping), and
-    A's keys found among B's. Equal values of one pair always give equal keys; two different
-    ones may collide (odds ~2**-64 a comparison), which can only make a count larger: a
-    rejection built on these counts stays proven (a larger count keeps a pair, never drops one).
-    """
-    sizes = np.fromiter((x.size for x in arrays), dtype=np.int64, count=len(arrays))
-    flat = (np.concatenate(arrays).astype(np.int64, copy=False).view(np.uint64) if arrays
-            else np.empty(0, dtype=np.uint64))
-    starts = np.cumsum(sizes) - sizes
-    m = ia.size
-
-    def side(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        counts = sizes[rows]
-        total = int(counts.sum())
-        pair = np.repeat(np.arange(m, dtype=np.uint64), counts)
-        at = np.repeat(starts[rows], counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        values = flat[at]
-        with np.errstate(over="ignore"):
-            keys = values ^ (pair * np.uint64(0x9E3779B97F4A7C15))
-        return values, keys, pair
-
-    values_a, keys_a, pair_a = side(ia)
-    _, keys_b, _ = side(ib)
-    hit = _found(keys_a, keys_b)
-    if only is not None:
-        hit &= _found(values_a, only.astype(np.int64).view(np.uint64))
-    shared = np.bincount(pair_a[hit].astype(np.int64), minlength=m)
-    return shared, np.minimum(sizes[ia], sizes[ib])
-
-
-def _found(values: np.ndarray, among: np.ndarray) -> np.ndarray:
-    """values' membership in `among` (np.isin, by sorting `among` once: numpy 2's isin hashes
-    both sides, several times slower on these sizes)."""
-    if among.size == 0 or values.size == 0:
-        return np.zeros(values.size, dtype=bool)
-    among = np.sort(among)
-    return among[np.minimum(np.searchsorted(among, values), among.size - 1)] == values
+    sentence_sets: list[frozenset[int] | None] = [None] * len(sentence_lists)
+    fact_sets: list[frozenset[int] | None] = [None] * len(fact_lists)
+    common = frozenset(common)
+    out: set[tuple[int, int]] = set()
+    # one pass over the pairs in plain Python: sets of a few dozen ints, built once a batch
+    # per article, cost less than numpy's per-call overhead (or sorting keys for all pairs)
+    for k, (a, b, keep, near, low_credit, nothing) in enumerate(zip(
+            ia.tolist(), ib.tolist(), maybe.tolist(), below_near_total.tolist(),
+            below_credit.tolist(), empty.tolist())):
+        if nothing:
+            out.add(known[k])
+            continue
+        sa = sentence_sets[a]
+        if sa is None:
+            sa = sentence_sets[a] = frozenset(sentence_lists[a].tolist())
+        sb = sentence_sets[b]
+        if sb is None:
+            sb = sentence_sets[b] = frozenset(sentence_lists[b].tolist())
+        both = sa & sb
+        if both and not both.isdisjoint(common):
+            continue  # verify re-measures on distinctive shingles: not provable here
+        if near:  # rule 5: verify's Jaccard is the estimate, below near-total
+            fa = fact_sets[a]
+            if fa is None:
+                fa = fact_sets[a] = frozenset(fact_lists[a].tolist())
+            fb = fact_sets[b]
+            if fb is None:
+                fb = fact_sets[b] = frozenset(fact_lists[b].tolist())
+            fewer = min(len(fa), len(fb))
+            if fewer >= MIN_FACTS and len(fa & fb) < FACT_MIN_CONTAINMENT * fewer:
+                out.add(known[k])  # template stories: verify's distinct-facts rule
+                continue
+        if keep:
+            continue  # conditions 3 and 4: 'minhash' or 'containment' may fire
+        if both:  # rule 6: 'sentences' needs MIN_SHARED_SENTENCES; 'wire-credit' a credit
+            if len(both) >= MIN_SHARED_SENTENCES or _credited(memory, summaries, *known[k]):
+                continue
+        elif not low_credit and _credited(memory, summaries, *known[k]):
+            continue
+        out.add(known[k])
+    return out
 
 
 def _credited(memory: RunMemory, summaries: dict[int, Summary], a: int, b: int) -> bool:
@@ -322,16 +302,6 @@ def _credited(memory: RunMemory, summaries: dict[int, Summary], a: int, b: int) 
     (credits_a, names_a), (credits_b, names_b) = credit_names(a), credit_names(b)
     return bool((credits_a and credits_source(set(credits_a), set(names_b)))
                 or (credits_b and credits_source(set(credits_b), set(names_a))))
-
-
-def _credits_any(memory: RunMemory, summaries: dict[int, Summary], held: list[int],
-                 extra: list[int], ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
-    """Per pair: does either article credit anybody (else no credit can link them)?"""
-    flags = np.fromiter((bool(memory.credits[memory.row[i]]) for i in held), dtype=bool, count=len(held))
-    if extra:
-        flags = np.concatenate([flags, np.fromiter((bool(summaries[i].credits) for i in extra),
-                                                   dtype=bool, count=len(extra))])
-    return flags[ia] | flags[ib]
 
 
 def summaries_of(evidence: dict[int, Evidence], ids: Iterable[int]) -> dict[int, Summary]:

@@ -20,11 +20,13 @@ Tables, each comparing against its baseline in the same run:
    and its fingerprint worker and of the PostgreSQL backend, candidate pairs per article,
    peak RSS (dedup / worker), the run's own memory (prefilter summaries and, on an empty
    index, the run's bucket rows: stage.MEMORY_ARTICLES, stage.RUN_INDEX_ARTICLES) and wall
-   seconds per phase summed over batches. Each size starts on an empty index, so its probes
-   are answered from the run's rows (runindex.py); the plans below are those of the table
-   probes an incremental run sends, on the largest size's table. The largest
-   size also prints both candidate queries' plans (EXPLAIN ANALYZE) for one batch and the
-   time per batch.
+   seconds per phase summed over batches. Each size starts with nothing fingerprinted, so it
+   is a bulk load (stage._run_index): probes answered from the run's rows (runindex.py),
+   news.lsh_buckets' indexes built once at its end, clustering once at its end. The largest
+   size then dedups the key's next NIGHTLY_ARTICLES articles on top, as a nightly run does
+   (history stored: probes go to the indexed table, clustering batch by batch), and prints
+   both candidate queries' plans (EXPLAIN ANALYZE) for one batch of that table and the time
+   per batch of the bulk run.
 
     python bench/dedup.py [--docs 1000] [--quality-stories 40,1000] [--sizes 1000,10000,100000]
 """
@@ -316,6 +318,7 @@ def end_to_end_one(jsonl: Path, size: int, show_plan: bool) -> dict:
             """)
             out["precision"], out["recall"] = cur.fetchone()
             if show_plan:
+                out["nightly"] = _nightly(conn, jsonl, size)
                 # the last batch's keys, probed as dedup probes them (its own rows are in the
                 # table by now, so the plan shows them found too)
                 cur.execute("select band, bucket, day, article_id from news.lsh_buckets"
@@ -336,6 +339,25 @@ def end_to_end_one(jsonl: Path, size: int, show_plan: bool) -> dict:
     return out
 
 
+NIGHTLY_ARTICLES = 2000
+
+
+def _nightly(conn, jsonl: Path, size: int) -> dict:
+    """The key's next NIGHTLY_ARTICLES articles deduplicated on top of the `size` just
+    done, as a nightly run is: history stored, so its probes go to the indexed table
+    (store.CANDIDATES_SQL / SENTENCE_ROWS_SQL), it clusters batch by batch."""
+    from itertools import islice
+
+    chunk = list(islice(_stream(jsonl, size + NIGHTLY_ARTICLES), size, None))
+    if not chunk:
+        return {}
+    load_key_articles(conn, chunk, day=2)
+    conn.commit()
+    summary = dedup(conn)
+    return {"articles": summary.articles_fingerprinted, "seconds": summary.seconds,
+            "history": size, "phases": summary.phase_seconds}
+
+
 def _own_cpu() -> float:
     """CPU seconds of this process and its finished children (dedup's fingerprint worker)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -353,7 +375,7 @@ def _process_cpu(pid: int) -> float:
 
 
 def end_to_end_tables(sizes: list[int]) -> list[tuple[list[str], list[tuple]]]:
-    rows, plan, batches, phases = [], [], [], {}
+    rows, plan, batches, phases, nightly = [], [], [], {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         jsonl = write_scale_key(Path(tmp) / "key", max(sizes))
@@ -379,6 +401,8 @@ def end_to_end_tables(sizes: list[int]) -> list[tuple[list[str], list[tuple]]]:
                          f"{r.get('memory_mb', 0):.0f}",
                          f"{os.getloadavg()[0]:.1f}"))
             phases[n] = r["phases"]
+            if r.get("nightly"):
+                nightly = r["nightly"]
             if "plan" in r:
                 plan = r["plan"]
                 b = r["batches"]
@@ -393,6 +417,13 @@ def end_to_end_tables(sizes: list[int]) -> list[tuple[list[str], list[tuple]]]:
         names = list(dict.fromkeys(name for p in phases.values() for name in p))
         tables.append((["phase (wall s, summed over batches)"] + [f"{n:,}" for n in phases],
                        [(name, *(f"{p.get(name, 0):.1f}" for p in phases.values())) for name in names]))
+    if nightly:
+        n = nightly["articles"]
+        tables.append((["nightly run on top of the largest size (history stored, indexed table probes)", ""],
+                       [("history articles", f"{nightly['history']:,}"), ("new articles", f"{n:,}"),
+                        ("dedup s (wall)", f"{nightly['seconds']:.1f}"),
+                        ("ms/article", f"{1000 * nightly['seconds'] / max(n, 1):.3f}")]
+                       + [(f"phase: {k}", f"{v:.1f}") for k, v in nightly["phases"].items()]))
     if batches:
         tables.append((["seconds per 1,000-article batch (largest size)", "s"], batches))
     if plan:

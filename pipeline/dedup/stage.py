@@ -7,10 +7,14 @@ loses at most the batch in flight and the next run picks it up again; a rerun wi
 stale writes nothing.
 
 Speed (issue 14): candidate pairs that verify provably cannot accept are dropped on small
-in-memory summaries of this run's articles before any evidence is read (prefilter.py); a
-never-fingerprinted article skips `forget`; a run that starts on an empty index (first
-load, rebuild) answers its probes from the rows it wrote (runindex.py) and holds the dedup
-lock until it ends. Decisions are those of probing the tables and verifying every pair.
+in-memory summaries of this run's articles before any evidence is read (prefilter.py); the
+evidence of the run's newest articles is held, not read back (prefilter.RecentEvidence); a
+never-fingerprinted article skips `forget`. A run that starts with nothing fingerprinted
+(first load, `--rebuild`) is a bulk load: it answers its probes from the rows it wrote
+(runindex.py), holds the dedup lock until it ends, drops news.lsh_buckets' indexes and
+builds them once at its end, and clusters once at its end (`_run_index`, `_end_bulk_run`;
+a run that dies before its end leaves both to the next run's start). Decisions are those
+of probing the tables and verifying every pair, batch by batch (tests/test_dedup_bulk.py).
 """
 
 from __future__ import annotations

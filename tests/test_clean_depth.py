@@ -44,6 +44,22 @@ KINDS = {
 }
 
 
+@pytest.mark.parametrize("box", [
+    "<aside class='related'>" + "<font>" * 600 + "<a href='/x'>Related story</a></aside>",
+    "<figure>" + "<span>" * 700 + "<img src='/a.jpg'></figure>",
+    "<svg viewBox='0 0 1 1'>" + "<g>" * 1000 + "</svg>",
+])
+def test_paragraphs_after_a_box_of_unclosed_tags_stay_in_the_article(box: str) -> None:
+    """A box holding hundreds of unclosed inline tags, closed by its own end tag: the article
+    paragraphs after it are the article's (an end tag looked up only near the top of the stack
+    was dropped as stray, and the rest of the article went into the box)."""
+    page = deep_page("Ferry ramp needs new steel", "", "", 0).replace(
+        f"<p>{SENTENCES[3]}</p>", f"<p>{SENTENCES[3]}</p>{box}")
+    cleaned = clean_html(page, None, None)
+    for sentence in SENTENCES:
+        assert sentence in cleaned.text, sentence
+
+
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_deep_pages_keep_the_whole_article(kind: str) -> None:
     wrap_open, wrap_close, depth = KINDS[kind]

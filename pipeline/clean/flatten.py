@@ -16,7 +16,8 @@ paragraphs) are kept up to MAX_DEPTH; beyond that only a block that carries text
 (`<p>`, a heading, `<li>`, a cell, ...) is kept — closing the previous such block first — so
 paragraphs stay paragraphs. The open-element count never undercounts libxml2's (implied ends only close
 elements), so the result parses below the limit. Memory: the output and one stack entry per
-open start tag; an end tag looks at most `_END_SEARCH` entries down the stack.
+open start tag; an end tag finds its element through a per-tag list of stack positions (no
+scan down the stack: a `</aside>` after thousands of unclosed `<font>` still closes it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from html.parser import HTMLParser
 WRAPPER_DEPTH = 128  # every tag kept while fewer are open
 MAX_DEPTH = 224      # structural tags kept while fewer are open: under libxml2's 256, leaving
                      # room for the implied html/body/tbody and the one deep block
-_END_SEARCH = 512
 _VOID = frozenset("area base br col embed hr img input keygen link meta param source track wbr".split())
 # kept beyond MAX_DEPTH, one open at a time: they carry the article's paragraph structure
 _BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 li dt dd blockquote pre td th caption figcaption".split())
@@ -48,6 +48,7 @@ class _Flattener(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.stack: list[list] = []   # [tag, emitted, closed-early] per open start tag
+        self.open_at: dict[str, list[int]] = {}  # tag -> stack positions of its open elements
         self.depth = 0                # emitted and still open
         self.deep_block: list | None = None  # the one block kept open beyond MAX_DEPTH
 
@@ -74,6 +75,7 @@ class _Flattener(HTMLParser):
             self.depth += 1
         else:
             entry = [tag, False, False]
+        self.open_at.setdefault(tag, []).append(len(self.stack))
         self.stack.append(entry)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -82,11 +84,10 @@ class _Flattener(HTMLParser):
             self._pop_to(len(self.stack) - 1)
 
     def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, max(-1, len(self.stack) - 1 - _END_SEARCH), -1):
-            if self.stack[i][0] == tag:
-                self._pop_to(i)
-                return
-        # a stray end tag: dropped, as the tree builder would ignore it
+        positions = self.open_at.get(tag)
+        if positions:
+            self._pop_to(positions[-1])
+        # else a stray end tag: dropped, as the tree builder would ignore it
 
     def handle_data(self, data: str) -> None:
         raw = self.stack and self.stack[-1][0] in _RAW
@@ -96,6 +97,7 @@ class _Flattener(HTMLParser):
         """Close the open elements from the top of the stack down to `index`, inclusive."""
         while len(self.stack) > index:
             entry = self.stack.pop()
+            self.open_at[entry[0]].pop()
             if entry[1] and not entry[2]:
                 self._close(entry)
 

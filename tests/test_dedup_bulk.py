@@ -100,3 +100,44 @@ def test_a_bulk_run_that_dies_is_completed_by_the_next_run(database_url, conn, k
         assert _state(survivor) == expected
     finally:
         survivor.close()
+
+
+def test_a_run_of_several_batches_keeps_other_dedup_runs_out_until_it_ends(
+        database_url, conn, key, monkeypatch) -> None:
+    """Between two batches of a run on a corpus with history, no other dedup run can take the
+    dedup lock (it would re-fingerprint an article the first run remembers by its old text:
+    adversarial review); once the run ends the lock is free."""
+    from contextlib import contextmanager
+
+    load_key_articles(conn, key.articles[:60], day=1)
+    dedup(conn, batch_size=100)  # history: the next run is no bulk load
+    load_key_articles(conn, key.articles[60:120], day=1)
+    other = psycopg2.connect(database_url)
+    other.autocommit = True
+
+    def lock_free() -> bool:
+        with other.cursor() as cur:
+            cur.execute("select pg_try_advisory_lock(%s)", (sql.DEDUP_LOCK_KEY,))
+            got = cur.fetchone()[0]
+            if got:
+                cur.execute("select pg_advisory_unlock(%s)", (sql.DEDUP_LOCK_KEY,))
+            return got
+
+    between = []
+
+    class Bar:
+        def advance(self, n: int) -> None:  # called after each batch's transaction
+            between.append(lock_free())
+
+    @contextmanager
+    def progress(*args, **kwargs):
+        yield Bar()
+
+    monkeypatch.setattr(stage, "progress", progress)
+    try:
+        summary = dedup(conn, batch_size=20)
+        assert summary.articles_fingerprinted > 40  # three batches
+        assert between == [False, False, False]
+        assert lock_free()
+    finally:
+        other.close()

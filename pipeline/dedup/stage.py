@@ -99,12 +99,19 @@ def dedup(
     batches = [stale[start : start + batch_size] for start in range(0, len(stale), batch_size)]
     memory = prefilter.RunMemory(min(MEMORY_ARTICLES, len(stale)), NUM_PERM,
                                  min(RECENT_ARTICLES, len(stale)))
-    index = _run_index(conn, len(stale)) if len(batches) > 1 else None
+    # a run of several batches holds the dedup lock from its first batch to its end: what it
+    # remembers of its own articles (memory) is then what the tables hold for them (another
+    # dedup run re-fingerprinting one of them between two batches made decisions on a text
+    # that was gone; adversarial review)
+    holding = len(batches) > 1 and _hold_run_lock(conn)
+    index = _run_index(conn, len(stale)) if holding else None
     try:
         _batches(conn, batches, stale, summary, window_days, memory, index)
     finally:
         if index is not None:
             _end_bulk_run(conn, summary)
+        if holding:
+            _release_run_lock(conn)
     summary.seconds = round(time.perf_counter() - started, 3)
     # memory held for the run (the bench prints it): summaries and, if used, the bucket rows
     summary.memory_mb = round((memory.nbytes() + (index.nbytes() if index else 0)) / 2**20, 1)  # type: ignore[attr-defined]
@@ -121,16 +128,31 @@ def _run_index(conn: Conn, articles: int) -> RunIndex | None:
     if articles > RUN_INDEX_ARTICLES:
         return None
     with conn:
-        sql.lock(conn)
-        if sql.nothing_fingerprinted(conn) and sql.hold_lock(conn):
+        if sql.nothing_fingerprinted(conn):
             sql.drop_bucket_indexes(conn)
             return RunIndex()
     return None
 
 
+def _hold_run_lock(conn: Conn) -> bool:
+    """Take the dedup lock for the rest of the run (released by `_release_run_lock`);
+    waits for another run that holds it, as every batch does."""
+    with conn:
+        sql.lock(conn)
+        return sql.hold_lock(conn)
+
+
+def _release_run_lock(conn: Conn) -> None:
+    try:
+        with conn:
+            sql.release_lock(conn)
+    except psycopg2.Error:  # a lost connection has released it
+        log.warning("dedup: could not release the run's lock (connection lost)")
+
+
 def _end_bulk_run(conn: Conn, summary: "DedupSummary") -> None:
-    """Cluster the run's articles, build news.lsh_buckets' indexes and release the run's
-    lock (after `_run_index`).
+    """Cluster the run's articles and build news.lsh_buckets' indexes (after `_run_index`;
+    the caller then releases the run's lock).
 
     Also after a failed batch: the batches committed before it are clustered and indexed. A
     run that cannot (connection lost) leaves both to the next run's start."""
@@ -147,11 +169,6 @@ def _end_bulk_run(conn: Conn, summary: "DedupSummary") -> None:
     except psycopg2.Error as error:
         log.warning("dedup: run not completed (%s); the next run clusters and indexes what it stored",
                     str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
-    try:
-        with conn:
-            sql.release_lock(conn)
-    except psycopg2.Error:  # a lost connection has released it
-        log.warning("dedup: could not release the run's lock (connection lost)")
 
 
 def _batches(conn: Conn, batches: list[list[int]], stale: list[int], summary: "DedupSummary",

@@ -163,6 +163,8 @@ def check_url(url: str, where: str) -> str:
         params = parse_dsn(url)
     except psycopg2.ProgrammingError as exc:
         reason = str(exc).strip().splitlines()[0].removeprefix("invalid dsn: ")
+        # libpq quotes the whole string it could not parse, password and all
+        reason = reason.replace(url, redact(url)) if url else reason
         raise ConfigError(f"{where}: not a PostgreSQL URL ({reason}); "
                           "expected e.g. postgresql://user@host:5432/dbname") from None
     for port in (params.get("port") or "").split(","):

@@ -30,6 +30,7 @@ from tests.test_cli import _one_error_line, _run
     "postgresql://nobody:s3cret@h1,h2:1/news?hostaddr=127.0.0.1",
     "postgresql://nobody:s3cret@" + quote("not a host") + ":1/news",
     "postgresql://nobody:s3cret@:1/news?host=relative/folder",
+    "postgresql://nobody:s3cret@[::1:1/news",  # libpq's own message quotes the whole URL
 ])
 def test_a_connection_string_libpq_refuses_is_a_configuration_error(url: str) -> None:
     for args, env in ((["stats"], {"NEWSCORPUS_DATABASE_URL": url}), (["--database", url, "stats"], {})):

@@ -246,14 +246,22 @@ def _json_value(value: Any) -> Any:
 # one of these; OWASP "CSV Injection" lists = + - @ tab CR, ASVS 5.0 1.2.10 adds NUL. The
 # full-width forms are a precaution (not from OWASP): a spreadsheet or an input method that
 # normalises width would read them as their ASCII twins.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20",
+                  # the small forms, the same kind of precaution; '|' opens a DDE call
+                  "\ufe62", "\ufe63", "\ufe66", "\ufe6b", "|")
+
+
+def looks_like_formula(text: str) -> bool:
+    """A FORMULA_STARTS character first, or first after leading white space (spreadsheets
+    trim a cell's leading spaces, line breaks and no-break spaces before reading it)."""
+    return text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
 
 
 def _csv_value(kind: str, value: Any, guard: bool = True) -> str | None:
     """One CSV cell's text, None for null. bool → true/false (what PostgreSQL's COPY … csv and
     pandas.read_csv read back as booleans; Python's True/False is not PostgreSQL's spelling);
     list<string> → a JSON array; timestamp → ISO 8601 UTC. With `guard`, a text cell starting
-    with a FORMULA_STARTS character gets a leading `'` (OWASP's CSV-injection escape), so a
+    like a formula (`looks_like_formula`) gets a leading `'` (OWASP's CSV-injection escape), so a
     spreadsheet shows it as text instead of running it."""
     if value is None:
         return None
@@ -264,7 +272,7 @@ def _csv_value(kind: str, value: Any, guard: bool = True) -> str | None:
     if isinstance(value, datetime):
         return value.isoformat()
     text = str(value)
-    if guard and kind == "string" and text.startswith(FORMULA_STARTS):
+    if guard and kind == "string" and looks_like_formula(text):
         return "'" + text
     return text
 

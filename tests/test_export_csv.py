@@ -13,7 +13,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 from pipeline.cli import main
-from pipeline.export import COLUMNS
+from pipeline.export import COLUMNS, looks_like_formula
 from pipeline.load import upsert
 
 # title, byline, credit, site_name: hostile starts, empty strings and nulls mixed
@@ -22,6 +22,9 @@ ROWS = {
     "http://alpha.test/b": ("+1+cmd", None, "", "-2+3"),
     "http://alpha.test/c": ("\tTabbed", "\rCR first", "Reuters", "＝1+1"),
     "http://alpha.test/d": ("Plain title, with \"quotes\"\nand a newline", "By Ann", "", None),
+    # white space a spreadsheet trims first, the small forms, a DDE pipe (adversarial review)
+    "http://alpha.test/e": (" =HYPERLINK(\"http://evil.test/\")", "\n=1+1", "\u00a0=2+3", "\ufe66cmd|' /C calc'!A0"),
+    "http://alpha.test/f": ("|calc", "\ufe62 1", None, "Plain - with a dash inside"),
 }
 TEXT_COLUMNS = [name for name, kind in COLUMNS if kind == "string"]
 
@@ -75,10 +78,12 @@ def test_formula_cells_are_escaped_by_default(conn, database_url, hostile, tmp_p
     back, stored = _copy_back(conn, out), _stored(conn)
     for url, columns in stored.items():
         for name, value in columns.items():
-            if value and value[0] in "=+-@\t\r＝":
+            if value and looks_like_formula(value):
                 assert back[url][name] == "'" + value, (url, name)  # shown as text by a spreadsheet
             else:
                 assert back[url][name] == value, (url, name)
+    for url in ("http://alpha.test/e", "http://alpha.test/f"):  # every hostile cell escaped
+        assert all(back[url][name].startswith("'") for name in ("title", "byline")), back[url]
     frame = pd.read_csv(out)
     assert not frame["title"].str.match(r"[=+\-@\t\r]").any()
     assert not frame["text"].str.match(r"[=+\-@\t\r]").any()

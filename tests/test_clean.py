@@ -254,3 +254,21 @@ def test_generic_layer_drops_browser_notice_image_caption_live_prompt_and_copyri
              "as soon as the engineers had finished their inspection of the supports.")
     kept = clean_html(_page(f"<p>{PARAS[0]}</p><p>{prose}</p><p>{PARAS[1]}</p>"), "https://tab.example/news/1/story/", None)
     assert prose in kept.paragraphs
+
+
+def test_the_credit_link_search_reads_each_parent_once() -> None:
+    """Both ways a credit link is found ("Read Full Article" anchors; a "Source:" lead before
+    the link), first in document order, also in a paragraph of 50,000 other links (the
+    search tested every link's siblings again: quadratic, minutes; adversarial review)."""
+    from lxml import html as lxml_html
+
+    from pipeline.clean.metadata import _SOURCE_CANDIDATES, _source_link
+
+    farm = "".join(f"<a href='https://x{i}.example/a'>link {i}</a> and " for i in range(50_000))
+    page = ("<html><body><p>Intro " + farm + "</p>"
+            "<p>Via <a href='https://first.example/story'>the wire</a></p>"
+            "<p><a href='https://second.example/story'>Read Full Article</a></p></body></html>")
+    tree = lxml_html.fromstring(page)
+    assert [a.get("href") for a in _SOURCE_CANDIDATES(tree)] == [
+        "https://first.example/story", "https://second.example/story"]
+    assert _source_link(tree, "https://agg.example/p") == "https://first.example/story"

@@ -45,10 +45,10 @@ MEMORY_ARTICLES = 100_000
 # Full evidence (shingle, sentence and fact sets) of this run's newest articles, for
 # verification without reading them back (prefilter.RecentEvidence): ~60 MB at 20,000.
 RECENT_ARTICLES = 20_000
-# A run that starts on an empty news.lsh_buckets (first load, rebuild, backfill into an empty
-# index) with at most this many articles answers its probes from the rows it wrote
-# (runindex.RunIndex, ~1.4 KB an article: ~280 MB at the bound) and holds the dedup lock
-# until it ends; a larger one, or one with stored history, probes the table.
+# A run that starts with nothing fingerprinted (first load, rebuild, backfill into an empty
+# corpus) with at most this many articles is a bulk load: it answers its probes from the rows
+# it wrote (runindex.RunIndex, ~1.4 KB an article: ~280 MB at the bound); a larger one, or
+# one with stored history, probes the indexed table.
 RUN_INDEX_ARTICLES = 200_000
 
 

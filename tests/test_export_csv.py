@@ -29,18 +29,24 @@ ROWS = {
 TEXT_COLUMNS = [name for name, kind in COLUMNS if kind == "string"]
 
 
+def alpha_pages(conn, urls) -> dict[str, int]:  # noqa: ANN001
+    """Source 'alpha' (alpha.test) and one stored page per URL; url -> page_id. Inside the
+    caller's transaction."""
+    upsert(conn, "news.sources", ["name", "outlet", "kind", "domains"],
+           [("alpha", "Alpha", "wire", ["alpha.test"])], ["name"])
+    for url in urls:
+        body = url.encode()
+        upsert(conn, "news.pages", ["source", "url", "final_url", "status", "body_zlib", "body_hash"],
+               [("alpha", url, url, 200, zlib.compress(body), hashlib.sha256(body).digest())], None)
+    with conn.cursor() as cur:
+        cur.execute("select url, page_id from news.pages")
+        return dict(cur.fetchall())
+
+
 @pytest.fixture
 def hostile(conn) -> None:  # noqa: ANN001
     with conn:
-        upsert(conn, "news.sources", ["name", "outlet", "kind", "domains"],
-               [("alpha", "Alpha", "wire", ["alpha.test"])], ["name"])
-        for url in ROWS:
-            body = url.encode()
-            upsert(conn, "news.pages", ["source", "url", "final_url", "status", "body_zlib", "body_hash"],
-                   [("alpha", url, url, 200, zlib.compress(body), hashlib.sha256(body).digest())], None)
-        with conn.cursor() as cur:
-            cur.execute("select url, page_id from news.pages")
-            pages = dict(cur.fetchall())
+        pages = alpha_pages(conn, ROWS)
         rows = []
         for n, (url, (title, byline, credit, site)) in enumerate(ROWS.items()):
             text = f"-{n} starts with a minus sign and is the article text."

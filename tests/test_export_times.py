@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 
 import pyarrow.parquet as pq
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.export import export
 from pipeline.load import upsert
+from tests.test_export_csv import alpha_pages
 from pipeline.search import search
 
 # published_at, modified_at; every value is one PostgreSQL stores and Python cannot hold
@@ -28,16 +28,8 @@ FINE = "http://alpha.test/fine"
 @pytest.fixture
 def odd_times(conn) -> None:  # noqa: ANN001
     with conn:
-        upsert(conn, "news.sources", ["name", "outlet", "kind", "domains"],
-               [("alpha", "Alpha", "wire", ["alpha.test"])], ["name"])
         urls = [*ODD, FINE]
-        for url in urls:
-            body = url.encode()
-            upsert(conn, "news.pages", ["source", "url", "final_url", "status", "body_zlib", "body_hash"],
-                   [("alpha", url, url, 200, zlib.compress(body), hashlib.sha256(body).digest())], None)
-        with conn.cursor() as cur:
-            cur.execute("select url, page_id from news.pages")
-            pages = dict(cur.fetchall())
+        pages = alpha_pages(conn, urls)
         times = {**ODD, FINE: ("2026-11-20T10:00:00Z", None)}
         rows = []
         for n, url in enumerate(urls):

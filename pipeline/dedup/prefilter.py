@@ -56,11 +56,11 @@ from pipeline.dedup.verify import (
     CREDIT_MIN_CONTAINMENT,
     FACT_MIN_CONTAINMENT,
     MIN_CONTAINED_SHINGLES,
-    MIN_FACTS,
     MIN_SHARED_SENTENCES,
     MINHASH_THRESHOLD,
     NEAR_TOTAL_JACCARD,
     Evidence,
+    fact_containment,
 )
 
 BITMAP_BITS = 4096
@@ -259,24 +259,12 @@ def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | N
         if nothing:
             out.add(known[k])
             continue
-        sa = sentence_sets[a]
-        if sa is None:
-            sa = sentence_sets[a] = frozenset(sentence_lists[a].tolist())
-        sb = sentence_sets[b]
-        if sb is None:
-            sb = sentence_sets[b] = frozenset(sentence_lists[b].tolist())
-        both = sa & sb
+        both = _held_set(sentence_sets, sentence_lists, a) & _held_set(sentence_sets, sentence_lists, b)
         if both and not both.isdisjoint(common):
             continue  # verify re-measures on distinctive shingles: not provable here
         if near:  # rule 5: verify's Jaccard is the estimate, below near-total
-            fa = fact_sets[a]
-            if fa is None:
-                fa = fact_sets[a] = frozenset(fact_lists[a].tolist())
-            fb = fact_sets[b]
-            if fb is None:
-                fb = fact_sets[b] = frozenset(fact_lists[b].tolist())
-            fewer = min(len(fa), len(fb))
-            if fewer >= MIN_FACTS and len(fa & fb) < FACT_MIN_CONTAINMENT * fewer:
+            facts = fact_containment(_held_set(fact_sets, fact_lists, a), _held_set(fact_sets, fact_lists, b))
+            if facts is not None and facts < FACT_MIN_CONTAINMENT:
                 out.add(known[k])  # template stories: verify's distinct-facts rule
                 continue
         if keep:
@@ -288,6 +276,14 @@ def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | N
             continue
         out.add(known[k])
     return out
+
+
+def _held_set(sets: list[frozenset[int] | None], arrays: list[np.ndarray], i: int) -> frozenset[int]:
+    """arrays[i] as a set, made once a batch (sets[i] holds it)."""
+    held = sets[i]
+    if held is None:
+        held = sets[i] = frozenset(arrays[i].tolist())
+    return held
 
 
 def _credited(memory: RunMemory, summaries: dict[int, Summary], a: int, b: int) -> bool:

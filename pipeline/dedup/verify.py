@@ -119,14 +119,6 @@ def fact_containment(a: "np.ndarray | frozenset[int]", b: "np.ndarray | frozense
     return len(a & b) / min(len(a), len(b))
 
 
-def shared_sentences(a: "np.ndarray | frozenset[int]", b: "np.ndarray | frozenset[int]",
-                     common: set[int] | frozenset[int]) -> int:
-    """Long sentences both texts have, not counting common (standard) sentences."""
-    a = a if isinstance(a, frozenset) else frozenset(np.asarray(a).tolist())
-    b = b if isinstance(b, frozenset) else frozenset(np.asarray(b).tolist())
-    return len((a & b).difference(common))
-
-
 def verify(
     pair: tuple[int, int],
     a: Evidence,

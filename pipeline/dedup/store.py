@@ -251,14 +251,12 @@ def store(conn: Conn, fps: Fingerprints, rows: dict[int, ArticleRow],
     with conn.cursor() as cur:
         cur.execute("delete from news.fingerprints where article_id = any(%s)", (list(fps.article_ids),))
         scheme = SCHEME_TAG.encode()
-        cur.copy_expert(
-            "copy news.fingerprints (article_id, text_hash, num_perm, signature, shingle_count,"
-            " scheme, shingles, sentences, facts) from stdin with (format binary)",
-            io.BytesIO(b"".join([_COPY_HEADER, *(
-                _fingerprint_row(article_id, rows[article_id].text_hash, to_bytes(fps.body[i]),
-                                 int(fps.shingles[i].size), scheme, sh.to_bytes(fps.shingles[i]),
-                                 st.to_bytes(fps.sentences[i]), sh.to_bytes(fps.facts[i]))
-                for i, article_id in enumerate(fps.article_ids)), _COPY_TRAILER])))
+        _copy_binary(cur, "news.fingerprints (article_id, text_hash, num_perm, signature,"
+                          " shingle_count, scheme, shingles, sentences, facts)", (
+            _fingerprint_row(article_id, rows[article_id].text_hash, to_bytes(fps.body[i]),
+                             int(fps.shingles[i].size), scheme, sh.to_bytes(fps.shingles[i]),
+                             st.to_bytes(fps.sentences[i]), sh.to_bytes(fps.facts[i]))
+            for i, article_id in enumerate(fps.article_ids)))
     if clock is not None:
         clock.lap("store fingerprints")
     copy_bucket_rows(conn, keys)
@@ -313,10 +311,15 @@ def copy_bucket_rows(conn: Conn, keys: "list[tuple[int, int, int, int]] | np.nda
     for name, size, column in (("band", 2, 0), ("bucket", 8, 1), ("day", 4, 2), ("article_id", 8, 3)):
         data[name] = rows[:, column]
         data[f"{name.split('_')[0]}_size"] = size
-    payload = io.BytesIO(b"".join((_COPY_HEADER, data.tobytes(), _COPY_TRAILER)))
     with conn.cursor() as cur:
-        cur.copy_expert("copy news.lsh_buckets (band, bucket, day, article_id) from stdin"
-                        " with (format binary)", payload)
+        _copy_binary(cur, "news.lsh_buckets (band, bucket, day, article_id)", [data.tobytes()])
+
+
+def _copy_binary(cur, target: str, rows: Iterable[bytes]) -> None:
+    """COPY `target` ("table (columns)") from rows already in binary COPY format, with the
+    format's header and trailer around them."""
+    cur.copy_expert(f"copy {target} from stdin with (format binary)",
+                    io.BytesIO(b"".join([_COPY_HEADER, *rows, _COPY_TRAILER])))
 
 
 # news.lsh_buckets' indexes (migrations 001, 012): a run that starts on an empty table drops
@@ -377,12 +380,9 @@ def store_matches(conn: Conn, matches: list[Match]) -> None:
             """,
             ([m.article_id for m in matches], [m.other_id for m in matches]),
         )
-        cur.copy_expert(
-            "copy news.dedup_matches (article_id, other_id, jaccard, containment, method, evidence,"
-            " article_text_hash, other_text_hash) from stdin with (format binary)",
-            io.BytesIO(b"".join([_COPY_HEADER, *map(_match_row, {(m.article_id, m.other_id): m
-                                                                 for m in matches}.values()),
-                                 _COPY_TRAILER])))
+        _copy_binary(cur, "news.dedup_matches (article_id, other_id, jaccard, containment, method,"
+                          " evidence, article_text_hash, other_text_hash)",
+                     map(_match_row, {(m.article_id, m.other_id): m for m in matches}.values()))
 
 
 _MATCH_FIXED = struct.Struct(">hiqiqifif")  # 8 fields; article_id, other_id, jaccard, containment

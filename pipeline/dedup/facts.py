@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.dedup.arrays import sorted_distinct
 from pipeline.dedup.tokens import Tokens, tokenize
 
 
 def fact_hashes(tokens: Tokens) -> np.ndarray:
     """Sorted distinct uint32 hashes (tokens.token_hash) of a tokenised text's fact tokens."""
-    return np.unique(tokens.hashes[tokens.fact])
+    return sorted_distinct(tokens.hashes[tokens.fact])
 
 
 def text_fact_hashes(text: str) -> np.ndarray:

@@ -19,11 +19,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.dedup import lsh
+from pipeline.dedup.arrays import sorted_distinct
 from pipeline.dedup.facts import fact_hashes
-from pipeline.dedup.sentences import SENTENCE_MIN_CHARS, SENTENCE_MIN_WORDS, long_sentences, sentence_hashes
-from pipeline.dedup.shingles import HASH_SCHEME, SHINGLE_CHARS, SHINGLE_WORDS, shingle_set, size_for
-from pipeline.dedup.signatures import LEAD_PERM, MINHASH_SCHEME, NUM_PERM, SEED, lead_length, signatures
-from pipeline.dedup.tokens import tokenize
+from pipeline.dedup.sentences import (
+    SENTENCE_MIN_CHARS,
+    SENTENCE_MIN_WORDS,
+    long_sentences,
+    sentence_hashes,
+    sentence_runs,
+)
+from pipeline.dedup.shingles import _COEF, HASH_SCHEME, SHINGLE_CHARS, SHINGLE_WORDS, shingle_set, size_for, window_hashes
+from pipeline.dedup.signatures import (
+    LEAD_MAX_WORDS,
+    LEAD_MIN_WORDS,
+    LEAD_PERM,
+    MINHASH_SCHEME,
+    NUM_PERM,
+    SEED,
+    lead_length,
+    signatures,
+)
+from pipeline.dedup.tokens import Tokens, prepare, scan, tokenize
 
 # band number of the long-sentence rows in news.lsh_buckets (MinHash bands are 0..35)
 SENTENCE_BAND = 64
@@ -92,16 +108,11 @@ def fingerprint_batch(articles: Sequence[tuple[int, str]], evidence: bool = True
     implementations do (bench/dedup.py's like-for-like comparison): no lead sketch (its rows
     are left at the empty-set value), sentence or fact hashes. dedup always needs them.
     """
-    shingles, leads, sentences, facts = [], [], [], []
-    for _, text in articles:
-        tokens = tokenize(text)
-        k = size_for(tokens)
-        shingles.append(shingle_set(tokens.hashes, k))
-        if evidence:
-            leads.append(shingle_set(tokens.hashes[: lead_length(tokens)], k))
-            sentences.append(sentence_hashes(tokens))
-            facts.append(fact_hashes(tokens))
-    if not evidence:
+    sets = _article_sets([text for _, text in articles], evidence)
+    shingles = [x[0] for x in sets]
+    if evidence:
+        leads, sentences, facts = ([x[i] for x in sets] for i in (1, 2, 3))
+    else:
         leads = [np.array([], dtype=np.uint32)] * len(articles)
         sentences = [np.array([], dtype=np.int64)] * len(articles)
         facts = [np.array([], dtype=np.uint32)] * len(articles)
@@ -115,6 +126,114 @@ def fingerprint_batch(articles: Sequence[tuple[int, str]], evidence: bool = True
         facts=facts,
         keys=bucket_keys(shingles, body, lead, sentences) if evidence else None,
     )
+
+
+# bytes of text joined per `_joined_sets` call (~230 articles; its arrays a few MB)
+JOINED_BYTES = 1 << 20
+_Sets = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _article_sets(texts: Sequence[str], evidence: bool) -> list[_Sets]:
+    """(shingles, lead shingles, sentence hashes, fact hashes) of each text, in order.
+
+    Texts for the byte scanner are tokenised and hashed joined, a few thousand numpy calls
+    fewer per batch than text by text (worker CPU 75 -> ~? s at 100,000 articles); the
+    others (scripts without word spaces) text by text. Same sets either way
+    (tests/test_dedup_speed.py compares them)."""
+    out: list[_Sets | None] = [None] * len(texts)
+    joined: list[tuple[int, tuple[bytes, bytes]]] = []
+    size = 0
+    for i, text in enumerate(texts):
+        prepared = prepare(text)
+        if isinstance(prepared, bool):
+            out[i] = _text_sets(tokenize(text), evidence)
+            continue
+        joined.append((i, prepared))
+        size += len(prepared[0]) + 1
+        if size >= JOINED_BYTES:
+            _fill(out, joined, evidence)
+            joined, size = [], 0
+    _fill(out, joined, evidence)
+    return out  # type: ignore[return-value]
+
+
+def _fill(out: list, joined: list[tuple[int, tuple[bytes, bytes]]], evidence: bool) -> None:
+    if joined:
+        for (i, _), sets in zip(joined, _joined_sets([p for _, p in joined], evidence)):
+            out[i] = sets
+
+
+def _text_sets(tokens: Tokens, evidence: bool) -> _Sets:
+    """One tokenised text's sets (the plain path `_joined_sets` must agree with)."""
+    k = size_for(tokens)
+    shingles = shingle_set(tokens.hashes, k)
+    if not evidence:
+        return shingles, _NO_U32, _NO_I64, _NO_U32
+    return (shingles, shingle_set(tokens.hashes[: lead_length(tokens)], k),
+            sentence_hashes(tokens), fact_hashes(tokens))
+
+
+def _joined_sets(prepared: list[tuple[bytes, bytes]], evidence: bool) -> list[_Sets]:
+    """`_text_sets` of spaced texts, computed on their bytes joined by line breaks (tokens.scan).
+
+    Every set is made for all texts at once: values are tagged with their text's number,
+    sorted and split per text. A text's shingles are the windows of SHINGLE_WORDS tokens that
+    start and end inside it (one window over all its tokens when it has no more than that);
+    its lead's are the windows inside its first `lead_length` tokens; its long sentences are
+    runs of one sentence number (a line break ends a sentence, so none spans two texts)."""
+    m = len(prepared)
+    tokens = scan(b"\n".join(p[0] for p in prepared), b"\n".join(p[1] for p in prepared))
+    k = SHINGLE_WORDS
+    hashes = tokens.hashes
+    if hashes.size == 0:
+        return [(_NO_U32, _NO_U32, _NO_I64, _NO_U32)] * m
+    byte_starts = np.cumsum([0] + [len(p[0]) + 1 for p in prepared[:-1]])
+    first = np.searchsorted(tokens._starts, byte_starts)          # each text's first token
+    end = np.append(first[1:], hashes.size)                       # and its end
+    count = end - first
+    owner = np.repeat(np.arange(m), count)                        # text of each token
+    windows = window_hashes(hashes, k) if hashes.size >= k else np.empty(0, dtype=np.uint32)
+    starts = np.arange(windows.size)
+    inside = starts + k <= end[owner[: windows.size]]
+    short = np.flatnonzero((count > 0) & (count <= k))            # one window over all tokens
+    short_values = np.array([(hashes[first[t] : end[t]] * _COEF[: count[t]]).sum(dtype=np.uint32)
+                             for t in short.tolist()], dtype=np.uint32)
+    # a short text's windows from the joined sequence span its neighbours: not inside
+    body = _split_sets(np.concatenate((owner[: windows.size][inside], short)),
+                       np.concatenate((windows[inside], short_values)), m)
+    if not evidence:
+        return [(x, _NO_U32, _NO_I64, _NO_U32) for x in body]
+    paragraph = tokens.paragraph
+    low = np.minimum(first + LEAD_MIN_WORDS - 1, hashes.size - 1)
+    lead_end = np.where(count <= LEAD_MIN_WORDS, count,
+                        np.minimum(np.searchsorted(paragraph, paragraph[low], side="right") - first,
+                                   LEAD_MAX_WORDS))
+    in_lead = inside & (starts + k <= (first + lead_end)[owner[: windows.size]])
+    lead = _split_sets(np.concatenate((owner[: windows.size][in_lead], short)),
+                       np.concatenate((windows[in_lead], short_values)), m)
+    run_starts, _, values = sentence_runs(hashes, tokens.sentence, SENTENCE_MIN_WORDS)
+    sentences = _split_sets(owner[run_starts], values, m)
+    fact = tokens.fact
+    facts = _split_sets(owner[fact], hashes[fact], m)
+    return list(zip(body, lead, sentences, facts))
+
+
+def _split_sets(owner: np.ndarray, values: np.ndarray, m: int) -> list[np.ndarray]:
+    """Sorted distinct values of each of m texts (owner[i]: the text of values[i])."""
+    if values.dtype == np.uint32:  # one sort of (text, value) packed in 64 bits
+        packed = sorted_distinct((owner.astype(np.uint64) << np.uint64(32)) | values)
+        owner, values = (packed >> np.uint64(32)).astype(np.int64), packed.astype(np.uint32)
+    else:
+        order = np.lexsort((values, owner))
+        owner, values = owner[order], values[order]
+        keep = np.ones(values.size, dtype=bool)
+        keep[1:] = (owner[1:] != owner[:-1]) | (values[1:] != values[:-1])
+        owner, values = owner[keep], values[keep]
+    return np.split(values, np.searchsorted(owner, np.arange(1, m)))
+
+
+_NO_U32 = np.array([], dtype=np.uint32)
+_NO_I64 = np.array([], dtype=np.int64)
 
 
 def distinctive_shingles(text: str, common: set[int] | frozenset[int]) -> np.ndarray:

@@ -45,10 +45,12 @@ checks it pair by pair against verify on the sample web and on texts built for e
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from pipeline.dedup.credit import credits_source
 from pipeline.dedup.verify import (
@@ -87,6 +89,14 @@ class Summary:
     names: frozenset[str]
     facts: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.uint32))  # fact hashes
 
+    @property
+    def credit_bits(self) -> int:
+        return name_bits(self.credits)
+
+    @property
+    def name_bits(self) -> int:
+        return name_bits(self.names)
+
 
 def summarize(evidence: Evidence) -> Summary:
     bits = bitmap(evidence.shingles)
@@ -94,6 +104,16 @@ def summarize(evidence: Evidence) -> Summary:
     return Summary(np.asarray(evidence.signature, dtype=np.uint32), bits, size,
                    size - int(np.bitwise_count(bits).sum()), evidence.sentences,
                    evidence.credits, evidence.names, evidence.facts)
+
+
+def name_bits(names: frozenset[str]) -> int:
+    """A 63-bit mask of a set of names (bit crc32(name) mod 63): two sets whose masks share no
+    bit share no name, so the pairs where neither article credits the other's source are
+    found in numpy; a shared bit is checked on the names (`_credited`)."""
+    bits = 0
+    for name in names:
+        bits |= 1 << (zlib.crc32(name.encode()) % 63)
+    return bits
 
 
 class RunMemory:
@@ -114,6 +134,8 @@ class RunMemory:
         self.bits = np.zeros((capacity, BITMAP_BYTES), dtype=np.uint8)
         self.sizes = np.zeros(capacity, dtype=np.int64)
         self.collisions = np.zeros(capacity, dtype=np.int64)
+        self.credit_bits = np.zeros(capacity, dtype=np.int64)
+        self.name_bits = np.zeros(capacity, dtype=np.int64)
         self.ids = np.full(capacity, -1, dtype=np.int64)
         self.sentences: list[np.ndarray] = [np.array([], dtype=np.int64)] * capacity
         self.facts: list[np.ndarray] = [np.array([], dtype=np.uint32)] * capacity
@@ -147,6 +169,8 @@ class RunMemory:
         self.facts[row] = s.facts
         self.credits[row] = self._intern(s.credits)
         self.names[row] = self._intern(s.names)
+        self.credit_bits[row] = s.credit_bits
+        self.name_bits[row] = s.name_bits
 
     def credit_names(self, article_id: int) -> tuple[frozenset[str], frozenset[str]]:
         """(credits, source names) of a held article."""
@@ -161,7 +185,7 @@ class RunMemory:
 
     def nbytes(self) -> int:
         """Bytes held by the arrays, sentence hashes and recent evidence (not the id maps)."""
-        return (self.signatures.nbytes + self.bits.nbytes + self.sizes.nbytes * 3
+        return (self.signatures.nbytes + self.bits.nbytes + self.sizes.nbytes * 5
                 + sum(x.nbytes for x in self.sentences[: len(self.row)])
                 + sum(x.nbytes for x in self.facts[: len(self.row)]) + self.recent.nbytes())
 
@@ -249,61 +273,60 @@ def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | N
     maybe = (estimate >= MINHASH_THRESHOLD) | ~no_containment
 
     sentences = _Sets(lists("sentences"))
-    pair_of, value = sentences.shared(ia, ib)
-    shared = np.bincount(pair_of, minlength=len(known))
-    standard = np.zeros(len(known), dtype=bool)
-    if common and value.size:
-        standard[pair_of[np.isin(value, np.fromiter(common, dtype=np.int64, count=len(common)))]] = True
+    shared = sentences.shared(ia, ib)
     # a shared standard sentence sends verify down the distinctive-shingles path: kept
+    standard = sentences.shared(ia, ib, common) > 0 if common else np.zeros(len(known), dtype=bool)
     open_ = ~empty & ~standard
     kept = maybe | (shared >= MIN_SHARED_SENTENCES)
     # rule 6 and rule 2's 'wire-credit': one shared sentence, or containment up to
-    # CREDIT_MIN_CONTAINMENT, is enough when one article credits the other's source
-    ask = open_ & ~kept & ((shared > 0) | (bound >= CREDIT_MIN_CONTAINMENT))
+    # CREDIT_MIN_CONTAINMENT, is enough when one article credits the other's source (asked
+    # of the names only where the name masks allow it)
+    credit_bits, names = table(memory.credit_bits, "credit_bits"), table(memory.name_bits, "name_bits")
+    may_credit = ((credit_bits[ia] & names[ib]) | (credit_bits[ib] & names[ia])) != 0
+    ask = open_ & ~kept & may_credit & ((shared > 0) | (bound >= CREDIT_MIN_CONTAINMENT))
     for k in np.flatnonzero(ask).tolist():
         kept[k] = _credited(memory, summaries, *known[k])
     out = empty | (open_ & ~kept)
     # rule 5 (template stories) for the pairs still kept: verify's Jaccard is the estimate
     facts_for = np.flatnonzero(open_ & kept & (estimate < NEAR_TOTAL_JACCARD))
     if facts_for.size:
-        facts = _Sets(lists("facts"))
         fa, fb = ia[facts_for], ib[facts_for]
-        pair_of, _ = facts.shared(fa, fb)
+        # the fact sets of the articles of these pairs only
+        local, position = np.unique(np.concatenate((fa, fb)), return_inverse=True)
+        fact_lists = lists("facts")
+        facts = _Sets([fact_lists[i] for i in local.tolist()])
+        fa, fb = position[: facts_for.size], position[facts_for.size :]
         least = np.minimum(facts.sizes[fa], facts.sizes[fb])
-        both = np.bincount(pair_of, minlength=facts_for.size)
+        both = facts.shared(fa, fb)
         template = (least >= MIN_FACTS) & (both / np.maximum(least, 1) < FACT_MIN_CONTAINMENT)
         out[facts_for[template]] = True
     return {known[k] for k in np.flatnonzero(out).tolist()}
 
 
 class _Sets:
-    """Sorted distinct hash arrays of a local table's articles, flattened for `shared`."""
+    """Sets of hashes (sorted distinct arrays) of a local table's articles, as the rows of a
+    sparse 0/1 matrix over their distinct values: the number of values two rows share is
+    the row count of their element-wise product (scipy's sorted-index merge, in C)."""
 
     def __init__(self, arrays: list[np.ndarray]) -> None:
         self.sizes = np.fromiter((a.size for a in arrays), dtype=np.int64, count=len(arrays))
-        self.starts = np.cumsum(self.sizes) - self.sizes
-        self.flat = (np.concatenate(arrays).astype(np.int64, copy=False) if self.sizes.sum()
-                     else np.empty(0, dtype=np.int64))
+        flat = (np.concatenate(arrays).astype(np.int64, copy=False) if self.sizes.sum()
+                else np.empty(0, dtype=np.int64))
+        # columns: each value's rank among the distinct values (ranks keep every row sorted)
+        self.values, column = np.unique(flat, return_inverse=True)
+        self.matrix = sparse.csr_matrix(
+            (np.ones(flat.size, dtype=np.int8), column.astype(np.int32),
+             np.concatenate(([0], np.cumsum(self.sizes)))),
+            shape=(len(arrays), max(self.values.size, 1)))
 
-    def _gather(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(pair number, value) of every element of the arrays of `which`, pair by pair."""
-        counts = self.sizes[which]
-        total = int(counts.sum())
-        pair = np.repeat(np.arange(which.size), counts)
-        offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        return pair, self.flat[np.repeat(self.starts[which], counts) + offset]
-
-    def shared(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(pair number, value) of each value the arrays of a[k] and b[k] share.
-
-        Each array is a set (distinct values), so a value found twice in one pair is shared."""
-        pair_a, value_a = self._gather(a)
-        pair_b, value_b = self._gather(b)
-        pair, value = np.concatenate((pair_a, pair_b)), np.concatenate((value_a, value_b))
-        order = np.lexsort((value, pair))
-        pair, value = pair[order], value[order]
-        twice = (pair[1:] == pair[:-1]) & (value[1:] == value[:-1])
-        return pair[1:][twice], value[1:][twice]
+    def shared(self, a: np.ndarray, b: np.ndarray, among: "frozenset[int] | None" = None) -> np.ndarray:
+        """How many values the sets of a[k] and b[k] share, for each k (only values in
+        `among`, when given)."""
+        product = self.matrix[a].multiply(self.matrix[b]).tocsr()
+        if among is None:
+            return np.diff(product.indptr)
+        wanted = np.isin(self.values, np.fromiter(among, dtype=np.int64, count=len(among)))
+        return product @ wanted.astype(np.int64)
 
 
 def _credited(memory: RunMemory, summaries: dict[int, Summary], a: int, b: int) -> bool:

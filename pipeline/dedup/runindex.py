@@ -32,7 +32,10 @@ class _Level:
         # band -> (first, end) row of its run, found once: a binary search of the int16 band
         # column per probe converted the whole column to int64 each time (a third of the
         # candidate search at 100,000 articles)
-        bands, first = np.unique(self.band, return_index=True)
+        # (the column is sorted: runs start where it changes; np.unique sorts it again)
+        first = np.flatnonzero(np.concatenate(([True], self.band[1:] != self.band[:-1]))) \
+            if self.band.size else np.empty(0, dtype=np.int64)
+        bands = self.band[first]
         ends = np.append(first[1:], self.band.size)
         self.slices = dict(zip(bands.tolist(), zip(first.tolist(), ends.tolist())))
 

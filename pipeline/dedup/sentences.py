@@ -18,7 +18,6 @@ MinHash band does.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import numpy as np
 
@@ -41,15 +40,24 @@ def split_sentences(text: str) -> list[str]:
 _C64 = 0x9E3779B97F4A7C15  # odd: invertible mod 2**64
 
 
-@lru_cache(maxsize=1)
 def _powers64(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """C64**i and C64**-i mod 2**64 for i < n."""
-    pw = np.empty(n, dtype=np.uint64)
-    inv = np.empty(n, dtype=np.uint64)
-    pw[0] = inv[0] = 1
-    np.multiply.accumulate(np.full(n - 1, _C64, dtype=np.uint64), out=pw[1:])
-    np.multiply.accumulate(np.full(n - 1, pow(_C64, -1, 1 << 64), dtype=np.uint64), out=inv[1:])
-    return pw, inv
+    """C64**i and C64**-i mod 2**64 for at least i < n (the largest table made so far is
+    kept: a batch's joined token sequence and single texts alternate in one process)."""
+    global _held_powers
+    if _held_powers is None or _held_powers[0].size < n:
+        size = 1 << 16
+        while size < n:
+            size *= 2
+        pw = np.empty(size, dtype=np.uint64)
+        inv = np.empty(size, dtype=np.uint64)
+        pw[0] = inv[0] = 1
+        np.multiply.accumulate(np.full(size - 1, _C64, dtype=np.uint64), out=pw[1:])
+        np.multiply.accumulate(np.full(size - 1, pow(_C64, -1, 1 << 64), dtype=np.uint64), out=inv[1:])
+        _held_powers = pw, inv
+    return _held_powers
+
+
+_held_powers: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -67,28 +75,36 @@ def long_sentences(tokens: "Tokens") -> list[tuple[int, int, int]]:
     A sentence's hash: fmix64(sum(t[i] * C64**i) mod 2**64) over its token hashes t, signed;
     for every sentence at once from one prefix sum (`sentence_hash` is the plain definition).
     """
+    minimum = SENTENCE_MIN_CHARS if tokens.unspaced else SENTENCE_MIN_WORDS
     if tokens.hashes.size == 0:
         return []
-    minimum = SENTENCE_MIN_CHARS if tokens.unspaced else SENTENCE_MIN_WORDS
-    ids = tokens.sentence
-    # runs of equal sentence numbers: [starts[i], ends[i]) is sentence i's token range
+    starts, ends, values = sentence_runs(tokens.hashes, tokens.sentence, minimum)
+    return list(zip(starts.tolist(), ends.tolist(), values.tolist()))
+
+
+def sentence_runs(hashes: np.ndarray, ids: np.ndarray, minimum: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(starts, ends, int64 hashes) of the runs of equal sentence numbers `ids` at least
+    `minimum` tokens long, over the token hashes `hashes` (uint32; one text, or several
+    joined: a hash does not depend on where its sentence starts)."""
+    if hashes.size == 0:
+        return _EMPTY, _EMPTY, _EMPTY
     starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
     ends = np.append(starts[1:], ids.size)
     long = ends - starts >= minimum
-    if not long.any():
-        return []
     starts, ends = starts[long], ends[long]
+    if not starts.size:
+        return _EMPTY, _EMPTY, _EMPTY
     n = ids.size
-    size = 1 << 16
-    while size < n + 1:
-        size *= 2
-    pw, inv = _powers64(size)
+    pw, inv = _powers64(n + 1)
     prefix = np.empty(n + 1, dtype=np.uint64)
     prefix[0] = 0
-    np.multiply(tokens.hashes.astype(np.uint64), pw[:n], out=prefix[1:])
+    np.multiply(hashes.astype(np.uint64), pw[:n], out=prefix[1:])
     np.cumsum(prefix[1:], out=prefix[1:])
-    values = _fmix64((prefix[ends] - prefix[starts]) * inv[starts]).view(np.int64)
-    return list(zip(starts.tolist(), ends.tolist(), values.tolist()))
+    return starts, ends, _fmix64((prefix[ends] - prefix[starts]) * inv[starts]).view(np.int64)
+
+
+_EMPTY = np.array([], dtype=np.int64)
 
 
 def sentence_hash(token_hashes: list[int]) -> int:

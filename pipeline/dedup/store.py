@@ -20,6 +20,7 @@ import numpy as np
 import psycopg2.extensions
 
 from pipeline.dedup import sentences as st
+from pipeline.dedup.arrays import sorted_distinct
 from pipeline.dedup import shingles as sh
 from pipeline.dedup.credit import CLOSING_CHARS, OPENING_CHARS, source_names, wire_credits
 from pipeline.dedup.fingerprint import SCHEME_TAG, SENTENCE_BAND, Fingerprints, fingerprint_batch
@@ -523,7 +524,7 @@ def candidate_pairs(conn: Conn, keys: list[tuple[int, int, int, int]], common: I
         return set()
     if small.min() >= 0 and large.max() < (1 << 31):
         # both ids in 31 bits: one int64 per pair, a 1-d unique (axis=0 sorts rows, slower)
-        packed = np.unique((small << 32) | large)
+        packed = sorted_distinct((small << 32) | large)
         return set(zip((packed >> 32).tolist(), (packed & 0xFFFFFFFF).tolist()))
     unique = np.unique(np.stack([small, large], axis=1), axis=0)
     return set(zip(unique[:, 0].tolist(), unique[:, 1].tolist()))
@@ -575,11 +576,11 @@ def _band_params(rows: np.ndarray, window: int) -> list[dict]:
     low = max(int(rows[:, 2].min()) - window, -(1 << 31))
     high = min(int(rows[:, 2].max()) + window, (1 << 31) - 1)
     params = []
-    for band in np.unique(rows[:, 0]).tolist():
+    for band in sorted_distinct(rows[:, 0]).tolist():
         if band == SENTENCE_BAND:  # read by sentence_rows
             continue
         lo, hi = np.searchsorted(rows[:, 0], [band, band + 1])
-        params.append({"band": band, "buckets": np.unique(rows[lo:hi, 1]).tolist(),
+        params.append({"band": band, "buckets": sorted_distinct(rows[lo:hi, 1]).tolist(),
                        "low": low, "high": high})
     return params
 

@@ -24,7 +24,6 @@ Text in scripts without word spaces (Chinese, Japanese, Thai...) goes through th
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import numpy as np
 
@@ -49,7 +48,6 @@ _CLOSER = np.zeros(256, dtype=bool)
 _CLOSER[[ord('"'), ord("'"), ord(")")]] = True
 
 
-@lru_cache(maxsize=1)
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """C**i and C**-i mod 2**32 for i < n."""
     inverse = np.uint32(pow(int(_C), -1, 1 << 32))
@@ -62,11 +60,19 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return pw, inv
 
 
+_held_powers: tuple[np.ndarray, np.ndarray] | None = None
+
+
 def _powers_for(n: int) -> tuple[np.ndarray, np.ndarray]:
-    size = _MAX_CACHED
-    while size < n:
-        size *= 2
-    return _powers(size)
+    """At least n powers (the largest table made so far is kept: a batch's joined texts
+    and single texts alternate in one process)."""
+    global _held_powers
+    if _held_powers is None or _held_powers[0].size < n:
+        size = _MAX_CACHED
+        while size < n:
+            size *= 2
+        _held_powers = _powers(size)
+    return _held_powers
 
 
 def fmix32(hv: np.ndarray) -> np.ndarray:
@@ -146,18 +152,37 @@ _EMPTY = np.array([], dtype=np.int64)
 
 def tokenize(text: str) -> Tokens:
     """Tokens of a text (see module docstring)."""
+    prepared = prepare(text)
+    if isinstance(prepared, bool):
+        return _tokenize_regex(text, unspaced=prepared)
+    return scan(*prepared)
+
+
+def prepare(text: str) -> "tuple[bytes, bytes] | bool":
+    """The text's (cased, lower-cased) UTF-8 bytes for `scan`, of equal length; or, for the
+    regex path, whether the text is unspaced (scripts without word spaces, or a letter whose
+    lower case has another length: rare)."""
     folded = fold_cased(text)
     cased = folded.encode()
     if folded.isascii():
-        lowered = cased.lower()
-    else:
-        # lead bytes of Thai..Myanmar..CJK (E0-E9) and supplementary planes (F0): only then
-        # can the text be unspaced (folding turned other symbols into ASCII or spaces)
-        if _MAYBE_UNSPACED.search(cased) and is_unspaced(text):
-            return _tokenize_regex(text, unspaced=True)
-        lowered = folded.lower().encode()
-    if len(lowered) != len(cased):  # a letter whose lower case has another length (rare)
-        return _tokenize_regex(text, unspaced=False)
+        return cased, cased.lower()
+    # lead bytes of Thai..Myanmar..CJK (E0-E9) and supplementary planes (F0): only then
+    # can the text be unspaced (folding turned other symbols into ASCII or spaces)
+    if _MAYBE_UNSPACED.search(cased) and is_unspaced(text):
+        return True
+    lowered = folded.lower().encode()
+    if len(lowered) != len(cased):
+        return False
+    return cased, lowered
+
+
+def scan(cased: bytes, lowered: bytes) -> Tokens:
+    """The byte scanner: tokens of `prepare`d bytes (see module docstring).
+
+    Also the tokens of several texts at once, their bytes joined by line breaks
+    (fingerprint.fingerprint_batch): a line break is no word byte, ends a sentence and a
+    paragraph, and a token's hash does not depend on its position, so each text's tokens,
+    hashes and groupings are those of scanning it alone."""
     raw = np.frombuffer(cased, dtype=np.uint8)
     n = raw.size
     if n == 0:

@@ -393,7 +393,10 @@ _NULL = (-1).to_bytes(4, "big", signed=True)
 def _match_row(m: Match) -> bytes:
     """One news.dedup_matches row in binary COPY format (real as float4, jsonb as version 1
     followed by its JSON text, a NULL as length -1)."""
-    evidence = json.dumps(storable(m.evidence or {}), ensure_ascii=False, separators=(",", ":"))
+    evidence = m.evidence or {}
+    if any(isinstance(value, str) for value in evidence.values()):  # a credit's name
+        evidence = storable(evidence)
+    evidence = json.dumps(evidence, ensure_ascii=False, separators=(",", ":"))
     return b"".join([
         _MATCH_FIXED.pack(8, 8, m.article_id, 8, m.other_id, 4, m.jaccard, 4, m.containment),
         _bytea(m.method.encode()), _bytea(b"\x01" + evidence.encode()),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # agency -> aliases (normalised: NFKC, case-folded, non-letters collapsed to one space)
 AGENCIES: dict[str, tuple[str, ...]] = {
@@ -57,11 +58,15 @@ def norm(name: str) -> str:
     return _SEP.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
 
 
-def _names(phrase: str) -> set[str]:
-    """The names a credit phrase refers to: itself, and every alias of the agency it names."""
+@lru_cache(maxsize=4096)
+def _names(phrase: str) -> frozenset[str]:
+    """The names a credit phrase refers to: itself, and every alias of the agency it names.
+
+    Cached: bylines, credits and source names repeat across a corpus (a dedup run asks for
+    every article's)."""
     key = norm(phrase)
     if not key:
-        return set()
+        return frozenset()
     names = {key}
     words = key.removeprefix("by ").split()
     while words and words[-1] in _ROLES:  # "PA Reporter", "Reuters staff"
@@ -70,7 +75,7 @@ def _names(phrase: str) -> set[str]:
     if agency:
         names.update(AGENCIES[agency])
         names.add(agency)
-    return names
+    return frozenset(names)
 
 
 def wire_credits(byline: str | None, credit: str | None, text: str | None) -> set[str]:

@@ -48,6 +48,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -71,9 +72,17 @@ BITMAP_BYTES = BITMAP_BITS // 8
 
 def bitmap(shingles: np.ndarray) -> np.ndarray:
     """The BITMAP_BITS-bit map of a shingle set (bit x mod BITMAP_BITS), as uint8[BITMAP_BYTES]."""
-    bits = np.zeros(BITMAP_BITS, dtype=bool)
-    bits[np.asarray(shingles, dtype=np.uint32) & np.uint32(BITMAP_BITS - 1)] = True
-    return np.packbits(bits)
+    return bitmaps([shingles])[0]
+
+
+def bitmaps(shingle_sets: Sequence[np.ndarray]) -> np.ndarray:
+    """`bitmap` of each set, as rows of one (n, BITMAP_BYTES) uint8 array."""
+    bits = np.zeros((len(shingle_sets), BITMAP_BITS), dtype=bool)
+    sizes = np.fromiter((x.size for x in shingle_sets), dtype=np.int64, count=len(shingle_sets))
+    if sizes.sum():
+        values = np.concatenate(shingle_sets).astype(np.uint32, copy=False)
+        bits[np.repeat(np.arange(sizes.size), sizes), values & np.uint32(BITMAP_BITS - 1)] = True
+    return np.packbits(bits, axis=1)
 
 
 @dataclass
@@ -106,6 +115,7 @@ def summarize(evidence: Evidence) -> Summary:
                    evidence.credits, evidence.names, evidence.facts)
 
 
+@lru_cache(maxsize=4096)  # a corpus has few distinct credit and source-name sets
 def name_bits(names: frozenset[str]) -> int:
     """A 63-bit mask of a set of names (bit crc32(name) mod 63): two sets whose masks share no
     bit share no name, so the pairs where neither article credits the other's source are
@@ -171,6 +181,19 @@ class RunMemory:
         self.names[row] = self._intern(s.names)
         self.credit_bits[row] = s.credit_bits
         self.name_bits[row] = s.name_bits
+
+    def add_batch(self, evidence: "dict[int, Evidence]") -> None:
+        """`add` the summary of each article of a batch (bitmaps made for all at once)."""
+        if self.capacity == 0 or not evidence:
+            return
+        items = list(evidence.items())
+        bits = bitmaps([e.shingles for _, e in items])
+        sizes = np.fromiter((e.shingles.size for _, e in items), dtype=np.int64, count=len(items))
+        collisions = sizes - np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
+        for k, (article_id, e) in enumerate(items):
+            self.add(article_id, Summary(np.asarray(e.signature, dtype=np.uint32), bits[k],
+                                         int(sizes[k]), int(collisions[k]), e.sentences,
+                                         e.credits, e.names, e.facts))
 
     def credit_names(self, article_id: int) -> tuple[frozenset[str], frozenset[str]]:
         """(credits, source names) of a held article."""

@@ -314,12 +314,10 @@ def _verify(conn: Conn, fps, rows: dict, pairs: set[tuple[int, int]], links: dic
                                   rows[article_id].text_hash, rows[article_id].credits,
                                   rows[article_id].names)
              for i, article_id in enumerate(fps.article_ids)}
-    batch_summaries = {article_id: prefilter.summarize(e) for article_id, e in batch.items()}
     memory = memory if memory is not None else prefilter.RunMemory(0, NUM_PERM)
-    for article_id, summary in batch_summaries.items():
-        memory.add(article_id, summary)
-    if memory.capacity:  # held in the run's memory: not passed again
-        batch_summaries = {}
+    memory.add_batch(batch)
+    # held in the run's memory, or summarised here
+    batch_summaries = {} if memory.capacity else prefilter.summaries_of(batch, batch)
     outside = {x for pair in pairs for x in pair if x not in batch}
     stored = sql.stored_fingerprints(conn, (x for x in outside if x not in memory))
     if clock is not None:

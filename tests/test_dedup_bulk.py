@@ -9,6 +9,9 @@ nothing: the next run builds the indexes and clusters what the dead run stored.
 
 from __future__ import annotations
 
+import random
+from types import SimpleNamespace
+
 import psycopg2
 import pytest
 
@@ -141,3 +144,34 @@ def test_a_run_of_several_batches_keeps_other_dedup_runs_out_until_it_ends(
         assert lock_free()
     finally:
         other.close()
+
+
+def _words(seed: int, count: int) -> str:
+    rng = random.Random(seed)
+    return " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6))
+                    for _ in range(count)) + "."
+
+
+def test_new_clusters_reported_are_the_clusters_stored(conn, monkeypatch) -> None:
+    """A batch-by-batch run counts the clusters it created that still exist at its end: two
+    clusters one batch created and a later batch merged are one new story, not two (the
+    report said one more than the table held; review)."""
+    monkeypatch.setattr(stage, "RUN_INDEX_ARTICLES", 0)  # batch by batch, clustering each batch
+    first, second = _words(1, 300), _words(2, 300)
+    records = [SimpleNamespace(url=f"https://{source}.example/{n}", source=source, outlet=source,
+                               kind="tabloid", title=str(n), byline=None, published_at=published,
+                               text=text.split("\n"), day=1, day2=None)
+               for n, (source, published, text) in enumerate([
+                   ("one", "2026-11-20T10:00:00Z", first),     # batch 1: its own cluster
+                   ("two", "2026-11-20T11:00:00Z", second),    # batch 1: its own cluster
+                   # batch 2: the original both were cut from: one story, one cluster
+                   ("wire", "2026-11-20T08:00:00Z", first + "\n" + second)])]
+    load_key_articles(conn, records)
+    summary = dedup(conn, batch_size=2)
+    with conn.cursor() as cur:
+        cur.execute("select count(*), count(distinct cluster_id) from news.clusters"
+                    " join news.cluster_members using (cluster_id)")
+        assert cur.fetchone() == (3, 1)  # merged
+        cur.execute("select count(*) from news.clusters")
+        stored = cur.fetchone()[0]
+    assert summary.clusters_new == stored == 1

@@ -27,6 +27,8 @@ class WriteStats:
     canonicals_rechosen: int = 0
     copies_linked: int = 0
     changed_members: list[int] = field(default_factory=list)
+    created: set[int] = field(default_factory=set)   # cluster ids inserted
+    removed: set[int] = field(default_factory=set)   # cluster ids deleted (merged away, emptied)
 
 
 def affected(conn: Conn, seeds: Iterable[int]) -> set[int]:
@@ -114,6 +116,8 @@ def write(conn: Conn, memberships: dict[int, Membership], gone: Iterable[int]) -
         with conn.cursor() as cur:
             cur.execute("delete from news.clusters where cluster_id = any(%s)", (sorted(unused),))
     stats.clusters_new = len(fresh)
+    stats.created = {cluster_of_canonical[c] for c in fresh}
+    stats.removed = set(unused)
     stats.canonicals_rechosen = len(rechosen)
     stats.changed_members = changed
     stats.copies_linked = sum(1 for a in changed if memberships[a].method != "self")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import psycopg2.extensions
@@ -57,10 +57,12 @@ class DedupSummary:
     articles_fingerprinted: int = 0
     candidates: int = 0          # candidate pairs examined (LSH buckets and links)
     links: int = 0               # verified copy pairs stored
-    clusters_new: int = 0
+    clusters_new: int = 0        # clusters this run created that exist at its end
     copies_linked: int = 0       # copy memberships written (new or changed)
     canonicals_rechosen: int = 0
     seconds: float = 0.0
+    # ids of the clusters this run created that still exist (clusters_new counts them)
+    created_clusters: set[int] = field(default_factory=set, repr=False)
 
 
 def dedup(
@@ -362,6 +364,12 @@ def _recluster(conn: Conn, changed: list[int], former_partners: set[int], gone: 
     order = cluster_store.original_order(conn, scope)
     memberships = clusters.assign(order, cluster_store.stored_matches(conn, order))
     stats = cluster_store.write(conn, memberships, gone)
-    summary.clusters_new += stats.clusters_new
+    # clusters this run created that still exist: a cluster created by one batch and merged
+    # into another by a later one is no new story (counted per write, the report said one
+    # more than the table held)
+    created = summary.created_clusters
+    created |= stats.created
+    created -= stats.removed
+    summary.clusters_new = len(created)
     summary.copies_linked += stats.copies_linked
     summary.canonicals_rechosen += stats.canonicals_rechosen

@@ -219,6 +219,28 @@ def test_copy_stays_linked_when_its_original_is_updated(conn) -> None:
         assert cur.fetchone() == (True, True, "minhash")  # decided on the first version, kept
 
 
+def test_a_url_reused_for_another_story_does_not_keep_the_old_story_s_copies(conn) -> None:
+    """A site reuses an article's URL for another story: the copies of the first story are
+    not copies of the new one (the earlier version vouches only for a new version of the same
+    story: verify.same_story_versions; review)."""
+    original = "\n".join(WIRE_STORY)
+    copy = "\n".join(WIRE_STORY[:8]) + "\nThe minister is expected to visit next week."
+    ids = _load(conn, [
+        ("https://wire.example/latest", "wire", "Wire", "wire", "2026-11-20T08:00:00Z", original),
+        ("https://tab.example/barrier", "tab", "Tab", "tabloid", "2026-11-20T09:00:00Z", copy),
+    ])
+    dedup(conn)
+    wire, tab = ids["https://wire.example/latest"], ids["https://tab.example/barrier"]
+    assert _together(conn, wire, tab)
+    other = "\n".join(INCIDENTS[:6])  # the same URL, now another story
+    with conn, conn.cursor() as cur:
+        cur.execute("update news.articles set text = %s, text_hash = sha256(convert_to(%s, 'UTF8'))"
+                    " where article_id = %s", (other, other, wire))
+    dedup(conn)
+    assert not _together(conn, wire, tab)
+    assert _matches(conn) == {}
+
+
 def test_a_match_kept_for_an_updated_original_is_dropped_when_its_copy_changed_too(conn) -> None:
     """Both sides change between runs (in one batch or two): the original's earlier version
     no longer vouches for a copy that is now another text; the pair is decided again."""

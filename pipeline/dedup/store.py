@@ -128,6 +128,49 @@ def fingerprinted(conn: Conn, ids: list[int]) -> set[int]:
         return {row[0] for row in cur.fetchall()}
 
 
+def earlier_versions(conn: Conn, current: dict[int, bytes]) -> dict[int, Evidence]:
+    """article_id -> shingle and sentence sets stored for an earlier version of its text.
+
+    current: article_id -> its text_hash now; only fingerprints of another text_hash, taken
+    under this scheme (sets of another scheme cannot be compared), are returned."""
+    if not current:
+        return {}
+    with conn.cursor() as cur:
+        cur.execute(
+            "select article_id, text_hash, shingles, sentences from news.fingerprints"
+            " where article_id = any(%s) and scheme = %s"
+            " and shingles is not null and sentences is not null",
+            (list(current), SCHEME_TAG))
+        return {article_id: Evidence(np.empty(0, dtype=np.uint32), sh.from_bytes(shingles),
+                                     st.from_bytes(sentences))
+                for article_id, text_hash, shingles, sentences in cur.fetchall()
+                if bytes(text_hash) != current[article_id]}
+
+
+# How many other articles have each of these long sentences (at most COMMON_SENTENCE_ARTICLES
+# + 1 counted: past that it is standard); `exclude` is the article asking.
+_SENTENCE_COUNTS_SQL = """
+    select k.bucket, (select count(*) from (
+        select 1 from news.lsh_buckets as b
+        where b.band = %(band)s and b.bucket = k.bucket and b.article_id <> %(exclude)s
+        limit %(limit)s) as o)
+    from unnest(%(hashes)s::bigint[]) as k (bucket)
+"""
+
+
+def standard_sentences(conn: Conn, hashes: Iterable[int], exclude: int) -> set[int]:
+    """The standard sentences among `hashes`: long sentences more than
+    COMMON_SENTENCE_ARTICLES other articles than `exclude` have (as `sentence_rows` decides)."""
+    hashes = [int(h) for h in hashes]
+    if not hashes:
+        return set()
+    with conn.cursor() as cur:
+        cur.execute(_SENTENCE_COUNTS_SQL, {"hashes": hashes, "band": SENTENCE_BAND, "exclude": exclude,
+                                           "limit": COMMON_SENTENCE_ARTICLES + 1})
+        # with the article itself, more than COMMON_SENTENCE_ARTICLES articles
+        return {h for h, n in cur.fetchall() if n + 1 > COMMON_SENTENCE_ARTICLES}
+
+
 def withdrawn_article_ids(conn: Conn) -> list[int]:
     """Fingerprinted articles that are no longer articles (re-extracted as not_article)."""
     with conn.cursor() as cur:

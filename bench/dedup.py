@@ -374,6 +374,11 @@ def _process_cpu(pid: int) -> float:
         return float("nan")
 
 
+def _shortened(line: str, limit: int = 160) -> str:
+    """A plan line with its literal arrays cut (the batch's thousands of bucket keys)."""
+    return line if len(line) <= limit else f"{line[:limit]}... ({len(line):,} characters)"
+
+
 def end_to_end_tables(sizes: list[int]) -> list[tuple[list[str], list[tuple]]]:
     rows, plan, batches, phases, nightly = [], [], [], {}, {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -428,7 +433,7 @@ def end_to_end_tables(sizes: list[int]) -> list[tuple[list[str], list[tuple]]]:
         tables.append((["seconds per 1,000-article batch (largest size)", "s"], batches))
     if plan:
         tables.append((["candidate queries' plans, last batch of the largest size (EXPLAIN ANALYZE)"],
-                       [(line,) for line in plan]))
+                       [(_shortened(line),) for line in plan]))
     return tables
 
 

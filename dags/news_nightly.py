@@ -13,6 +13,7 @@ from airflow.sdk import CronTriggerTimetable, Param, dag, task
 SOURCES_VARIABLE = "newscorpus_sources"   # Airflow Variable: path of the sources file
 DATABASE_CONNECTION = "newscorpus_db"     # Airflow connection id of the PostgreSQL to load
 NIGHTLY_AT = "30 2 * * *"                 # 02:30 UTC, after the outlets' overnight sitemaps
+RUN_LIMIT_HOURS = 20                      # = pipeline.runs.ORCHESTRATED_RUN_LIMIT_HOURS (tested)
 
 DAG_DOC = """
 ### newscorpus nightly
@@ -89,12 +90,20 @@ def _failed_steps(sources: list[str]) -> list[str]:
 
 @dag(
     dag_id="news_nightly",
-    # no start_date: CronTriggerTimetable then waits for the next 02:30 instead of running the
-    # latest missed night the moment a fresh install starts (that would crawl real outlets
-    # while an operator is still trying the sample web)
-    schedule=CronTriggerTimetable(NIGHTLY_AT, timezone="UTC"),
+    # Created paused: a fresh install schedules nothing until an operator unpauses news_nightly
+    # (UI toggle, `airflow dags unpause news_nightly`, PATCH /api/v2/dags/news_nightly), after
+    # choosing the database a scheduled night loads (the connection newscorpus_db, or the
+    # folder's current database: after `make demo`, the demo's). `make airflow-demo` unpauses it
+    # for its manual run and pauses it again. No start_date and run_immediately=False: unpaused,
+    # it waits for the next 02:30 instead of running the latest passed one at once.
+    schedule=CronTriggerTimetable(NIGHTLY_AT, timezone="UTC", run_immediately=False),
+    is_paused_upon_creation=True,
     catchup=False,
     max_active_runs=1,
+    # Airflow fails a night still running after this (a night must end before the next one);
+    # a crawl_runs row still open past it is closed as interrupted by the next run
+    # (pipeline.runs.ORCHESTRATED_RUN_LIMIT_HOURS)
+    dagrun_timeout=timedelta(hours=RUN_LIMIT_HOURS),
     tags=["newscorpus", "crawl"],
     doc_md=DAG_DOC,
     params=PARAMS,
@@ -122,7 +131,20 @@ def news_nightly() -> None:
         target = _configure()
         sources = stages.source_names(stages.load_sources_file(target.sources_path))  # a bad file fails here
         context = get_current_context()
-        run_key = f"airflow:{context['dag'].dag_id}:{context['run_id']}"
+        dag_id = context["dag"].dag_id
+        prefix = f"airflow:{dag_id}:"
+        run_key = prefix + context["run_id"]
+
+        def state_of(run_id: str) -> str | None:
+            try:
+                state = context["ti"].get_dagrun_state(dag_id, run_id)
+                return str(getattr(state, "value", state))
+            except Exception:  # noqa: BLE001 - the execution API answers an unknown run with an error
+                return None
+
+        # earlier nights whose DAG run ended without `report` (marked failed, timed out) left
+        # their row 'running': closed here as interrupted, with the reason
+        stages.close_ended_runs(prefix, run_key, state_of, target.database_url)
         return {"run_id": stages.begin_run("airflow", run_key, target.database_url), "sources": sources}
 
     @task(doc_md="The outlets to crawl, one mapped `crawl_source` each.")

@@ -183,6 +183,19 @@ def begin_run(trigger: str, run_key: str | None = None, url: str | None = None) 
         return runs.open_run(conn, trigger, run_key)
 
 
+def close_ended_runs(key_prefix: str, own_key: str, state_of: Callable[[str], str | None],
+                     url: str | None = None) -> list[int]:
+    """Close this DAG's earlier rows left 'running' by DAG runs that ended without their report
+    (pipeline.runs.close_ended_orchestrated_runs); logs each one closed. Returns their run_ids."""
+    from pipeline import runs
+
+    with db.connection(url) as conn:
+        closed = runs.close_ended_orchestrated_runs(conn, key_prefix, own_key, state_of)
+    for run_id in closed:
+        log.warning("crawl run %s closed as interrupted: its DAG run ended without closing it", run_id)
+    return closed
+
+
 def crawl_sources(
     run_id: int,
     sources_path: str | Path | None = None,

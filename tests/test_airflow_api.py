@@ -116,6 +116,12 @@ def airflow_api(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str) ->
         password = json.loads(Path(password_file).read_text())["admin"]
         api.token = api.call("POST", "/auth/token", {"username": "admin", "password": password})["access_token"]
         _wait_for_dag(api, stack, log_path)
+        # a fresh install schedules nothing: the DAG is created paused, and its next night as the
+        # scheduler computed it is the next 02:30, never the one that already passed
+        dag = api.call("GET", "/api/v2/dags/news_nightly")
+        api.first_look = dag  # type: ignore[attr-defined]
+        # as an operator (and `make airflow-demo`) does before triggering: a paused DAG's runs stay queued
+        api.call("PATCH", "/api/v2/dags/news_nightly", {"is_paused": False})
         print(f"\nairflow_stack ready in {time.monotonic() - started:.0f}s")
         api.home = home  # type: ignore[attr-defined]
         yield api
@@ -213,6 +219,95 @@ def test_shared_secrets_are_made_once_and_private(tmp_path: Path) -> None:
     assert all(len(value) >= 32 for value in first.values())
     assert stat.S_IMODE((tmp_path / SECRETS_FILE).stat().st_mode) == 0o600
     assert shared_secrets(tmp_path) == first  # a restart keeps them (stored connections stay readable)
+
+
+def test_a_fresh_install_creates_the_nightly_dag_paused_and_waiting_for_the_next_night(airflow_api: Api) -> None:
+    from datetime import datetime, timezone
+
+    first = airflow_api.first_look  # type: ignore[attr-defined]
+    assert first["is_paused"] is True, first
+    next_night = datetime.fromisoformat(first["next_dagrun_run_after"])
+    assert next_night > datetime.now(timezone.utc) and (next_night.hour, next_night.minute) == (2, 30), first
+    assert airflow_api.call("GET", "/api/v2/dags/news_nightly/dagRuns?run_type=scheduled")["total_entries"] == 0
+
+
+class _Silent:
+    """A loopback HTTP server that accepts connections and never answers: a crawl of it hangs
+    until its download timeout, so a DAG run can be caught in the middle of crawl_source."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.done = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.done:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self) -> None:
+        self.done = True
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def test_a_night_marked_failed_through_the_api_is_closed_as_interrupted_by_the_next_night(
+    airflow_api: Api, pg_server_url: str, tmp_path: Path
+) -> None:
+    """Marking a DAG run failed (UI, REST) kills its tasks: `report` never runs to close its
+    news.crawl_runs row. The next night's start_run asks Airflow and closes it, with the reason."""
+    database = f"airflow_orphan_{os.getpid()}"
+    silent = _Silent()
+    try:
+        hanging = tmp_path / "hanging.yaml"
+        feed = f"http://127.0.0.1:{silent.port}"
+        hanging.write_text(yaml.safe_dump({
+            "settings": {"NEWSCORPUS_ALLOW_NETWORKS": ["127.0.0.0/8"], "DOWNLOAD_TIMEOUT": 600,
+                         "RETRY_TIMES": 0},
+            "sources": [{"name": "silent-outlet", "outlet": "Silent Outlet", "kind": "tabloid",
+                         "domains": ["127.0.0.1"], "feeds": [f"{feed}/feed.xml"]}],
+        }))
+        first = airflow_api.trigger({"sources": str(hanging), "database": database})
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while time.monotonic() < deadline:  # caught in the middle: its row is open, crawl_source works
+            states = {task: state for task, _, state in airflow_api.task_instances(first)}
+            if states.get("crawl_source") == "running":
+                break
+            assert airflow_api.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{first}")["state"] != "failed"
+            time.sleep(2)
+        else:
+            raise AssertionError(f"crawl_source of {first} never ran")
+        airflow_api.call("PATCH", f"/api/v2/dags/news_nightly/dagRuns/{first}", {"state": "failed"})
+        assert airflow_api.wait(first) == "failed"
+        url = with_database(pg_server_url, database)
+        assert query(url, "select status from news.crawl_runs") == [("running",)]  # what was left
+    finally:
+        silent.close()
+
+    dead = f"http://127.0.0.1:{_free_port()}"  # the next night: quick (connection refused)
+    next_night = tmp_path / "next.yaml"
+    next_night.write_text(yaml.safe_dump({
+        "settings": {"NEWSCORPUS_ALLOW_NETWORKS": ["127.0.0.0/8"]},
+        "sources": [{"name": "dead-outlet", "outlet": "Dead Outlet", "kind": "tabloid",
+                     "domains": ["127.0.0.1"], "feeds": [f"{dead}/feed.xml"]}],
+    }))
+    second = airflow_api.trigger({"sources": str(next_night), "database": database})
+    airflow_api.wait(second)
+    rows = query(url, "select run_key, status, error from news.crawl_runs order by run_id")
+    print("\ncrawl_runs after the next night:", rows)
+    assert rows[0][:2] == (f"airflow:news_nightly:{first}", "interrupted")
+    assert f"Airflow DAG run {first} ended failed without closing it" in rows[0][2]
+    assert rows[1][1] in ("succeeded", "failed")  # the next night closed its own row
 
 
 def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(

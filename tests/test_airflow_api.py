@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -120,8 +121,12 @@ def airflow_api(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str) ->
         # scheduler computed it is the next 02:30, never the one that already passed
         dag = api.call("GET", "/api/v2/dags/news_nightly")
         api.first_look = dag  # type: ignore[attr-defined]
-        # as an operator (and `make airflow-demo`) does before triggering: a paused DAG's runs stay queued
-        api.call("PATCH", "/api/v2/dags/news_nightly", {"is_paused": False})
+        # as an operator does before triggering (a paused DAG's runs stay queued), through the
+        # call `make airflow-demo` makes (pipeline.airflow_demo)
+        from pipeline.airflow_demo import Client, unpause
+
+        client = Client(api.base, home)
+        assert unpause(client) is True and unpause(client) is False  # paused, then no longer
         print(f"\nairflow_stack ready in {time.monotonic() - started:.0f}s")
         api.home = home  # type: ignore[attr-defined]
         yield api
@@ -367,3 +372,28 @@ def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(
     status, error, report = runs[1]
     assert "crawl of dead-outlet failed" in error and "crawl_source" not in error
     assert report["sources"] and "dead-outlet" in [row["source"] for row in report["document_failures"]]
+
+
+def test_make_airflow_demo_unpauses_for_its_night_and_pauses_again(
+        airflow_api: Api, pg_server_url: str, tmp_path: Path) -> None:
+    """`make airflow-demo` (python -m pipeline.airflow_demo) on a DAG created paused: its night
+    runs (not left queued), and the DAG is paused again when the night has ended. Last in this
+    module: it leaves news_nightly paused."""
+    home = airflow_api.home  # type: ignore[attr-defined]
+    airflow_api.call("PATCH", "/api/v2/dags/news_nightly", {"is_paused": True})  # as created
+    database = f"airflow_demo_{os.getpid()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(NEWSCORPUS_HOME=str(tmp_path / "home"), NEWSCORPUS_DATABASE_URL=pg_server_url)
+    port = airflow_api.base.rsplit(":", 1)[1]
+    demo = subprocess.run(
+        [sys.executable, "-m", "pipeline.airflow_demo", "--home", str(home), "--port", port,
+         "--web-port", "0", "--stories", "3", "--database", database],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT_S + 120,
+    )
+    print(demo.stdout[-3000:], demo.stderr[-2000:])
+    assert "unpaused news_nightly for this run" in demo.stdout
+    assert "news_nightly paused again" in demo.stdout
+    assert re.search(r"run manual__\S+: (success|failed);", demo.stdout), demo.stdout
+    assert airflow_api.call("GET", "/api/v2/dags/news_nightly")["is_paused"] is True
+    rows = query(with_database(pg_server_url, database), "select status from news.crawl_runs")
+    assert len(rows) == 1 and rows[0][0] in ("succeeded", "failed")  # the night ran to its report

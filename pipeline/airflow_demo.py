@@ -85,6 +85,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"airflow-demo: {taken}; pick another with `python -m pipeline.airflow_demo --web-port N`",
               file=sys.stderr)
         return 2
+    try:
+        client.call("GET", "/api/v2/dags/news_nightly")
+    except urllib.error.HTTPError as exc:
+        if exc.code != 404:
+            raise
+        print("airflow-demo: news_nightly is not parsed yet (the dag-processor reads dags/ within a minute "
+              "of `make airflow` starting); try again shortly", file=sys.stderr)
+        return 2
     with running_sample_web(paths.home() / "airflow-demo" / "web", stories=args.stories, port=args.web_port) as web:
         was_paused = unpause(client)
         conf = {"sources": str(web.sources_path), "database": args.database}

@@ -115,11 +115,16 @@ def _failed_steps(sources: list[str]) -> list[str]:
     },
 )
 def news_nightly() -> None:
-    @task(doc_md="Apply pending schema migrations (no-op when up to date); creates a named database.")
+    @task(doc_md="Apply pending schema migrations (no-op when up to date); creates a named database. "
+                 "A scheduled night refuses the sample web's demo databases.")
     def migrate() -> list[str]:
+        from airflow.sdk import get_current_context
+
         from pipeline.nightly import stages
 
         target = _configure(create_database=True)
+        run_type = get_current_context()["dag_run"].run_type
+        stages.refuse_demo_database(getattr(run_type, "value", run_type), target.database_url)
         return stages.migrate_database(target.database_url)
 
     @task(doc_md="Validate the sources file and open (or, on a re-run, reopen) this night's crawl run row.")

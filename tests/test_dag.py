@@ -253,3 +253,20 @@ def test_a_dag_task_waits_for_a_cli_run_then_gives_up_naming_it(database_url: st
             with run_lock("waiter", shared=True, wait_seconds=2.5, say=said.append):
                 pass
     assert said and "newscorpus crawl (pid 7)" in said[0]
+
+
+def test_a_scheduled_night_refuses_the_demo_databases_a_manual_run_may_load_them() -> None:
+    """After `make demo` the folder's current database is the demo's: a scheduled night (the
+    real sources.yaml) must not load real outlets into it; `make airflow-demo`'s manual run
+    loads its own demo database."""
+    from pipeline import airflow_demo, demo
+    from pipeline.db import with_database
+    from pipeline.errors import ConfigError
+    from pipeline.nightly.stages import refuse_demo_database
+
+    server = "postgresql://postgres:@/postgres?host=/tmp/x"
+    for name in (demo.DEMO_DATABASE, airflow_demo.DEMO_DATABASE):
+        with pytest.raises(ConfigError, match=f"into {name}, the sample web's demo database.*newscorpus_db"):
+            refuse_demo_database("scheduled", with_database(server, name))
+        refuse_demo_database("manual", with_database(server, name))
+    refuse_demo_database("scheduled", with_database(server, "news"))

@@ -141,11 +141,16 @@ def news_nightly() -> None:
         run_key = prefix + context["run_id"]
 
         def state_of(run_id: str) -> str | None:
+            """Airflow's state of another run of this DAG; None when it no longer exists."""
+            ti = context["ti"]
             try:
-                state = context["ti"].get_dagrun_state(dag_id, run_id)
+                state = ti.get_dagrun_state(dag_id, run_id)
                 return str(getattr(state, "value", state))
-            except Exception:  # noqa: BLE001 - the execution API answers an unknown run with an error
-                return None
+            except Exception:  # noqa: BLE001 - the execution API answers a missing run with an error
+                try:
+                    return None if ti.get_dr_count(dag_id=dag_id, run_ids=[run_id]) == 0 else "unknown"
+                except Exception:  # noqa: BLE001 - no answer: leave the row as it is
+                    return "unknown"
 
         # earlier nights whose DAG run ended without `report` (marked failed, timed out) left
         # their row 'running': closed here as interrupted, with the reason

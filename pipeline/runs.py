@@ -137,7 +137,8 @@ def close_ended_orchestrated_runs(
     closes its row; the next DAG run's `start_run` calls this. Args: `key_prefix` the run_key
     prefix of the DAG's rows ("airflow:news_nightly:"), `own_key` the caller's run_key (kept
     open), `state_of(orchestrator run id)` the orchestrator's state of that run ("running",
-    "queued", "failed", "success"; None: it no longer exists). Returns the closed run_ids.
+    "queued", "failed", "success", anything else: unknown; None: it no longer exists). Only
+    ended (failed, success) and missing runs are closed. Returns the closed run_ids.
     """
     with conn, conn.cursor() as cur:
         cur.execute(
@@ -150,8 +151,8 @@ def close_ended_orchestrated_runs(
     for run_id, run_key in rows:
         other = run_key[len(key_prefix):]
         state = state_of(other)
-        if state in ("running", "queued"):
-            continue
+        if state is not None and state not in ("failed", "success"):
+            continue  # queued, running, or unknown: left open
         why = (f"interrupted: Airflow DAG run {other} ended {state} without closing it "
                "(marked failed or success by hand, timed out, or a task killed)" if state
                else f"interrupted: Airflow DAG run {other} no longer exists")

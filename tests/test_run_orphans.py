@@ -80,7 +80,8 @@ def test_the_next_dag_run_closes_rows_of_dag_runs_that_ended_without_their_repor
         cur.execute("insert into news.crawl_runs (trigger, run_key) values"
                     " ('airflow', 'airflow:news_backfill:manual__x') returning run_id")
         backfill = cur.fetchone()[0]
-    airflow_says = {"manual__failed": "failed", "manual__still_running": "running"}
+    unknown = _airflow_row(conn, "manual__no_answer", 1)
+    airflow_says = {"manual__failed": "failed", "manual__still_running": "running", "manual__no_answer": "unknown"}
 
     closed = runs.close_ended_orchestrated_runs(conn, PREFIX, PREFIX + "scheduled__tonight", airflow_says.get)
 
@@ -88,4 +89,4 @@ def test_the_next_dag_run_closes_rows_of_dag_runs_that_ended_without_their_repor
     states = _states(database_url)
     assert states[failed][0] == "interrupted" and "manual__failed ended failed" in states[failed][1]
     assert states[gone][0] == "interrupted" and "no longer exists" in states[gone][1]
-    assert states[other] == states[own] == states[backfill] == ("running", None)
+    assert states[other] == states[own] == states[backfill] == states[unknown] == ("running", None)

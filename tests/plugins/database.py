@@ -109,7 +109,7 @@ _SERVER_FOLDERS: list[Path] = []  # made by server_enterable_dir: checked and re
 def _embedded_data_dirs(root: Path, depth: int = 4) -> Iterator[Path]:
     """Every `pgdata` (folder or symlink to a relocated one) with a postmaster.pid under `root`."""
     for folder, dirs, _ in os.walk(root):
-        if Path(folder).relative_to(root).parts.__len__() >= depth:
+        if len(Path(folder).relative_to(root).parts) >= depth:
             dirs[:] = []
             continue
         if "pgdata" in dirs or os.path.islink(os.path.join(folder, "pgdata")):

@@ -33,7 +33,8 @@ airflow: install
 	$(PY) -m pipeline.airflow_stack --home $(AIRFLOW_HOME) --port $(AIRFLOW_PORT)
 
 # with `make airflow` running (another terminal): serve the sample web and trigger one night of
-# it into its own database (newscorpus_airflow_demo), following the run until it ends
+# it into its own database (newscorpus_airflow_demo), following the run until it ends; news_nightly
+# is created paused, so it is unpaused for that night and paused again after it
 airflow-demo: install
 	$(PY) -m pipeline.airflow_demo --home $(AIRFLOW_HOME) --port $(AIRFLOW_PORT)
 

@@ -13,6 +13,7 @@ from airflow.sdk import CronTriggerTimetable, Param, dag, task
 SOURCES_VARIABLE = "newscorpus_sources"   # Airflow Variable: path of the sources file
 DATABASE_CONNECTION = "newscorpus_db"     # Airflow connection id of the PostgreSQL to load
 NIGHTLY_AT = "30 2 * * *"                 # 02:30 UTC, after the outlets' overnight sitemaps
+RUN_LIMIT_HOURS = 20                      # = pipeline.runs.ORCHESTRATED_RUN_LIMIT_HOURS (tested)
 
 DAG_DOC = """
 ### newscorpus nightly
@@ -89,12 +90,20 @@ def _failed_steps(sources: list[str]) -> list[str]:
 
 @dag(
     dag_id="news_nightly",
-    # no start_date: CronTriggerTimetable then waits for the next 02:30 instead of running the
-    # latest missed night the moment a fresh install starts (that would crawl real outlets
-    # while an operator is still trying the sample web)
-    schedule=CronTriggerTimetable(NIGHTLY_AT, timezone="UTC"),
+    # Created paused: a fresh install schedules nothing until an operator unpauses news_nightly
+    # (UI toggle, `airflow dags unpause news_nightly`, PATCH /api/v2/dags/news_nightly), after
+    # choosing the database a scheduled night loads (the connection newscorpus_db, or the
+    # folder's current database: after `make demo`, the demo's). `make airflow-demo` unpauses it
+    # for its manual run and pauses it again. No start_date and run_immediately=False: unpaused,
+    # it waits for the next 02:30 instead of running the latest passed one at once.
+    schedule=CronTriggerTimetable(NIGHTLY_AT, timezone="UTC", run_immediately=False),
+    is_paused_upon_creation=True,
     catchup=False,
     max_active_runs=1,
+    # Airflow fails a night still running after this (a night must end before the next one);
+    # a crawl_runs row still open past it is closed as interrupted by the next run
+    # (pipeline.runs.ORCHESTRATED_RUN_LIMIT_HOURS)
+    dagrun_timeout=timedelta(hours=RUN_LIMIT_HOURS),
     tags=["newscorpus", "crawl"],
     doc_md=DAG_DOC,
     params=PARAMS,
@@ -106,11 +115,16 @@ def _failed_steps(sources: list[str]) -> list[str]:
     },
 )
 def news_nightly() -> None:
-    @task(doc_md="Apply pending schema migrations (no-op when up to date); creates a named database.")
+    @task(doc_md="Apply pending schema migrations (no-op when up to date); creates a named database. "
+                 "A scheduled night refuses the sample web's demo databases.")
     def migrate() -> list[str]:
+        from airflow.sdk import get_current_context
+
         from pipeline.nightly import stages
 
         target = _configure(create_database=True)
+        run_type = get_current_context()["dag_run"].run_type
+        stages.refuse_demo_database(getattr(run_type, "value", run_type), target.database_url)
         return stages.migrate_database(target.database_url)
 
     @task(doc_md="Validate the sources file and open (or, on a re-run, reopen) this night's crawl run row.")
@@ -122,7 +136,25 @@ def news_nightly() -> None:
         target = _configure()
         sources = stages.source_names(stages.load_sources_file(target.sources_path))  # a bad file fails here
         context = get_current_context()
-        run_key = f"airflow:{context['dag'].dag_id}:{context['run_id']}"
+        dag_id = context["dag"].dag_id
+        prefix = f"airflow:{dag_id}:"
+        run_key = prefix + context["run_id"]
+
+        def state_of(run_id: str) -> str | None:
+            """Airflow's state of another run of this DAG; None when it no longer exists."""
+            ti = context["ti"]
+            try:
+                state = ti.get_dagrun_state(dag_id, run_id)
+                return str(getattr(state, "value", state))
+            except Exception:  # noqa: BLE001 - the execution API answers a missing run with an error
+                try:
+                    return None if ti.get_dr_count(dag_id=dag_id, run_ids=[run_id]) == 0 else "unknown"
+                except Exception:  # noqa: BLE001 - no answer: leave the row as it is
+                    return "unknown"
+
+        # earlier nights whose DAG run ended without `report` (marked failed, timed out) left
+        # their row 'running': closed here as interrupted, with the reason
+        stages.close_ended_runs(prefix, run_key, state_of, target.database_url)
         return {"run_id": stages.begin_run("airflow", run_key, target.database_url), "sources": sources}
 
     @task(doc_md="The outlets to crawl, one mapped `crawl_source` each.")

@@ -151,7 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             raise
         if isinstance(exc, psycopg2.Error):
-            _fail(command, f"database error: {exc}")
+            try:  # only to ask whether the server still answers: a stopped embedded one is not restarted
+                from pipeline import embedded
+
+                url = db.database_url() if not db.uses_embedded_server() or embedded.is_running() else None
+            except Exception:  # noqa: BLE001
+                url = None
+            _fail(command, f"database error: {db.describe_error(exc, url)}")
             return 1
         _fail(command, f"unexpected {type(exc).__name__}: {exc} (rerun with -v for the traceback)")
         return 1

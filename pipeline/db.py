@@ -349,6 +349,45 @@ _BAD_OPTION = re.compile(r"invalid |could not match \d+ host names|could not par
 _MISSING_DATABASE = re.compile(r'FATAL:\s+database ".*" does not exist')
 
 
+# what libpq says when the server ended the session (its FATAL text, e.g. "terminating connection
+# due to administrator command", is often not read before the socket closes)
+_SESSION_ENDED = ("server closed the connection unexpectedly", "terminating connection due to",
+                  "connection already closed", "SSL SYSCALL error: EOF detected")
+
+
+def describe_error(exc: BaseException, url: str | None = None) -> str:
+    """One line for a database error, naming the cause.
+
+    When the server ends a session (pg_terminate_backend, a shutdown, a crash), the statement in
+    flight fails with "server closed the connection unexpectedly", and psycopg2's `with conn:`
+    (a rollback) then raises InterfaceError "connection already closed", which hid the cause.
+    For those, `url`'s server is asked once whether it still answers: yes means an
+    administrator (or a timeout) ended the session; no means the server stopped.
+    """
+    chain, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    texts = " ".join(str(error) for error in chain)
+    if not any(marker in texts for marker in _SESSION_ENDED):
+        return " ".join(str(chain[0]).split()) or type(chain[0]).__name__
+    if "idle" in texts and "timeout" in texts:
+        return "the server ended this idle session (idle_session_timeout)"
+    answers = False
+    if url:
+        try:
+            psycopg2.connect(url, connect_timeout=5, application_name=APPLICATION_NAME).close()
+            answers = True
+        except psycopg2.Error:
+            pass
+    if answers:
+        return ("the server closed this command's connection: its session was terminated by an administrator "
+                "(pg_terminate_backend) or a server-side timeout; the server is up, so the command can be run again")
+    return ("the server closed this command's connection and does not answer now: it stopped, crashed or is "
+            "restarting")
+
+
 @contextmanager
 def connection(url: str | None = None) -> Iterator[psycopg2.extensions.connection]:
     """A connection closed on exit; commit or roll back with `with conn:` inside."""

@@ -87,6 +87,27 @@ def _prog() -> str:
 DEMO_PORT = 8765  # fixed, so a second demo sees the same URLs and crawls incrementally
 
 
+def sample_web_port_taken(port: int, host_prefix: str = "127.0.1") -> str | None:
+    """Why the sample web cannot serve on `port` (every outlet's loopback address binds it), or
+    None when it can (port 0: the sample web picks a free one). Checked before anything starts,
+    so a second demo beside a running one says which port and what to do in one line instead
+    of an "Address already in use" from the sample web's process."""
+    import socket
+
+    from pipeline.sampleweb.outlets import OUTLETS
+
+    if port == 0:
+        return None
+    for i in range(len(OUTLETS)):
+        host = f"{host_prefix}.{i + 1}"
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError as exc:
+                return f"port {port} is already in use on {host} ({exc.strerror}; another demo running?)"
+    return None
+
+
 # what each corpus total counts, printed beside it (the totals are the whole database, every
 # run so far; the "this run" lines below them are this run's own)
 TOTALS_MEANING = {
@@ -136,6 +157,12 @@ def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noq
     from pipeline.nightly.local import run_nightly
     from pipeline.sampleweb.serving import running_sample_web
 
+    from pipeline.errors import ConfigError
+
+    taken = sample_web_port_taken(port)
+    if taken:  # bad usage: exit 2, nothing done
+        raise ConfigError(f"{taken}: pick another sample web port with `newscorpus demo --port N` "
+                          "(0: any free port; a re-run then fetches everything again)")
     started = time.perf_counter()
     chosen = db.selection()  # --database, to repeat in the next commands
     url, made_current = demo_database_url()

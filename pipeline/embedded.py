@@ -221,15 +221,21 @@ def is_running(pgdata: Path | None = None) -> bool:
 
 
 def stop(pgdata: Path | None = None) -> bool:
-    """Stop the server; returns False when it was not running."""
+    """Stop the server; returns False when it was not running.
+
+    pg_ctl gets the resolved data directory: a relocated one (`<home>/pgdata` a symlink into
+    `/var/lib/newscorpus/` or the temp folder, see `_relocate_if_unreachable`) sits behind a
+    parent the server's system user cannot enter, so pg_ctl, run as that user, was refused the
+    symlink's path ("could not access directory … Permission denied") and the server kept running.
+    """
     _import_pgserver()  # first import through the quiet path
     from pgserver import postgres_server
 
-    pgdata = pgdata or pgdata_dir()
+    pgdata = (pgdata or pgdata_dir()).resolve()
     with _lock():
         if not (pgdata / "PG_VERSION").exists() or not is_running(pgdata):
             return False
-        server = postgres_server.PostgresServer._instances.get(pgdata.resolve())
+        server = postgres_server.PostgresServer._instances.get(pgdata)
         user = server.system_user if server else _system_user()
         postgres_server.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=user)
         return True

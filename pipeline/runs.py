@@ -12,12 +12,16 @@ session advisory lock (OWNER_LOCK_CLASS, run_id) on that connection, and the cal
 connection open for the run's life. When the process dies (SIGKILL, a crash, a lost machine)
 PostgreSQL drops the lock with the session, and the next `open_run` closes the row as
 'interrupted' (`close_abandoned`; an un-held row, e.g. opened by an older version, after a day). Orchestrated runs (with a run_key: Airflow) pass between
-task processes and hold no owner lock; they are reopened by their own retries instead.
+task processes and hold no owner lock; they are reopened by their own retries instead, closed by
+the next DAG run's `start_run` when their DAG run ended without its report task
+(`close_ended_orchestrated_runs`, asking Airflow), and by any `open_run` after
+ORCHESTRATED_RUN_LIMIT_HOURS without a fetch.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +71,15 @@ MAX_DOCUMENT_ERRORS = 20
 FINISHED = ("succeeded", "failed", "interrupted")
 OWNER_LOCK_CLASS = 0x6E63  # first key of the two-key advisory lock held by a run's owner
 ABANDONED = "interrupted: the process running it ended without closing it"
+# An orchestrated run (Airflow) holds no owner lock between its tasks. Airflow fails a
+# news_nightly DAG run after this long (its `dagrun_timeout`, dags/news_nightly.py: a night
+# must end before the next one starts), so a row still 'running' this long after it started,
+# with no page fetched into it for as long, belongs to a DAG run that ended without its
+# `report` task (marked failed in the UI or REST API, timed out, deleted).
+ORCHESTRATED_RUN_LIMIT_HOURS = 20
+NIGHTLY_KEYS = r"airflow:news\_nightly:%"  # run_key pattern (LIKE) of news_nightly's rows
+ORCHESTRATED_ABANDONED = (f"interrupted: its orchestrator run ended without closing it (no activity for "
+                          f"{ORCHESTRATED_RUN_LIMIT_HOURS} h, past the DAG run time limit)")
 
 
 def close_abandoned(conn: psycopg2.extensions.connection) -> list[int]:
@@ -95,6 +108,65 @@ def close_abandoned(conn: psycopg2.extensions.connection) -> list[int]:
                 (ABANDONED, run_id),
             )
             closed.append(run_id)
+        # the nightly DAG's rows: no owner lock to ask, so by age and last fetch (a news_backfill
+        # run has no time limit and stores WARC records under their own dates: left to its DAG)
+        cur.execute(
+            """
+            update news.crawl_runs as r
+            set status = 'interrupted', error = %(why)s, finished_at = greatest(clock_timestamp(), r.started_at)
+            where r.status = 'running' and r.run_key like %(nightly)s
+              and r.started_at < now() - make_interval(hours => %(hours)s)
+              and not exists (select 1 from news.pages as p
+                              where p.run_id = r.run_id
+                                and p.fetched_at >= now() - make_interval(hours => %(hours)s))
+            returning r.run_id
+            """,
+            {"why": ORCHESTRATED_ABANDONED, "hours": ORCHESTRATED_RUN_LIMIT_HOURS, "nightly": NIGHTLY_KEYS},
+        )
+        closed += sorted(run_id for (run_id,) in cur.fetchall())
+    return closed
+
+
+def close_ended_orchestrated_runs(
+    conn: psycopg2.extensions.connection, key_prefix: str, own_key: str,
+    state_of: Callable[[str], str | None],
+) -> list[int]:
+    """Close as 'interrupted' this orchestrator's rows still 'running' whose run has ended.
+
+    A DAG run marked failed (UI, REST API) or timed out never reaches its `report` task, which
+    closes its row; the next DAG run's `start_run` calls this. Args: `key_prefix` the run_key
+    prefix of the DAG's rows ("airflow:news_nightly:"), `own_key` the caller's run_key (kept
+    open), `state_of(orchestrator run id)` the orchestrator's state of that run ("running",
+    "queued", "failed", "success", anything else: unknown; None: it no longer exists). Only
+    ended (failed, success) and missing runs are closed. Returns the closed run_ids.
+    """
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "select run_id, run_key from news.crawl_runs"
+            " where status = 'running' and run_key like %s and run_key <> %s order by run_id",
+            (key_prefix.replace("%", r"\%").replace("_", r"\_") + "%", own_key),
+        )
+        rows = cur.fetchall()
+    closed = []
+    for run_id, run_key in rows:
+        other = run_key[len(key_prefix):]
+        state = state_of(other)
+        if state is not None and state not in ("failed", "success"):
+            continue  # queued, running, or unknown: left open
+        why = (f"interrupted: Airflow DAG run {other} ended {state} without closing it "
+               "(marked failed or success by hand, timed out, or a task killed)" if state
+               else f"interrupted: Airflow DAG run {other} no longer exists")
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                """
+                update news.crawl_runs
+                set status = 'interrupted', error = %s, finished_at = greatest(clock_timestamp(), started_at)
+                where run_id = %s and status = 'running'
+                """,
+                (why, run_id),
+            )
+            if cur.rowcount:
+                closed.append(run_id)
     return closed
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -116,6 +117,16 @@ def airflow_api(tmp_path_factory: pytest.TempPathFactory, pg_server_url: str) ->
         password = json.loads(Path(password_file).read_text())["admin"]
         api.token = api.call("POST", "/auth/token", {"username": "admin", "password": password})["access_token"]
         _wait_for_dag(api, stack, log_path)
+        # a fresh install schedules nothing: the DAG is created paused, and its next night as the
+        # scheduler computed it is the next 02:30, never the one that already passed
+        dag = api.call("GET", "/api/v2/dags/news_nightly")
+        api.first_look = dag  # type: ignore[attr-defined]
+        # as an operator does before triggering (a paused DAG's runs stay queued), through the
+        # call `make airflow-demo` makes (pipeline.airflow_demo)
+        from pipeline.airflow_demo import Client, unpause
+
+        client = Client(api.base, home)
+        assert unpause(client) is True and unpause(client) is False  # paused, then no longer
         print(f"\nairflow_stack ready in {time.monotonic() - started:.0f}s")
         api.home = home  # type: ignore[attr-defined]
         yield api
@@ -215,6 +226,95 @@ def test_shared_secrets_are_made_once_and_private(tmp_path: Path) -> None:
     assert shared_secrets(tmp_path) == first  # a restart keeps them (stored connections stay readable)
 
 
+def test_a_fresh_install_creates_the_nightly_dag_paused_and_waiting_for_the_next_night(airflow_api: Api) -> None:
+    from datetime import datetime, timezone
+
+    first = airflow_api.first_look  # type: ignore[attr-defined]
+    assert first["is_paused"] is True, first
+    next_night = datetime.fromisoformat(first["next_dagrun_run_after"])
+    assert next_night > datetime.now(timezone.utc) and (next_night.hour, next_night.minute) == (2, 30), first
+    assert airflow_api.call("GET", "/api/v2/dags/news_nightly/dagRuns?run_type=scheduled")["total_entries"] == 0
+
+
+class _Silent:
+    """A loopback HTTP server that accepts connections and never answers: a crawl of it hangs
+    until its download timeout, so a DAG run can be caught in the middle of crawl_source."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.done = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.done:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self) -> None:
+        self.done = True
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def test_a_night_marked_failed_through_the_api_is_closed_as_interrupted_by_the_next_night(
+    airflow_api: Api, pg_server_url: str, tmp_path: Path
+) -> None:
+    """Marking a DAG run failed (UI, REST) kills its tasks: `report` never runs to close its
+    news.crawl_runs row. The next night's start_run asks Airflow and closes it, with the reason."""
+    database = f"airflow_orphan_{os.getpid()}"
+    silent = _Silent()
+    try:
+        hanging = tmp_path / "hanging.yaml"
+        feed = f"http://127.0.0.1:{silent.port}"
+        hanging.write_text(yaml.safe_dump({
+            "settings": {"NEWSCORPUS_ALLOW_NETWORKS": ["127.0.0.0/8"], "DOWNLOAD_TIMEOUT": 600,
+                         "RETRY_TIMES": 0},
+            "sources": [{"name": "silent-outlet", "outlet": "Silent Outlet", "kind": "tabloid",
+                         "domains": ["127.0.0.1"], "feeds": [f"{feed}/feed.xml"]}],
+        }))
+        first = airflow_api.trigger({"sources": str(hanging), "database": database})
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while time.monotonic() < deadline:  # caught in the middle: its row is open, crawl_source works
+            states = {task: state for task, _, state in airflow_api.task_instances(first)}
+            if states.get("crawl_source") == "running":
+                break
+            assert airflow_api.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{first}")["state"] != "failed"
+            time.sleep(2)
+        else:
+            raise AssertionError(f"crawl_source of {first} never ran")
+        airflow_api.call("PATCH", f"/api/v2/dags/news_nightly/dagRuns/{first}", {"state": "failed"})
+        assert airflow_api.wait(first) == "failed"
+        url = with_database(pg_server_url, database)
+        assert query(url, "select status from news.crawl_runs") == [("running",)]  # what was left
+    finally:
+        silent.close()
+
+    dead = f"http://127.0.0.1:{_free_port()}"  # the next night: quick (connection refused)
+    next_night = tmp_path / "next.yaml"
+    next_night.write_text(yaml.safe_dump({
+        "settings": {"NEWSCORPUS_ALLOW_NETWORKS": ["127.0.0.0/8"]},
+        "sources": [{"name": "dead-outlet", "outlet": "Dead Outlet", "kind": "tabloid",
+                     "domains": ["127.0.0.1"], "feeds": [f"{dead}/feed.xml"]}],
+    }))
+    second = airflow_api.trigger({"sources": str(next_night), "database": database})
+    airflow_api.wait(second)
+    rows = query(url, "select run_key, status, error from news.crawl_runs order by run_id")
+    print("\ncrawl_runs after the next night:", rows)
+    assert rows[0][:2] == (f"airflow:news_nightly:{first}", "interrupted")
+    assert f"Airflow DAG run {first} ended failed without closing it" in rows[0][2]
+    assert rows[1][1] in ("succeeded", "failed")  # the next night closed its own row
+
+
 def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(
     airflow_api: Api, pg_server_url: str, tmp_path: Path
 ) -> None:
@@ -272,3 +372,28 @@ def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(
     status, error, report = runs[1]
     assert "crawl of dead-outlet failed" in error and "crawl_source" not in error
     assert report["sources"] and "dead-outlet" in [row["source"] for row in report["document_failures"]]
+
+
+def test_make_airflow_demo_unpauses_for_its_night_and_pauses_again(
+        airflow_api: Api, pg_server_url: str, tmp_path: Path) -> None:
+    """`make airflow-demo` (python -m pipeline.airflow_demo) on a DAG created paused: its night
+    runs (not left queued), and the DAG is paused again when the night has ended. Last in this
+    module: it leaves news_nightly paused."""
+    home = airflow_api.home  # type: ignore[attr-defined]
+    airflow_api.call("PATCH", "/api/v2/dags/news_nightly", {"is_paused": True})  # as created
+    database = f"airflow_demo_{os.getpid()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(NEWSCORPUS_HOME=str(tmp_path / "home"), NEWSCORPUS_DATABASE_URL=pg_server_url)
+    port = airflow_api.base.rsplit(":", 1)[1]
+    demo = subprocess.run(
+        [sys.executable, "-m", "pipeline.airflow_demo", "--home", str(home), "--port", port,
+         "--web-port", "0", "--stories", "3", "--database", database],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT_S + 120,
+    )
+    print(demo.stdout[-3000:], demo.stderr[-2000:])
+    assert "unpaused news_nightly for this run" in demo.stdout
+    assert "news_nightly paused again" in demo.stdout
+    assert re.search(r"run manual__\S+: (success|failed);", demo.stdout), demo.stdout
+    assert airflow_api.call("GET", "/api/v2/dags/news_nightly")["is_paused"] is True
+    rows = query(with_database(pg_server_url, database), "select status from news.crawl_runs")
+    assert len(rows) == 1 and rows[0][0] in ("succeeded", "failed")  # the night ran to its report

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
+from pipeline.db import with_database
 from tests.plugins.database import query, server_enterable_dir
 
 
@@ -153,8 +154,18 @@ def test_migrate_creates_a_named_database_on_the_embedded_server() -> None:
         assert "created database mycorpus" in result.stdout
         used = _run("db", "use", "mycorpus", env=env, unset=unset)
         assert used.returncode == 0 and used.stderr == ""  # it exists: nothing to warn about
-        typo = _run("db", "use", "mycorpsu", env=env, unset=unset)  # a typo is not silent
-        assert typo.returncode == 0 and "created database mycorpsu" in typo.stderr
+        # a typo is refused, changing nothing, with the databases there are and how to create one
+        typo = _run("db", "use", "mycorpsu", env=env, unset=unset)
+        assert typo.returncode == 2 and len(typo.stderr.strip().splitlines()) == 1, typo.stderr
+        assert "no database mycorpsu" in typo.stderr and "mycorpus" in typo.stderr.split("there are:")[1]
+        assert "db use --create mycorpsu" in typo.stderr
+        assert "/mycorpus" in _run("db", "url", env=env, unset=unset).stdout  # still the one in use
+        url = _run("db", "url", env=env, unset=unset).stdout.strip()
+        assert query(with_database(url, "postgres"), "select count(*) from pg_database where datname = 'mycorpsu'") \
+            == [(0,)]
+        made = _run("db", "use", "--create", "other", env=env, unset=unset)  # on purpose: said clearly
+        assert made.returncode == 0 and "created database other" in made.stderr
+        assert "/other" in _run("db", "url", env=env, unset=unset).stdout
         assert _run("db", "use", "mycorpus", env=env, unset=unset).returncode == 0
         url = _run("db", "url", env=env, unset=unset).stdout.strip()
         assert "/mycorpus" in url

@@ -58,6 +58,28 @@ def test_dag_imports_with_operator_settings(airflow_home: Path) -> None:
     assert tasks["report"].trigger_rule == "all_done"
 
 
+def test_a_fresh_install_schedules_nothing_until_unpaused_then_waits_for_the_next_night(
+        airflow_home: Path) -> None:
+    """Created paused (an operator chooses the database first), and once unpaused the first
+    night Airflow's scheduler computes (the serialized DAG's timetable, as the scheduler reads
+    it) is the next 02:30, never the one that already passed."""
+    from datetime import datetime, timedelta, timezone
+
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    from pipeline.runs import ORCHESTRATED_RUN_LIMIT_HOURS
+
+    dag = _dag(airflow_home)
+    assert dag.is_paused_upon_creation is True
+    scheduled = DagSerialization.from_dict(DagSerialization.to_dict(dag))
+    first = scheduled.next_dagrun_info(last_automated_run_info=None)
+    now = datetime.now(timezone.utc)
+    assert now < first.run_after <= now.replace(hour=2, minute=30) + timedelta(days=1)
+    assert (first.run_after.hour, first.run_after.minute) == (2, 30)
+    # the DAG run time limit and the one runs.close_abandoned assumes for orphaned Airflow rows
+    assert dag.dagrun_timeout.total_seconds() == ORCHESTRATED_RUN_LIMIT_HOURS * 3600
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -231,3 +253,20 @@ def test_a_dag_task_waits_for_a_cli_run_then_gives_up_naming_it(database_url: st
             with run_lock("waiter", shared=True, wait_seconds=2.5, say=said.append):
                 pass
     assert said and "newscorpus crawl (pid 7)" in said[0]
+
+
+def test_a_scheduled_night_refuses_the_demo_databases_a_manual_run_may_load_them() -> None:
+    """After `make demo` the folder's current database is the demo's: a scheduled night (the
+    real sources.yaml) must not load real outlets into it; `make airflow-demo`'s manual run
+    loads its own demo database."""
+    from pipeline import airflow_demo, demo
+    from pipeline.db import with_database
+    from pipeline.errors import ConfigError
+    from pipeline.nightly.stages import refuse_demo_database
+
+    server = "postgresql://postgres:@/postgres?host=/tmp/x"
+    for name in (demo.DEMO_DATABASE, airflow_demo.DEMO_DATABASE):
+        with pytest.raises(ConfigError, match=f"into {name}, the sample web's demo database.*newscorpus_db"):
+            refuse_demo_database("scheduled", with_database(server, name))
+        refuse_demo_database("manual", with_database(server, name))
+    refuse_demo_database("scheduled", with_database(server, "news"))

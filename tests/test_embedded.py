@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pipeline.db import redact
+from tests.plugins.database import server_enterable_dir
 
 
 def _newscorpus(home: Path, *args: str) -> subprocess.CompletedProcess:
@@ -23,11 +26,7 @@ def _home(tmp_path: Path) -> Path:
     folder (pytest's 0700 temp root is not loosened for it any more: issue 12)."""
     if os.geteuid() != 0:
         return tmp_path / "home"
-    import tempfile
-
-    base = Path(tempfile.mkdtemp(prefix="nc-embedded-", dir="/tmp"))
-    base.chmod(0o755)
-    return base / "home"
+    return server_enterable_dir("nc-embedded-") / "home"  # removed after the session
 
 
 def test_two_commands_at_once_share_one_server_which_later_commands_reuse(tmp_path: Path) -> None:
@@ -62,3 +61,36 @@ def test_db_start_refuses_when_an_external_database_is_configured(tmp_path: Path
     result = subprocess.run([sys.executable, "-m", "pipeline", "db", "start"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "does not manage that server" in result.stderr
+
+
+def _alive(pid: int) -> bool:
+    """A running process (a zombie waiting for its parent to reap it is not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="data directories are relocated only when root starts the server")
+def test_db_stop_stops_a_server_whose_data_directory_was_relocated(tmp_path: Path) -> None:
+    """pytest's temp folders (like any 0700 folder) are closed to the server's system user, so
+    the data directory lives in /tmp/newscorpus-data-*, with `<home>/pgdata` a symlink to it.
+    `db stop` used to hand pg_ctl the symlink's path, which that user cannot reach: exit 1 and
+    the server kept running (every field-case run left ~11 such servers behind)."""
+    home = tmp_path / "home"
+    assert _newscorpus(home, "db", "start").returncode == 0
+    data = (home / "pgdata").resolve()
+    assert (home / "pgdata").is_symlink() and data.parent.name.startswith("newscorpus-data-")
+    pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+    try:
+        stop = _newscorpus(home, "db", "stop")
+        assert (stop.returncode, stop.stdout.strip(), stop.stderr) == (0, "stopped", "")
+        assert not _alive(pid)
+        assert _newscorpus(home, "db", "stop").stdout.strip() == "not running"
+    finally:
+        if _alive(pid):
+            os.kill(pid, 15)  # the server this test started, by its own pid
+        import shutil
+
+        shutil.rmtree(data.parent, ignore_errors=True)

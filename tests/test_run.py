@@ -113,3 +113,25 @@ def test_a_rerun_with_the_same_run_key_reopens_its_row(conn) -> None:
     with conn.cursor() as cur:
         cur.execute("select status, finished_at, error from news.crawl_runs where run_id = %s", (first,))
         assert cur.fetchone() == ("running", None, None)
+
+
+def test_a_demo_whose_sample_web_port_is_taken_says_which_and_how_to_pick_another(database_url: str) -> None:
+    """A second demo beside a running one (same default port): one line naming the port and
+    `--port`, exit 2 (bad usage), nothing run (was: exit 1, "unexpected RuntimeError … Address
+    already in use", no word of --port)."""
+    with socket.socket() as other:  # what a running demo holds: its first outlet's address
+        other.bind(("127.0.1.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = _newscorpus("demo", "--stories", "3", "--port", str(port), timeout=120)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"port {port} is already in use on 127.0.1.1" in lines[0] and "newscorpus demo --port N" in lines[0]
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("select count(*) from news.crawl_runs")
+            assert cur.fetchone()[0] == 0  # nothing started
+    finally:
+        conn.close()

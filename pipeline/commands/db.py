@@ -37,7 +37,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     use_parser = actions.add_parser(
         "use", help="make NAME this folder's current database on the embedded server "
         "(`postgres` or --reset: back to the default)")
-    use_parser.add_argument("name", nargs="?", metavar="NAME", help="a database name")
+    use_parser.add_argument("name", nargs="?", metavar="NAME", help="an existing database's name")
+    use_parser.add_argument("--create", action="store_true",
+                            help="create NAME when it does not exist (without it a missing NAME, e.g. a "
+                                 "typo, is refused and the existing databases are listed)")
     use_parser.add_argument("--reset", action="store_true", help="back to the default database")
     use_parser.set_defaults(func=use)
     actions.add_parser("start", help="start the embedded server; prints its URL, any password masked").set_defaults(func=start)
@@ -80,15 +83,37 @@ def use(args: argparse.Namespace) -> int:
 
     if args.reset == bool(args.name):
         raise ConfigError("give a database NAME or --reset")
+    if args.reset and args.create:
+        raise ConfigError("--create goes with a NAME, not with --reset")
     _embedded_only()
     name = None if args.reset else db.check_name(args.name)
-    created = bool(name) and db.create_if_missing(db.with_database(db.database_url(), name))
+    created = False
+    if name:
+        url = db.with_database(db.database_url(), name)
+        existing = _databases(url)
+        if name not in existing and not args.create:  # a typo must not become an empty corpus
+            raise ConfigError(f"no database {name} on the embedded server (there are: "
+                              f"{', '.join(existing) or 'none'}); `newscorpus db use --create {name}` creates it")
+        created = name not in existing and db.create_database(url)
     db.use(name)
     print(f"database in use in this folder: {name or db.DEFAULT_DATABASE}")
-    if created:  # a typo would otherwise silently become an empty corpus
+    if created:
         print(f"newscorpus db use: created database {name}; it is empty until `newscorpus migrate` "
               "or `newscorpus run` (`newscorpus db use --reset` goes back)", file=sys.stderr)
     return 0
+
+
+def _databases(url: str) -> list[str]:
+    """The names of the databases a user can pick on `url`'s server (templates left out)."""
+    from pipeline import db
+
+    conn = db.connect(db.with_database(url, db.DEFAULT_DATABASE))
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("select datname from pg_database where not datistemplate order by datname")
+            return [name for (name,) in cur.fetchall()]
+    finally:
+        conn.close()
 
 
 def _embedded_only() -> None:

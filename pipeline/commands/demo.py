@@ -21,8 +21,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--stories", type=bounded_int(1, 100_000), default=40,
                         help="sample web size (default 40)")
     parser.add_argument(
-        "--port", type=int, default=8765,
-        help="sample web port (default 8765; keep it fixed so a re-run is incremental)",
+        "--port", type=bounded_int(0, 65535), default=8765,
+        help="sample web port on 127.0.1.x (default 8765; keep it fixed so a re-run is incremental; "
+             "another one to run a second demo at the same time, 0 for any free port)",
     )
     parser.set_defaults(func=run)
 

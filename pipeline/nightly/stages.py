@@ -89,6 +89,26 @@ def resolve_target(
     return Target(sources_path=(sources or "").strip() or default_sources or None, database_url=url)
 
 
+# the sample web's databases (pipeline.demo, pipeline.airflow_demo): a scheduled night, which
+# crawls the real sources, never loads them (the folder's current database after `make demo`)
+DEMO_DATABASES = ("newscorpus_demo", "newscorpus_airflow_demo")
+
+
+def refuse_demo_database(run_type: str, database_url: str) -> None:
+    """A scheduled night (run_type "scheduled": the real sources, no params) refuses a demo
+    database, so sample and real outlets never mix in one corpus; a manual run (a trigger with
+    params, `make airflow-demo`) may load it.
+
+    Raises ConfigError naming the database and how to choose another.
+    """
+    name = db.database_name(database_url)
+    if str(run_type) == "scheduled" and name in DEMO_DATABASES:
+        raise ConfigError(
+            f"a scheduled night crawls the real sources and would load them into {name}, the sample web's "
+            f"demo database (the folder's current one after `make demo`): set the Airflow connection "
+            f"newscorpus_db, or `newscorpus db use --create NAME` another database, then clear this run")
+
+
 def airflow_target(create_database: bool = False, sources_variable: str = "newscorpus_sources",
                    connection_id: str = "newscorpus_db") -> Target:
     """A DAG task's Target: its run's `sources`/`database` params resolved (`resolve_target`)
@@ -181,6 +201,19 @@ def begin_run(trigger: str, run_key: str | None = None, url: str | None = None) 
 
     with db.connection(url) as conn:
         return runs.open_run(conn, trigger, run_key)
+
+
+def close_ended_runs(key_prefix: str, own_key: str, state_of: Callable[[str], str | None],
+                     url: str | None = None) -> list[int]:
+    """Close this DAG's earlier rows left 'running' by DAG runs that ended without their report
+    (pipeline.runs.close_ended_orchestrated_runs); logs each one closed. Returns their run_ids."""
+    from pipeline import runs
+
+    with db.connection(url) as conn:
+        closed = runs.close_ended_orchestrated_runs(conn, key_prefix, own_key, state_of)
+    for run_id in closed:
+        log.warning("crawl run %s closed as interrupted: its DAG run ended without closing it", run_id)
+    return closed
 
 
 def crawl_sources(

@@ -10,7 +10,7 @@ import gzip
 import threading
 from dataclasses import dataclass
 
-OVERSIZE_BYTES = 12 * 1024 * 1024          # > 10 MB, streamed in chunks
+OVERSIZE_BYTES = 12 * 1024 * 1024          # > the crawl's 8 MiB DOWNLOAD_MAXSIZE, streamed in chunks
 CHUNK = 64 * 1024
 
 
@@ -55,7 +55,7 @@ def fault_list(world, slow_seconds: float) -> list[Fault]:
               "article: cp1252 bytes under <meta charset=utf-8>; text must read café, naïve, curly quotes",
               "the article is in articles.jsonl"),
         Fault("oversized", "associated-newswire", "/article/budget-annex-full-text-" + "9" * 32, "sitemap",
-              "Budget annex full text", f"skip: {OVERSIZE_BYTES // (1024 * 1024)} MB body (> 10 MB), streamed; "
+              "Budget annex full text", f"skip: {OVERSIZE_BYTES // (1024 * 1024)} MiB body (> the crawl's 8 MiB cap), streamed; "
               "drop by size limit (DOWNLOAD_MAXSIZE)", ""),
         Fault("broken-gzip-sitemap", "worldwire", "/sitemaps/archive-2026-10.xml.gz", "sitemap-index",
               "", "sitemap-error: truncated gzip; the other sitemaps still work", ""),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,6 +103,55 @@ def conn(database_url: str) -> Iterator[psycopg2.extensions.connection]:
     connection.close()
 
 
+_SERVER_FOLDERS: list[Path] = []  # made by server_enterable_dir: checked and removed after the session
+
+
+def _embedded_data_dirs(root: Path, depth: int = 4) -> Iterator[Path]:
+    """Every `pgdata` (folder or symlink to a relocated one) with a postmaster.pid under `root`."""
+    for folder, dirs, _ in os.walk(root):
+        if len(Path(folder).relative_to(root).parts) >= depth:
+            dirs[:] = []
+            continue
+        if "pgdata" in dirs or os.path.islink(os.path.join(folder, "pgdata")):
+            pgdata = Path(folder) / "pgdata"
+            if (pgdata / "postmaster.pid").exists():
+                yield pgdata
+            dirs[:] = [d for d in dirs if d != "pgdata"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_embedded_server_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the session: stop every embedded PostgreSQL a test (or a CLI it ran) started under
+    this session's folders and forgot, remove the relocated data folders (`/tmp/newscorpus-data-*`,
+    pipeline.embedded) behind them and the folders of `server_enterable_dir`, then check that
+    none of those servers still runs. Torn down last (autouse, set up first), after the session
+    server of `pg_server_url` has been cleaned up by its own fixture."""
+    yield
+    from pipeline import embedded
+
+    roots = [tmp_path_factory.getbasetemp(), *_SERVER_FOLDERS]
+    left, still = [], []
+    for root in roots:
+        for pgdata in list(_embedded_data_dirs(root)) if root.exists() else []:
+            data = pgdata.resolve()
+            try:
+                if embedded.stop(pgdata):
+                    left.append(str(pgdata))
+            except Exception as exc:  # noqa: BLE001 - report it below, never hide it
+                still.append(f"{pgdata} ({exc})")
+                continue
+            if embedded.is_running(data):
+                still.append(str(pgdata))
+            elif data != pgdata and data.parent.name.startswith("newscorpus-data-"):
+                shutil.rmtree(data.parent, ignore_errors=True)
+    for folder in _SERVER_FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)
+    if left:
+        print(f"\nno_embedded_server_left: stopped {len(left)} embedded server(s) left running: "
+              + ", ".join(left))
+    assert not still, f"embedded PostgreSQL servers still running after the session: {still}"
+
+
 def server_enterable_dir(prefix: str) -> Path:
     """A fresh folder the embedded server can live under. As root, pgserver runs PostgreSQL as
     its own system user, which must be able to enter every parent folder; pytest's temp root
@@ -111,4 +161,5 @@ def server_enterable_dir(prefix: str) -> Path:
 
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     folder.chmod(0o755)
+    _SERVER_FOLDERS.append(folder)  # its servers stopped and the folder removed after the session
     return folder

@@ -29,7 +29,7 @@ from trafilatura.settings import Extractor
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.clean import captions, datelines, generic, learned as learned_layer, outlet_rules, paywall, quality
+from pipeline.clean import captions, datelines, generic, inline, learned as learned_layer, outlet_rules, paywall, quality
 from pipeline.clean.blocks import normalized, squash
 from pipeline.clean.byline import Byline, is_byline_line
 from pipeline.clean.dates import parse_date
@@ -137,6 +137,7 @@ def extract_draft(
         return Draft(Metadata(), refused=f"the HTML parser stopped: {limit}")
     if tree is None:
         return Draft(Metadata(), refused="not an HTML document")
+    inline.collapse(tree)  # thousands of inline elements in one block: text now, not a quadratic sort later
     meta = read_metadata(tree, url)
     if meta.title is None or meta.published_at is None:
         _fill_from(meta, trafilatura.extract_metadata(tree, default_url=url), url)  # before pruning

@@ -219,3 +219,21 @@ def test_blocks_of_thousands_of_inline_elements_are_cleaned_within_the_limit(tmp
     for name, first, last in (("spans", "w0 w1 w2", "w49999"), ("bold", "b0 b1", "b49999"), ("images", "i0 i1", "i49999")):
         text = records[name]["text"]
         assert first in text and last in text and "The council said" in text, name
+
+
+def test_a_blank_or_navigation_page_gets_one_warning_line_saying_why(tmp_path: Path) -> None:
+    # a page trafilatura extracts nothing from was flagged without a reason and trafilatura's
+    # "discarding data: None" came first; a navigation-only page (text kept) had no warning
+    blank = tmp_path / "blank.html"
+    blank.write_text("<html><head><title>Home</title></head><body><div></div></body></html>")
+    menu = tmp_path / "menu.html"
+    menu.write_text("<html><body><nav>" + " ".join(f"<a href='/{s}'>{s}</a>" for s in ("Home", "News", "Sport"))
+                    + "</nav><footer><a href='/about'>About us</a> · <a href='/terms'>Terms</a></footer></body></html>")
+    result = _clean(str(blank), str(menu), "--output-format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"newscorpus clean: warning: {blank}: no article text found (")
+    assert "no_text" in lines[0] and "not_article" in lines[0]
+    assert lines[1].startswith(f"newscorpus clean: warning: {menu}: not an article page (")
+    assert "no_prose" in lines[1] and "not_article" in lines[1]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import copy
 import itertools
+import logging
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -39,7 +40,20 @@ from pipeline.clean.metadata import Metadata, date_from_url, read_metadata, stri
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-4"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-5"
+
+
+class _NoDiscardNotice(logging.Filter):
+    """Drops trafilatura's "discarding data: <url>" warning (trafilatura 2.3 core.bare_extraction
+    logs it whenever it extracts nothing). Here that is an outcome, not a fault: the page is
+    flagged `not_article` + `no_text` (quality.flags_for), and the stage or `clean` reports it
+    once in its own words; the notice was a second, context-free stderr line (`clean blank.html`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and str(record.msg).startswith("discarding data"))
+
+
+logging.getLogger("trafilatura.core").addFilter(_NoDiscardNotice())
 
 # comments dropped at parse time: trafilatura's cleaning drops a comment with its tail
 # text ("from the pandemic</a><!-- -->, but the effects…" would lose the sentence's end)

@@ -133,10 +133,12 @@ def test_bomless_utf16_is_recognised_in_any_script(lang: str, codec: str) -> Non
     assert not_html("text/html", body) is None
 
 
+@pytest.mark.parametrize("shift", [0, 1, 2, 3])   # every alignment of a 2- and 4-byte code unit
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
-def test_a_stray_nul_does_not_make_a_text_page_binary(encoding: str) -> None:
+def test_a_stray_nul_does_not_make_a_text_page_binary(encoding: str, shift: int) -> None:
     html, key = story(1, encoding)
-    body = with_stray_nul(html.encode(encoding, "replace"))
+    raw = html.encode(encoding, "replace")
+    body = with_stray_nul(raw, raw.index(b"<p>") + 1 + shift)  # `<`+NUL also reads as UTF-16's "<"
     decoded = decode_body(body)
     assert decoded.refused is None and decoded.encoding == encoding and "\x00" not in decoded.text
     cleaned = clean_html(body, None, None)

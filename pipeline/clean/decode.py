@@ -82,7 +82,9 @@ def wide_encoding(body: bytes) -> str | None:
 
     A BOM decides (w3lib's table, UTF-32 before UTF-16); without one, the first 4 KiB must
     decode strictly in one form into text with markup (`_text_score`); when several do, the
-    one showing the most tags wins. Cost: a few decodes of 4 KiB, only for bodies with NULs.
+    one showing the most tags wins. (A UTF-8 or cp1252 page with a stray NUL after a `<`
+    does not pass: its byte pairs read as UTF-16 are too often unassigned code points.)
+    Cost: a few decodes of 4 KiB, only for bodies with NULs.
     """
     encoding, bom = read_bom(body)
     if encoding and encoding != "utf-8":

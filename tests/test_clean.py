@@ -275,7 +275,6 @@ def test_the_credit_link_search_reads_each_parent_once() -> None:
 
 
 def test_a_block_of_thousands_of_inline_elements_becomes_text_with_every_word() -> None:
-    from lxml import etree
     from lxml import html as lxml_html
 
     from pipeline.clean import inline
@@ -292,5 +291,3 @@ def test_a_block_of_thousands_of_inline_elements_becomes_text_with_every_word() 
     assert [child.tag for child in paragraph] == ["br", "b"]  # a break, and an inline holding one, stay
     assert paragraph.get("id") == "x"
     assert len(paragraph.xpath("text()")) == 3                # one text node per run: before, between, after
-    etree.strip_tags(paragraph, "b")  # what trafilatura does next stays cheap: few nodes left
-    assert len(paragraph.xpath(".//text()")) <= 4

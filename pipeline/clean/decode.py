@@ -176,7 +176,7 @@ def decode_body(body: bytes | str, content_type: str | None = None) -> Decoded:
         pass
     declared = declared_charset(body, content_type)
     if declared and _is_wide_label(declared):
-        declared = None  # these bytes are not UTF-16/32 (no NUL layout): a wrong label, as browsers treat it
+        declared = None  # these bytes are not UTF-16/32 (no wide form reads as text): a wrong label, as browsers treat it
     if declared and declared not in _UTF8_NAMES:
         try:
             return Decoded(_without_nuls(body.decode(declared, "replace")), declared)

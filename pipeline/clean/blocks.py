@@ -57,15 +57,22 @@ UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3040-\u30ff\u
 _ASCII_WORD = re.compile(r"\w+")
 # the `regex` module's \w includes combining marks (Unicode TR18), so Devanagari, Arabic or Thai
 # vowel signs do not split a word as Python's `re` does ('भारत' is one word, not 'भ', 'रत')
-_WORD = regex.compile(f"[{UNSPACED}]|(?:(?![{UNSPACED}])\\w)+")
+_WORD = regex.compile(r"\w+")
+_UNSPACED_CHAR = regex.compile(f"[{UNSPACED}]")
+_WORD_OR_LETTER = regex.compile(f"[{UNSPACED}]|(?:(?![{UNSPACED}])\\w)+")
 
 
 def words(text: str) -> int:
     """Words in any script: runs of word characters, each unspaced-script letter one word.
 
-    'Ferries halted' -> 2; 'भारत में बारिश' -> 3; '渡轮停航' -> 4.
+    'Ferries halted' -> 2; 'भारत में बारिश' -> 3; '渡轮停航' -> 4. (Three patterns, fastest
+    first: the letter-by-letter one costs ~5x on long English text with curly quotes.)
     """
-    return len(_ASCII_WORD.findall(text) if text.isascii() else _WORD.findall(text))
+    if text.isascii():
+        return len(_ASCII_WORD.findall(text))
+    if _UNSPACED_CHAR.search(text) is None:
+        return len(_WORD.findall(text))
+    return len(_WORD_OR_LETTER.findall(text))
 
 
 # Unicode's Terminal_Punctuation property (UCD PropList.txt, read through the `regex` module):

@@ -75,6 +75,8 @@ class Drafter:
     def __enter__(self):  # noqa: ANN204
         if self.page_seconds > 0:
             self.pool = _BoundedPool(self.workers, self.page_seconds, self.start, self.quiet)
+            if self.start == "fork":
+                self.pool.warm()  # fork now, before the caller starts threads (a progress bar's)
             return self.pool.map
         if self.workers > 1:
             # spawn: forking a process that holds a database connection (or Airflow's
@@ -143,10 +145,18 @@ class _BoundedPool:
         self.quiet = quiet
         self.workers: list[tuple] = []
 
+    def warm(self) -> None:
+        """Start every worker now rather than at the first page."""
+        while len(self.workers) < self.size:
+            self.workers.append(self._start())
+
     def _start(self) -> tuple:
-        parent, child = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(child, self.quiet), daemon=True, name="newscorpus-draft")
-        if self.context.get_start_method() == "fork":
+        context = self.context
+        if context.get_start_method() == "fork" and not fork_is_safe():
+            context = multiprocessing.get_context("spawn")  # a replacement while threads run (a progress bar's)
+        parent, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child, self.quiet), daemon=True, name="newscorpus-draft")
+        if context.get_start_method() == "fork":
             sys.stdout.flush()  # a forked child must not inherit (and later print) buffered output
             sys.stderr.flush()
         process.start()

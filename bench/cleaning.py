@@ -26,8 +26,16 @@ hits both alike): pages/s, and per-page milliseconds p50/p99/max. newscorpus's p
 is its draft + finish, plus an equal share of the learning pass. `--pool` also times
 drafting 600 pages in a 2-process pool (what `extract --workers 2` uses).
 
+Hostile pages (`--hostile [SECONDS]`): generated shapes that once stalled the cleaner inside
+single C calls — 50,000 links, spans, bold words or images in one paragraph (trafilatura's
+unwrapping + libxml2's quadratic sort of adjacent text nodes, see pipeline/clean/inline.py),
+80,000 attributes on one element (libxml2's parser), 200,000 sibling paragraphs — each
+drafted in the bounded worker `clean` and `extract` use (pipeline/extract/pool.py), killed
+at SECONDS (default 20): wall seconds per page and whether it was cleaned or killed.
+
     python bench/cleaning.py [--realpages DIR] [--sample-web DIR] [--stories 40] [--seed 7] [--sources PATH]
                              [--group kind|source] [--show N] [--pool] [--no-outlet-rules] [--no-sample-web]
+                             [--hostile [SECONDS]]
 """
 
 from __future__ import annotations
@@ -305,6 +313,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--no-outlet-rules", action="store_true",
                         help="no sources.yaml boilerplate rules on either corpus: every site as if unseen")
     parser.add_argument("--no-sample-web", action="store_true", help="realpages only")
+    parser.add_argument("--hostile", type=float, nargs="?", const=20.0, default=None, metavar="SECONDS",
+                        help="also time generated hostile pages in the bounded worker killed at SECONDS (20)")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     quality: list[list] = []
@@ -349,9 +359,55 @@ def main(argv: Iterable[str] | None = None) -> int:
     print(tabulate(quality, headers=QUALITY_HEADERS, floatfmt=".3f"))
     print()
     print(tabulate(speed, headers=SPEED_HEADERS, floatfmt=".2f"))
+    if args.hostile is not None:
+        print()
+        print(tabulate(hostile_rows(args.hostile), headers=["hostile page", "KB", "seconds", "outcome"],
+                       floatfmt=".2f"))
     for note in notes:
         print(note)
     return 0
+
+
+def hostile_pages() -> dict[str, str]:
+    """Generated pages that stall a cleaner inside single C calls (module docstring)."""
+    n = 50_000
+
+    def page(body: str, article_attributes: str = "") -> str:
+        return (f"<html lang='en'><head><title>Hostile</title></head><body><article {article_attributes}>"
+                f"{body}</article></body></html>")
+
+    return {
+        "50,000 links in one paragraph": page("<p>" + "".join(f'<a href="/l{i}">w{i}</a> ' for i in range(n)) + "</p>"),
+        "50,000 spans in one paragraph": page("<p>" + "".join(f"<span>w{i}</span> " for i in range(n)) + "</p>"),
+        "50,000 bold words in one paragraph": page("<p>" + "".join(f"<b>w{i}</b> " for i in range(n)) + "</p>"),
+        "50,000 images in one paragraph": page("<p>" + "".join(f"w{i}<img src=x> " for i in range(n)) + "</p>"),
+        "80,000 attributes on one element": page("<p>Text.</p>", " ".join(f'data-a{i}="{i}"' for i in range(80_000))),
+        "200,000 sibling paragraphs": page("<p>x " * 200_000),
+    }
+
+
+def hostile_rows(seconds: float) -> list[list]:
+    """[shape, KB, wall seconds, 'cleaned …' | 'killed at the limit'] per hostile page."""
+    import zlib
+
+    from pipeline.extract.pool import FAILED, Drafter, TIMED_OUT, fork_is_safe
+
+    rows = []
+    with Drafter(1, seconds, start="fork" if fork_is_safe() else "spawn", quiet=True) as draft_all:
+        draft_all([(zlib.compress(b"<html><body><p>warm-up.</p></body></html>"), None, None, None)])
+        for name, html in hostile_pages().items():
+            body = html.encode()
+            started = time.perf_counter()
+            (draft,) = draft_all([(zlib.compress(body, 1), None, None, None)])
+            took = time.perf_counter() - started
+            if draft.refused == TIMED_OUT.format(seconds):
+                outcome = "killed at the limit"
+            elif draft.refused and draft.refused.startswith(FAILED):
+                outcome = draft.refused
+            else:
+                outcome = f"cleaned ({', '.join(finish(draft).flags) or 'article'})"
+            rows.append([name, len(body) / 1024, took, outcome])
+    return rows
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from pipeline import netguard, urls
-from pipeline.clean.decode import wide_encoding
+from pipeline.clean.decode import nul_bytes_binary, wide_encoding
 from pipeline.pages import BINARY_MAGIC, HTML_TYPES
 from pipeline.sources import Source, SourcesFile, compile_rule
 from spiders import discovery
@@ -428,7 +428,7 @@ def _not_html(content_type: str | None, body: bytes) -> str | None:
     for magic, kind in BINARY_MAGIC.items():
         if head.startswith(magic):
             return f"not HTML: content is {kind} although served as {declared or 'no type'}"
-    if b"\x00" in body[:2048] and not wide_encoding(body):  # UTF-16/32 text is full of NULs
+    if nul_bytes_binary(body):  # UTF-16/32 text is full of NULs, a text page may carry a stray one
         return f"not HTML: binary content served as {declared or 'no type'}"
     if not body.strip():
         return "empty body"

@@ -272,3 +272,22 @@ def test_the_credit_link_search_reads_each_parent_once() -> None:
     assert [a.get("href") for a in _SOURCE_CANDIDATES(tree)] == [
         "https://first.example/story", "https://second.example/story"]
     assert _source_link(tree, "https://agg.example/p") == "https://first.example/story"
+
+
+def test_a_block_of_thousands_of_inline_elements_becomes_text_with_every_word() -> None:
+    from lxml import html as lxml_html
+
+    from pipeline.clean import inline
+
+    spans = "".join(f"<span class='w'>s{i}</span> " for i in range(600))
+    links = "".join(f"<a href='/{i}'>link {i}</a> in prose {i}, " for i in range(600))
+    html = (f"<html><body><article><p id='x'>Start {spans}<br>after the break <b>bold<br>line</b> "
+            f"{links} end.</p></article></body></html>")
+    tree = lxml_html.document_fromstring(html)
+    paragraph = tree.find(".//p")
+    before = paragraph.text_content()
+    assert inline.collapse(tree) == 1
+    assert paragraph.text_content() == before            # not a link farm: every word stays
+    assert [child.tag for child in paragraph] == ["br", "b"]  # a break, and an inline holding one, stay
+    assert paragraph.get("id") == "x"
+    assert len(paragraph.xpath("text()")) == 3                # one text node per run: before, between, after

@@ -25,6 +25,8 @@ from tests.test_crawl_revisions import TinyWeb, _urlset
 # (path, how the body is encoded, Content-Type, whether the page names its charset in a <meta>)
 VARIANTS = [
     ("/news/1.html", "utf-16", "text/html", False),                       # BOM, no label
+    ("/news/9.html", "utf-8+nul", "text/html", False),                    # UTF-8 with a stray NUL
+    ("/news/10.html", "utf-16-le+zh", "text/html", False),                # no BOM, no label, Chinese
     ("/news/2.html", "utf-16-le", "text/html; charset=utf-16", False),    # no BOM, header label
     ("/news/3.html", "utf-16-be", "text/html", True),                     # no BOM, <meta> only
     ("/news/4.html", "utf-32", "text/html; charset=UTF-32", False),       # BOM, header label
@@ -60,8 +62,15 @@ def web() -> Iterator[TinyWeb]:
 def test_utf16_and_utf32_pages_are_crawled_and_extracted(database_url: str, web: TinyWeb, tmp_path: Path) -> None:
     keys = {}
     for n, (path, codec, content_type, meta) in enumerate(VARIANTS, start=1):
-        html, keys[path] = story(n, codec.replace("-le", "").replace("-be", "") if meta else None)
-        web.documents[path] = (content_type, html.encode(codec))
+        if codec == "utf-8+nul":
+            html, keys[path] = story(n, None)
+            web.documents[path] = (content_type, with_stray_nul(html.encode()))
+        elif codec == "utf-16-le+zh":
+            html, keys[path] = chinese_story(n)
+            web.documents[path] = (content_type, html.encode("utf-16-le"))
+        else:
+            html, keys[path] = story(n, codec.replace("-le", "").replace("-be", "") if meta else None)
+            web.documents[path] = (content_type, html.encode(codec))
     web.documents["/news/8.html"] = ("text/html", binary_body(6000))  # binary served as HTML: refused as before
     web.put("/sitemap.xml", _urlset(web, *[v[0] for v in VARIANTS], "/news/8.html"))
     sources = web.sources(tmp_path, ["/sitemap.xml"])
@@ -82,7 +91,73 @@ def test_utf16_and_utf32_pages_are_crawled_and_extracted(database_url: str, web:
     for n, (path, *_rest) in enumerate(VARIANTS, start=1):
         text, title, is_article = got[path]
         assert keys[path] in text and "\x00" not in text, path
-        assert title == f"Ferry story {n}" and is_article, path
+        assert title in (f"Ferry story {n}", f"渡轮报道{n}") and is_article, path
+
+
+def with_stray_nul(body: bytes, at: int = 300) -> bytes:
+    """A text page with one NUL byte in its head (a CMS bug, a pasted byte)."""
+    return body[:at] + b"\x00" + body[at:]
+
+
+# pages almost all in their own script: the ASCII of their tags is a small share of the bytes,
+# so their UTF-16 form has few NULs (a CJK character's two bytes are rarely 00)
+SCRIPT_TEXT = {
+    "zh": "渡轮公司周二表示，由于机舱起火，多佛的渡轮已暂停运营。公司发言人说，船上没有人受伤，乘客已被安排改乘其他航班。",
+    "ja": "フェリー会社は火曜日、機関室で火災が発生したため運航を停止したと発表した。けが人はおらず、乗客は別の便に振り替えられた。",
+    "ko": "페리 회사는 화요일 기관실에서 화재가 발생해 운항을 중단했다고 밝혔다. 다친 사람은 없었고 승객들은 다른 배로 옮겨졌다.",
+    "ar": "قالت شركة العبارات يوم الثلاثاء إن الخدمة توقفت بعد اندلاع حريق في غرفة المحركات، ولم يصب أحد بأذى.",
+    "hi": "फेरी कंपनी ने मंगलवार को कहा कि इंजन कक्ष में आग लगने के बाद सेवा रोक दी गई। कोई घायल नहीं हुआ।",
+    "th": "บริษัทเรือข้ามฟากกล่าวเมื่อวันอังคารว่าได้หยุดให้บริการหลังเกิดไฟไหม้ในห้องเครื่อง ไม่มีผู้ได้รับบาดเจ็บ",
+    "ru": "Паромная компания во вторник заявила, что движение остановлено после пожара в машинном отделении.",
+}
+
+
+def chinese_story(n: int) -> tuple[str, str]:
+    return script_page("zh", f"渡轮报道{n}", SCRIPT_TEXT["zh"]), SCRIPT_TEXT["zh"]
+
+
+def script_page(lang: str, title: str, sentence: str) -> str:
+    body = "".join(f"<p>{sentence}</p>" for _ in range(12))
+    return (f"<html lang='{lang}'><head><title>{title}</title><meta property='og:type' content='article'>"
+            f"</head><body><article><h1>{title}</h1>{body}</article></body></html>")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("lang", sorted(SCRIPT_TEXT))
+def test_bomless_utf16_is_recognised_in_any_script(lang: str, codec: str) -> None:
+    html = script_page(lang, "Ferry", SCRIPT_TEXT[lang])
+    body = html.encode(codec)
+    decoded = decode_body(body)
+    assert decoded.refused is None and decoded.encoding == codec and decoded.text == html
+    assert SCRIPT_TEXT[lang] in clean_html(body, None, None).paragraphs
+    assert not_html("text/html", body) is None
+
+
+@pytest.mark.parametrize("shift", [0, 1, 2, 3])   # every alignment of a 2- and 4-byte code unit
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_a_stray_nul_does_not_make_a_text_page_binary(encoding: str, shift: int) -> None:
+    html, key = story(1, encoding)
+    raw = html.encode(encoding, "replace")
+    body = with_stray_nul(raw, raw.index(b"<p>") + 1 + shift)  # `<`+NUL also reads as UTF-16's "<"
+    decoded = decode_body(body)
+    assert decoded.refused is None and decoded.encoding == encoding and "\x00" not in decoded.text
+    cleaned = clean_html(body, None, None)
+    assert cleaned.is_article and "\x00" not in cleaned.text
+    assert any(key.encode(encoding, "replace").decode(encoding) in p for p in cleaned.paragraphs)
+    assert not_html("text/html", body) is None  # the WARC backfill keeps it too
+
+
+@pytest.mark.parametrize("body", [
+    b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20,
+    __import__("gzip").compress(b"<html><body><p>The council said the bridge would stay shut.</p></body></html>" * 50),
+    b"%PDF-1.7\n" + bytes(range(256)) * 20,
+    b"PK\x03\x04" + bytes(range(256)) * 20,
+    # markup, but NULs far beyond a stray one: a binary file with text inside
+    b"<html><body>" + (b"\x00\x00\x00\x01record\x00" * 400),
+])
+def test_binary_files_stay_refused(body: bytes) -> None:
+    assert decode_body(body).refused
+    assert not clean_html(body, "https://tab.example/x", None).is_article
 
 
 def binary_body(size: int) -> bytes:

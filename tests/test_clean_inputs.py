@@ -159,3 +159,81 @@ def test_a_page_past_the_time_limit_is_skipped_and_the_rest_cleaned(written_web:
     assert errors == [f"newscorpus clean: skipped {slow}: cleaning took over 1 s (NEWSCORPUS_PAGE_SECONDS)",
                       "newscorpus clean: 1 of 2 input(s) skipped"], errors
     assert [record["input"] for record in json.loads(done.stdout)] == [str(good)]
+
+
+def test_a_page_stalled_inside_one_c_call_is_killed_at_the_limit_and_the_next_cleaned(
+        written_web: Path, tmp_path: Path) -> None:
+    # 300,000 attributes on one element (6 MB): libxml2's HTML parser checks each new attribute
+    # against the element's others, a quadratic stall inside ONE C call (minutes here) that a
+    # timer signal cannot interrupt — the handler runs only when the call returns. `clean`
+    # drafts each page in a worker process killed at NEWSCORPUS_PAGE_SECONDS instead, so the
+    # page is skipped at the limit and the next one cleaned (the timeout only guards the test).
+    stalled = tmp_path / "stalled.html"
+    attributes = " ".join(f'data-a{i}="{i}"' for i in range(300_000))
+    stalled.write_text(f"<html><body><article {attributes}><p>Hidden story.</p></article></body></html>")
+    article = _articles(written_web, "worldwire")[0]
+    good = _page_file(written_web, article.url)
+    done = subprocess.run([sys.executable, "-m", "pipeline", "clean", str(stalled), str(good)],
+                          capture_output=True, timeout=120,
+                          env={**os.environ, "NEWSCORPUS_PAGE_SECONDS": "2", "NEWSCORPUS_PROGRESS": "0"})
+    assert done.returncode == 1
+    errors = done.stderr.decode().splitlines()
+    assert errors == [f"newscorpus clean: skipped {stalled}: cleaning took over 2 s (NEWSCORPUS_PAGE_SECONDS)",
+                      "newscorpus clean: 1 of 2 input(s) skipped"], errors
+    (record,) = json.loads(done.stdout)
+    assert record["input"] == str(good) and record["title"] == article.title
+    assert all(paragraph in record["paragraphs"] for paragraph in article.text)
+
+
+def test_blocks_of_thousands_of_inline_elements_are_cleaned_within_the_limit(tmp_path: Path) -> None:
+    # trafilatura unwraps links, spans, formatting and images with strip_tags, leaving adjacent
+    # text nodes that libxml2 then sorts quadratically (50,000 links in one paragraph: minutes,
+    # so the page was skipped at the limit). Each shape is now text before trafilatura sees it.
+    story = "<p>The council said the bridge would stay shut for weeks after the storm.</p>"
+
+    def page(block: str) -> str:
+        return (f"<html lang='en'><head><title>Bridge shut</title><meta property='og:type' content='article'>"
+                f"</head><body><article><h1>Bridge shut</h1>{story}{block}{story}</article></body></html>")
+
+    n = 50_000
+    shapes = {
+        "links": "<p>" + "".join(f'<a href="/tag/{i}">t{i}</a>' for i in range(n)) + "</p>",
+        "spans": "<p>" + "".join(f"<span>w{i}</span> " for i in range(n)) + "</p>",
+        "nested": "<div>" + "".join(f'<span><a href="/{i}">n{i}</a></span>' for i in range(n)) + "</div>",
+        "bold": "<p>" + "".join(f"<b>b{i}</b> " for i in range(n)) + "</p>",
+        "images": "<p>" + "".join(f"i{i}<img src='/{i}.png'> " for i in range(n)) + "</p>",
+    }
+    files = []
+    for name, block in shapes.items():
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_text(page(block))
+    done = subprocess.run([sys.executable, "-m", "pipeline", "clean", *map(str, files), "--output-format", "jsonl"],
+                          capture_output=True, timeout=300, env={**os.environ, "NEWSCORPUS_PROGRESS": "0"})
+    assert "skipped" not in done.stderr.decode(), done.stderr.decode()
+    records = {Path(r["input"]).stem: r for r in map(json.loads, done.stdout.decode().splitlines())}
+    assert sorted(records) == sorted(shapes)
+    # a link farm (link text is all of the block) goes, as trafilatura drops one
+    assert "t49999" not in records["links"]["text"] and "n49999" not in records["nested"]["text"]
+    assert records["links"]["paragraphs"][0].startswith("The council said")
+    # other blocks keep every word, unwrapped as trafilatura would
+    for name, first, last in (("spans", "w0 w1 w2", "w49999"), ("bold", "b0 b1", "b49999"), ("images", "i0 i1", "i49999")):
+        text = records[name]["text"]
+        assert first in text and last in text and "The council said" in text, name
+
+
+def test_a_blank_or_navigation_page_gets_one_warning_line_saying_why(tmp_path: Path) -> None:
+    # a page trafilatura extracts nothing from was flagged without a reason and trafilatura's
+    # "discarding data: None" came first; a navigation-only page (text kept) had no warning
+    blank = tmp_path / "blank.html"
+    blank.write_text("<html><head><title>Home</title></head><body><div></div></body></html>")
+    menu = tmp_path / "menu.html"
+    menu.write_text("<html><body><nav>" + " ".join(f"<a href='/{s}'>{s}</a>" for s in ("Home", "News", "Sport"))
+                    + "</nav><footer><a href='/about'>About us</a> · <a href='/terms'>Terms</a></footer></body></html>")
+    result = _clean(str(blank), str(menu), "--output-format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"newscorpus clean: warning: {blank}: no article text found (")
+    assert "no_text" in lines[0] and "not_article" in lines[0]
+    assert lines[1].startswith(f"newscorpus clean: warning: {menu}: not an article page (")
+    assert "no_prose" in lines[1] and "not_article" in lines[1]

@@ -92,3 +92,31 @@ def test_navigation_pages_in_the_extract_stage(conn) -> None:  # noqa: ANN001
     with conn, conn.cursor() as cur:
         cur.execute("select count(*) from news.articles where is_article")
         assert cur.fetchone()[0] == len(BRIEFS)
+
+
+def _listing() -> str:
+    """A section front without og:type or JSON-LD: teaser headlines only (the links around them
+    are elsewhere)."""
+    items = "".join(f"<p>Council votes on bridge plan number {i}</p>" for i in range(12))
+    return f"<html lang='en'><head><title>News</title></head><body><main>{items}</main></body></html>"
+
+
+NOT_ARTICLES = {
+    **NAVIGATION,
+    "blank": page(""),
+    "nothing-extracted": page("<div><img src='/a.png'></div>"),
+    "declared-video": page("<article><h1>Watch</h1><p>The ferry fire, filmed by a passenger on deck.</p></article>",
+                           og_type="video.other"),
+    "listing": _listing(),
+    "binary": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8,
+    "not-html": "just a line of plain text",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_ARTICLES))
+def test_every_page_that_is_not_an_article_says_why(kind: str) -> None:
+    from pipeline.clean.quality import NOT_ARTICLE_REASONS
+
+    flags = clean_html(NOT_ARTICLES[kind], "https://tab.example/news/1/x/", None).flags
+    assert "not_article" in flags, (kind, flags)
+    assert len(NOT_ARTICLE_REASONS.intersection(flags)) == 1, (kind, flags)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.backfill import archive
-from pipeline.clean.decode import wide_encoding
+from pipeline.clean.decode import nul_bytes_binary
 from pipeline.urls import normalise as normalise_url
 from pipeline.pages import BINARY_MAGIC, HTML_TYPES
 
@@ -134,7 +134,7 @@ def not_html(content_type: str | None, body: bytes) -> str | None:
     head = body[:16].lstrip()
     if any(head.startswith(magic) for magic in BINARY_MAGIC):
         return "binary content"
-    if b"\x00" in body[:2048] and not wide_encoding(body):  # UTF-16/32 text is full of NULs
+    if nul_bytes_binary(body):  # UTF-16/32 text is full of NULs, a text page may carry a stray one
         return "binary content"
     return None
 

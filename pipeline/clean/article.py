@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import copy
 import itertools
+import logging
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -29,7 +30,7 @@ from trafilatura.settings import Extractor
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.clean import captions, datelines, generic, learned as learned_layer, outlet_rules, paywall, quality
+from pipeline.clean import captions, datelines, generic, inline, learned as learned_layer, outlet_rules, paywall, quality
 from pipeline.clean.blocks import normalized, squash
 from pipeline.clean.byline import Byline, is_byline_line
 from pipeline.clean.dates import parse_date
@@ -39,7 +40,20 @@ from pipeline.clean.metadata import Metadata, date_from_url, read_metadata, stri
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-4"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-5"
+
+
+class _NoDiscardNotice(logging.Filter):
+    """Drops trafilatura's "discarding data: <url>" warning (trafilatura 2.3 core.bare_extraction
+    logs it whenever it extracts nothing). Here that is an outcome, not a fault: the page is
+    flagged `not_article` + `no_text` (quality.flags_for), and the stage or `clean` reports it
+    once in its own words; the notice was a second, context-free stderr line (`clean blank.html`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and str(record.msg).startswith("discarding data"))
+
+
+logging.getLogger("trafilatura.core").addFilter(_NoDiscardNotice())
 
 # comments dropped at parse time: trafilatura's cleaning drops a comment with its tail
 # text ("from the pandemic</a><!-- -->, but the effects…" would lose the sentence's end)
@@ -137,6 +151,7 @@ def extract_draft(
         return Draft(Metadata(), refused=f"the HTML parser stopped: {limit}")
     if tree is None:
         return Draft(Metadata(), refused="not an HTML document")
+    inline.collapse(tree)  # thousands of inline elements in one block: text now, not a quadratic sort later
     meta = read_metadata(tree, url)
     if meta.title is None or meta.published_at is None:
         _fill_from(meta, trafilatura.extract_metadata(tree, default_url=url), url)  # before pruning

@@ -4,22 +4,24 @@ Servers and templates often declare UTF-8 and send cp1252 (or the reverse). Vali
 with non-ASCII bytes is practically never anything else, so a body that decodes strictly
 as UTF-8 is UTF-8 whatever the label says; otherwise the declared charset is used, and
 cp1252 (the web's de-facto Latin default, a superset of ISO-8859-1's printable range) when
-the declaration is missing, unknown or UTF-8. Binary bodies (images, PDFs, archives, NUL
-bytes) are refused with a reason instead of being decoded into garbage.
+the declaration is missing, unknown or UTF-8. Binary bodies (images, PDFs, archives, NUL or
+control bytes) are refused with a reason instead of being decoded into garbage; a few stray
+NULs in a text page are not binary (they are dropped from the text).
 
 UTF-16 and UTF-32 pages (real servers send them, with or without a byte order mark) are full
 of NUL bytes yet text: `wide_encoding` names their form from the BOM (w3lib's `read_bom`, as
-Scrapy reads it), else from where the NULs sit in the head — the byte patterns of XML 1.0
-Appendix F ("Autodetection of Character Encodings"), which HTML's markup, ASCII in any form,
-shows as plainly — and the form must then decode the head strictly into text. The declared
-charset alone is not trusted for them: w3lib reads a BOM-less `charset=utf-16` as big-endian,
-and a little-endian body then decodes into CJK-looking garbage.
+Scrapy reads it), else by decoding the head strictly in each form and keeping the one that
+reads as text with markup — HTML's tags are ASCII in any script, so the right form shows them
+whether the text is English or Chinese. The declared charset alone is not trusted for them:
+w3lib reads a BOM-less `charset=utf-16` as big-endian, and a little-endian body then decodes
+into CJK-looking garbage.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from w3lib.encoding import read_bom
@@ -59,56 +61,65 @@ def declared_charset(body: bytes, content_type: str | None = None) -> str | None
 
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
 
-
-# XML 1.0 Appendix F's patterns read statistically over the head: the share of NUL bytes at
-# each position modulo the code unit. ASCII markup in UTF-16LE puts NULs at odd offsets
-# (`<\0h\0`), UTF-32BE at offsets 0-2 of every four (`\0\0\0<`). A "quiet" offset may hold a
-# NUL only for U+xx00 characters, rare in text; a "loud" one holds one for every ASCII (or,
-# for UTF-32's high bytes, every BMP) character. Random or structured binary data fits none.
-_WIDE_FORMS = (  # (codec, code unit, offsets that are nearly always NUL, offsets that are nearly never)
-    ("utf-32-le", 4, (2, 3), (0,)),
-    ("utf-32-be", 4, (0, 1), (3,)),
-    ("utf-16-le", 2, (1,), (0,)),
-    ("utf-16-be", 2, (0,), (1,)),
-)
-_LOUD = {4: 0.9, 2: 0.3}   # UTF-32's high bytes are NUL for every BMP character; UTF-16's for ASCII
-_QUIET = 0.05
+# Without a BOM, a body is tried as each wide form (UTF-32 first: UTF-32 text read as UTF-16
+# is half NULs) and kept in the form that decodes strictly into markup-bearing text: HTML is
+# written in ASCII tags in any script, so the right form shows `<p`, `</`, `<!` and the wrong
+# byte order shows none (its `<` is U+3C00, a CJK letter). The NUL layout of XML 1.0 Appendix F
+# ("Autodetection of Character Encodings") counted NULs instead, and a page mostly in CJK,
+# whose characters have no NUL byte, fell below its thresholds.
+_WIDE_FORMS = ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be")
 _SNIFF_BYTES = 4096
+_MARKUP = re.compile(r"<[A-Za-z!/?]")
+_MAX_ODD_SHARE = 0.05      # control codes, unassigned, private-use or surrogate code points in text
+# NULs a text page may carry astray (a CMS bug, a pasted byte): at most this share of the head.
+# UTF-16/32 text is 25-75 % NULs, binary formats with NULs far more than 1 % (headers, tables, padding).
+_MAX_STRAY_NUL_SHARE = 0.01
+_MAX_CONTROL_SHARE = 0.05  # control bytes in a text page's head (random binary: ~11 %)
 
 
 def wide_encoding(body: bytes) -> str | None:
     """The UTF-16/UTF-32 form of a body ("utf-16-le", "utf-32-be", ...), or None.
 
-    A BOM decides (w3lib's table, UTF-32 before UTF-16); without one, the NUL layout of the
-    first 4 KiB must match one form (see `_WIDE_FORMS`) and decode strictly into text with
-    markup and few control characters. Cost: one pass over 4 KiB, only for bodies with NULs.
+    A BOM decides (w3lib's table, UTF-32 before UTF-16); without one, the first 4 KiB must
+    decode strictly in one form into text with markup (`_text_score`); when several do, the
+    one showing the most tags wins. (A UTF-8 or cp1252 page with a stray NUL after a `<`
+    does not pass: its byte pairs read as UTF-16 are too often unassigned code points.)
+    Cost: a few decodes of 4 KiB, only for bodies with NULs.
     """
     encoding, bom = read_bom(body)
     if encoding and encoding != "utf-8":
         unit = 4 if "32" in encoding else 2
         head = body[len(bom):len(bom) + _SNIFF_BYTES]
-        return encoding if _reads_as_text(head[:len(head) // unit * unit], encoding) else None
+        return encoding if _text_score(head[:len(head) // unit * unit], encoding) else None
     head = body[:_SNIFF_BYTES]
     if b"\x00" not in head or len(head) < 8:
-        return None
-    for codec, unit, loud, quiet in _WIDE_FORMS:
-        units = len(head) // unit
-        share = [head[offset:units * unit:unit].count(0) / units for offset in range(unit)]
-        if all(share[i] >= _LOUD[unit] for i in loud) and all(share[i] <= _QUIET for i in quiet):
-            return codec if _reads_as_text(head[:units * unit], codec) else None
-    return None
+        return None  # wide HTML always has NULs: its ASCII tags
+    best, best_score = None, 0
+    for codec in _WIDE_FORMS:
+        unit = 4 if "32" in codec else 2
+        score = _text_score(head[:len(head) // unit * unit], codec)
+        if score > best_score:
+            best, best_score = codec, score
+    return best
 
 
-def _reads_as_text(head: bytes, codec: str) -> bool:
-    """The head decodes strictly (a cut last character aside) into markup, not control codes."""
+def _text_score(head: bytes, codec: str) -> int:
+    """How many tags the head shows decoded strictly in `codec` (a cut last character aside),
+    0 when it does not decode or reads as anything but text (more than 5 % control codes,
+    unassigned, private-use or surrogate code points)."""
     try:
         text = head.decode(codec)
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # only a surrogate pair cut at the 4 KiB edge is forgiven
-            return False
+        if exc.start < len(head) - 4:  # only a character cut at the 4 KiB edge is forgiven
+            return 0
         text = head[:exc.start].decode(codec)
-    controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f")
-    return "<" in text and controls <= 0.05 * len(text)
+    if not text:
+        return 0
+    odd = sum(1 for c in text if (c < " " and c not in "\t\n\r\f")
+              or (c > "~" and unicodedata.category(c) in ("Cc", "Cn", "Co", "Cs")))
+    if odd > _MAX_ODD_SHARE * len(text):
+        return 0
+    return len(_MARKUP.findall(text))
 
 
 def _is_wide_label(label: str) -> bool:
@@ -119,42 +130,62 @@ def _is_wide_label(label: str) -> bool:
 
 
 def binary_reason(body: bytes) -> str | None:
-    """Why these bytes are not a text document, or None when they may be (UTF-16/32 text may)."""
+    """Why these bytes are not a text document, or None when they may be.
+
+    Binary: a file signature (`_MAGIC`), more than 5 % control bytes in the first 4 KiB, or
+    NUL bytes there that are neither a UTF-16/32 form (`wide_encoding`) nor a few strays
+    (at most `_MAX_STRAY_NUL_SHARE` of the head, in a head that shows markup).
+    """
     for magic, what in _MAGIC.items():
         if body.startswith(magic):
             return what
-    head = body[:4096]
-    if b"\x00" in head:
-        return None if wide_encoding(body) else "binary data (NUL bytes)"
-    controls = len(head.translate(None, _NOT_CONTROL))  # the control bytes left, counted in C
-    if head and controls / len(head) > 0.05:
-        return "binary data (control bytes)"
-    return None
+    head = body[:_SNIFF_BYTES]
+    controls = len(head.translate(None, _NOT_CONTROL))  # the control bytes left (NULs too), counted in C
+    too_many = bool(head) and controls > _MAX_CONTROL_SHARE * len(head)
+    if nuls := head.count(0):
+        if wide_encoding(body):
+            return None
+        stray = (nuls <= _MAX_STRAY_NUL_SHARE * len(head) and not too_many
+                 and _MARKUP.search(head.decode("latin-1")) is not None)
+        return None if stray else "binary data (NUL bytes)"
+    return "binary data (control bytes)" if too_many else None
+
+
+def nul_bytes_binary(body: bytes) -> bool:
+    """True when NUL bytes in the head make the body binary (the crawler's and the WARC
+    backfill's test before keeping a page): not a UTF-16/32 form, more than stray NULs."""
+    return b"\x00" in body[:_SNIFF_BYTES] and binary_reason(body) is not None
 
 
 def decode_body(body: bytes | str, content_type: str | None = None) -> Decoded:
     """Decode a page body; never raises on garbage."""
     if isinstance(body, str):
-        return Decoded(body, "str")
+        return Decoded(_without_nuls(body), "str")
     reason = binary_reason(body)
     if reason:
         return Decoded(None, None, reason)
     wide = wide_encoding(body)
     if wide:
         bom = read_bom(body)[1] or b""
-        return Decoded(body[len(bom):].decode(wide, "replace"), wide)
+        return Decoded(_without_nuls(body[len(bom):].decode(wide, "replace")), wide)
     if body.startswith(codecs.BOM_UTF8):
-        return Decoded(body[3:].decode("utf-8", "replace"), "utf-8")
+        return Decoded(_without_nuls(body[3:].decode("utf-8", "replace")), "utf-8")
     try:
-        return Decoded(body.decode("utf-8"), "utf-8")
+        return Decoded(_without_nuls(body.decode("utf-8")), "utf-8")
     except UnicodeDecodeError:
         pass
     declared = declared_charset(body, content_type)
     if declared and _is_wide_label(declared):
-        declared = None  # these bytes are not UTF-16/32 (no NUL layout): a wrong label, as browsers treat it
+        declared = None  # these bytes are not UTF-16/32 (no wide form reads as text): a wrong label, as browsers treat it
     if declared and declared not in _UTF8_NAMES:
         try:
-            return Decoded(body.decode(declared, "replace"), declared)
+            return Decoded(_without_nuls(body.decode(declared, "replace")), declared)
         except LookupError:
             pass  # unknown charset name: fall through to the default
-    return Decoded(body.decode("cp1252", "replace"), "cp1252")
+    return Decoded(_without_nuls(body.decode("cp1252", "replace")), "cp1252")
+
+
+def _without_nuls(text: str) -> str:
+    """The text without stray NULs (`binary_reason` lets a few through): lxml would turn each
+    into U+FFFD, ending a sentence with a replacement character."""
+    return text.replace("\x00", "") if "\x00" in text else text

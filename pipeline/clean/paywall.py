@@ -25,7 +25,7 @@ from functools import lru_cache
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.clean.blocks import ends_sentence, squash, words, xp
+from pipeline.clean.blocks import ends_with_mark, squash, words, xp
 
 MAX_PROMPT_WORDS = 45      # a prompt is a line or two, never a paragraph of prose
 MAX_BOX_CHARS = 1200       # a paywall box (prompt, offer, buttons)
@@ -130,7 +130,7 @@ def truncated(paragraphs: Sequence[str], word_count: int, article_body_words: in
     """The visible text stops mid-sentence or falls well short of the declared articleBody."""
     if article_body_words and word_count < TRUNCATED_SHARE * article_body_words:
         return True
-    return bool(paragraphs) and not ends_sentence(paragraphs[-1]) and not paragraphs[-1].rstrip().endswith(("!", "?"))
+    return bool(paragraphs) and not ends_with_mark(paragraphs[-1])
 
 
 def is_stub(

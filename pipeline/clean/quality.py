@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import regex
+
 from pipeline.clean import paywall
-from pipeline.clean.blocks import ends_sentence, headline_like, words
+from pipeline.clean.blocks import ends_with_mark, headline_like, words
 from pipeline.clean.metadata import Metadata
 
 TOO_SHORT_WORDS = 80
@@ -20,12 +22,15 @@ TOO_SHORT_WORDS = 80
 MIN_PROSE_WORDS = 4           # "No one was hurt." is a sentence; "Home News Sport" is not
 MOSTLY_LINKS = 0.8            # share of the text's words inside <a> (jusText's link-density idea)
 LINK_CHECK_WORDS = 300        # link share is measured on texts up to this long (see article.py)
-_SENTENCE_END = ".!?…。！？؟।۔။។៕։።།"
 # Thai and Lao end sentences with a space, not a mark: a run of their letters is prose
 _UNMARKED_SCRIPT = re.compile("[\u0e00-\u0eff]{40}")
-_TRAILING = " \t\"'”’»)]*"
-_INNER_SENTENCE = re.compile(r"\w[.!?…。！？](?:[\"'”’»)\]]*)\s+\S")
+# a sentence end inside the paragraph (Unicode's Sentence_Terminal property, any script), then
+# the next sentence: after a space, or straight after a full-width mark ('完了。他说' — Chinese
+# and Japanese put no space after 。！？)
+_INNER_SENTENCE = regex.compile(r"\w(?:[\p{Sentence_Terminal}\u2026][\p{Pe}\p{Pf}\"']*\s+\S"
+                                r"|(?=\p{Sentence_Terminal})[\p{ea=W}\p{ea=F}\p{ea=H}][\p{Pe}\p{Pf}\"']*\w)")
 EXCLUDING = frozenset({"not_article", "paywalled_stub"})
+NOT_ARTICLE_REASONS = frozenset({"refused", "no_text", "declared_not_article", "listing", "no_prose", "mostly_links"})
 _PAYWALL = re.compile(
     r"(subscribe (now )?to (continue|keep) reading|this (article|story|content) is (only )?(available|for) "
     r"(to )?(subscribers|members)|already a subscriber\?|to read the full (article|story),? (please )?"
@@ -40,12 +45,21 @@ def flags_for(
     """The sorted quality flags of one cleaned page.
 
     `link_share`: the share of the text's words that are link text (`article.link_share`).
-    A page that is not an article says why when the reason is its text: `no_prose` (not one
-    paragraph reads as a sentence: a menu, a footer, link labels) or `mostly_links`.
+    `not_article` always comes with one flag saying why (NOT_ARTICLE_REASONS): `refused` (the
+    cleaner refused the bytes: binary, not HTML, a parser limit; the reason is the draft's),
+    `no_text` (nothing extracted), `declared_not_article` (og:type video, profile, website…),
+    `listing` (teaser headlines, no article metadata), `no_prose` (not one paragraph reads as
+    a sentence: a menu, a footer, link labels) or `mostly_links`.
     """
     flags: set[str] = set()
-    if refused or not paragraphs or meta.declares_non_article or _looks_like_listing(meta, paragraphs, word_count):
-        flags.add("not_article")
+    if refused:
+        flags |= {"not_article", "refused"}
+    elif not paragraphs:
+        flags |= {"not_article", "no_text"}
+    elif meta.declares_non_article:
+        flags |= {"not_article", "declared_not_article"}
+    elif _looks_like_listing(meta, paragraphs, word_count):
+        flags |= {"not_article", "listing"}
     elif not any(reads_as_prose(p) for p in paragraphs):
         flags |= {"not_article", "no_prose"}
     elif link_share >= MOSTLY_LINKS:
@@ -65,17 +79,17 @@ def flags_for(
 
 
 def reads_as_prose(paragraph: str) -> bool:
-    """A sentence: a few words ending like a sentence, or two sentences in one paragraph.
+    """A sentence: a few words ending with a terminal mark of any script, or two sentences in
+    one paragraph.
 
-    'No one was hurt.' -> True; 'Home News Sport' -> False; 'About us · Contact · Terms' -> False.
-    Scripts written without spaces have few `\\w+` runs: their length counts instead.
+    'No one was hurt.' -> True; '无人受伤。' -> True; 'کوئی زخمی نہیں ہوا۔' -> True;
+    'Home News Sport' -> False; 'About us · Contact · Terms' -> False. Words are counted per
+    script (`blocks.words`: each Chinese or Thai letter is one).
     """
-    if words(paragraph) < MIN_PROSE_WORDS and (paragraph.isascii() or len(paragraph) < 3 * MIN_PROSE_WORDS):
+    if words(paragraph) < MIN_PROSE_WORDS:
         return False
-    stripped = paragraph.rstrip(_TRAILING)
-    return bool(stripped) and (ends_sentence(stripped) or stripped[-1] in _SENTENCE_END
-                               or _INNER_SENTENCE.search(paragraph) is not None
-                               or _UNMARKED_SCRIPT.search(paragraph) is not None)
+    return (ends_with_mark(paragraph) or _INNER_SENTENCE.search(paragraph) is not None
+            or _UNMARKED_SCRIPT.search(paragraph) is not None)
 
 
 def is_article(flags: Sequence[str]) -> bool:

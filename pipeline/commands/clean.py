@@ -13,20 +13,22 @@ URLs, no database — as trafilatura's own command line is used:
 * The outlet rules are those of the source owning the page's host (`--url`, or the fetched
   URL) in the sources file.
 * An input that cannot be read, fetched or cleaned (or is empty) is reported on stderr and
-  skipped; the others are printed; the exit code is then 1. An input with no article text
-  (not HTML, a listing page) is printed with its flags and a warning line on stderr. A missing path given on the command line is a
-  usage error (exit 2) before anything is read.
+  skipped; the others are printed; the exit code is then 1. An input that is not an article
+  (no text, not HTML, a listing or navigation page) is printed with its flags and a warning
+  line on stderr naming why. A missing path given on the command line is a usage error
+  (exit 2) before anything is read.
+* Each page is cleaned in a worker process killed after NEWSCORPUS_PAGE_SECONDS (the extract
+  stage's bound, `pipeline.extract.pool`): a page can stall inside one C call (libxml2,
+  lxml's XPath) that no signal interrupts, so only killing the process bounds it.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
 import sys
-import threading
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,19 +85,21 @@ def run(args: argparse.Namespace) -> int:
 
     allowed = (sources.settings.get("NEWSCORPUS_ALLOW_NETWORKS") or []) if sources is not None else []
     fetcher = Fetcher(allowed_networks=tuple(allowed))
-    with progress("clean", len(inputs), "pages") as bar:
+    from pipeline.extract.pool import PAGE_SECONDS, Drafter, fork_is_safe
+
+    drafter = Drafter(1, PAGE_SECONDS, start="fork" if fork_is_safe() else "spawn", quiet=not args.verbose)
+    with drafter as draft_all, progress("clean", len(inputs), "pages") as bar:
         for item in inputs:
             try:
                 body, url = _read(item, args.url, fetcher)
-                article = _clean(body, url, sources)
+                article = _clean(body, url, sources, draft_all)
             except _Skip as exc:
                 failed += 1
                 print(f"newscorpus clean: skipped {item.name}: {_reason(item, exc)}", file=sys.stderr, flush=True)
             else:
                 writer.write(item, article)
-                if not article.text:  # printed (the flags say why), but never silently
-                    print(f"newscorpus clean: warning: {item.name}: no article text found "
-                          f"({', '.join(article.flags) or 'not an article page'})",
+                if not article.is_article:  # printed (the flags say why), but never silently
+                    print(f"newscorpus clean: warning: {item.name}: {_not_article(article)}",
                           file=sys.stderr, flush=True)
             bar.advance()
     writer.close()
@@ -186,54 +190,39 @@ def _read(item: Input, url: str | None, fetcher) -> tuple[bytes, str | None]:  #
     return body, url
 
 
-def _clean(body: bytes, url: str | None, sources):  # noqa: ANN001, ANN202 - SourcesFile, CleanedArticle
+def _clean(body: bytes, url: str | None, sources, draft_all: Callable[[list[tuple]], list]):  # noqa: ANN001, ANN202
+    """The cleaned article of one page, drafted by `draft_all` (the bounded worker), finished here.
+
+    _Skip when the worker ran past NEWSCORPUS_PAGE_SECONDS (it is killed), died or the cleaner
+    raised: the reason is the skip line's.
+    """
     from urllib.parse import urlsplit
 
-    from pipeline.clean import clean_html
-    from pipeline.extract.pool import PAGE_SECONDS
+    from pipeline.clean import finish
+    from pipeline.extract.pool import FAILED, PAGE_SECONDS, TIMED_OUT
 
     rules = None
     if url and sources is not None:
         source = sources.for_host(urlsplit(url).hostname or "")
         rules = source.boilerplate if source else None
-    try:
-        with _time_limit(PAGE_SECONDS):
-            return clean_html(body, url, rules)
-    except _TimeUp:
-        raise _Skip(f"cleaning took over {PAGE_SECONDS:g} s (NEWSCORPUS_PAGE_SECONDS)") from None
-    except Exception as exc:  # noqa: BLE001 - one hostile page must not stop the others
-        raise _Skip(f"cleaning failed: {type(exc).__name__}: {exc}") from exc
+    (draft,) = draft_all([(zlib.compress(body, 1), url, rules, None)])
+    if draft.refused == TIMED_OUT.format(PAGE_SECONDS):
+        raise _Skip(f"cleaning took over {PAGE_SECONDS:g} s (NEWSCORPUS_PAGE_SECONDS)")
+    if draft.refused and draft.refused.startswith(FAILED):
+        raise _Skip(f"cleaning failed: {draft.refused.removeprefix(FAILED)}")
+    return finish(draft)
 
 
-class _TimeUp(BaseException):
-    """The page's cleaning time is up (a BaseException: the cleaner's own handlers of
-    Exception must not swallow it)."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float):  # noqa: ANN202 - context manager
-    """Raise _TimeUp in this (the CLI's main) thread after `seconds` of wall time.
-
-    The extract stage bounds a page by killing its pool worker (pipeline/extract/pool.py,
-    the same PAGE_SECONDS); `clean` cleans in its own process, so a timer signal does it
-    here. No limit where there is no SIGALRM or off the main thread (seconds <= 0 too).
-    """
-    usable = (seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
-        yield
-        return
-
-    def time_up(signum, frame):  # noqa: ANN001, ANN202 - signal handler
-        raise _TimeUp
-
-    previous = signal.signal(signal.SIGALRM, time_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def _not_article(article) -> str:  # noqa: ANN001 - CleanedArticle
+    """The warning for a page printed although it is not an article: what is missing, and
+    the flags that say why."""
+    if not article.text:
+        what = "no article text found"
+    elif "not_article" in article.flags:
+        what = "not an article page"
+    else:
+        what = "only a paywall teaser of the article"
+    return f"{what} ({', '.join(article.flags)})"
 
 
 class _Writer:

@@ -12,6 +12,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
+import threading
 import time
 import zlib
 
@@ -28,6 +30,8 @@ FAILED = "failed: "  # Draft.refused prefix: the cleaner broke (counted), not a 
 # per-page cleaning time limit, seconds: a normal page takes 10-100 ms here (bench/cleaning.py);
 # a hostile one (80,000 attributes, 40,000 paragraphs) must not hold the batch for minutes
 PAGE_SECONDS = float(os.environ.get("NEWSCORPUS_PAGE_SECONDS", "20"))
+# Draft.refused of a page whose worker was killed at the limit (format with the limit, seconds)
+TIMED_OUT = FAILED + "extraction time limit of {:g}s exceeded"
 
 
 def draft_job(job: tuple) -> Draft:
@@ -54,16 +58,25 @@ class Drafter:
     processes that are killed when a page runs over: a hostile page can stall inside one C
     call (libxml2 on 80,000 attributes: 260 s in a single call), which no signal interrupts.
     `page_seconds <= 0`: no limit, drafting in-process (workers == 1) or in a plain pool.
+
+    `start`: how workers start — "spawn" (the stage's default: safe in a process holding a
+    database connection or Airflow's threads) or "fork" (`newscorpus clean`: no connection,
+    no threads; the cleaner already imported, so a worker is ready in milliseconds instead of
+    the 2-3 s a spawned worker spends importing it). `quiet`: neither the workers nor the pool
+    log (every failure comes back as a refused draft, which the caller reports in its own words).
     """
 
-    def __init__(self, workers: int, page_seconds: float = 0) -> None:
+    def __init__(self, workers: int, page_seconds: float = 0, start: str = "spawn", quiet: bool = False) -> None:
         self.workers = workers
         self.page_seconds = page_seconds
+        self.start, self.quiet = start, quiet
         self.pool = None
 
     def __enter__(self):  # noqa: ANN204
         if self.page_seconds > 0:
-            self.pool = _BoundedPool(self.workers, self.page_seconds)
+            self.pool = _BoundedPool(self.workers, self.page_seconds, self.start, self.quiet)
+            if self.start == "fork":
+                self.pool.warm()  # fork now, before the caller starts threads (a progress bar's)
             return self.pool.map
         if self.workers > 1:
             # spawn: forking a process that holds a database connection (or Airflow's
@@ -84,10 +97,18 @@ WORKER_START_SECONDS = 120  # a spawned worker imports the cleaner (2-3 s here) 
 PAGE_MEMORY_MB = int(os.environ.get("NEWSCORPUS_PAGE_MEMORY_MB", "2048"))  # address space of a worker
 
 
-def _serve(conn) -> None:  # noqa: ANN001 - multiprocessing Connection
+def fork_is_safe() -> bool:
+    """True where workers may be forked: the platform forks and this process runs no other
+    thread (a lock held by another thread at the fork would never be released in the child)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _serve(conn, quiet: bool = False) -> None:  # noqa: ANN001 - multiprocessing Connection
     """A drafting worker: jobs in, drafts out, until the pipe closes. It dies with its parent,
     ignores Ctrl-C (the parent decides) and has its address space bounded (MemoryError is a
-    refused page, not a swapping machine)."""
+    refused page, not a swapping machine). `quiet`: no log records (see `Drafter`)."""
+    if quiet:
+        logging.disable(logging.CRITICAL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes
@@ -117,15 +138,27 @@ class _BoundedPool:
     """`size` spawned drafting workers; a page not drafted within `seconds` gets its worker
     killed (and replaced) and is returned as a 'failed: … time limit' draft."""
 
-    def __init__(self, size: int, seconds: float) -> None:
+    def __init__(self, size: int, seconds: float, start: str = "spawn", quiet: bool = False) -> None:
         self.size = max(1, size)
         self.seconds = seconds
-        self.context = multiprocessing.get_context("spawn")
+        self.context = multiprocessing.get_context(start)
+        self.quiet = quiet
         self.workers: list[tuple] = []
 
+    def warm(self) -> None:
+        """Start every worker now rather than at the first page."""
+        while len(self.workers) < self.size:
+            self.workers.append(self._start())
+
     def _start(self) -> tuple:
-        parent, child = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(child,), daemon=True, name="newscorpus-draft")
+        context = self.context
+        if context.get_start_method() == "fork" and not fork_is_safe():
+            context = multiprocessing.get_context("spawn")  # a replacement while threads run (a progress bar's)
+        parent, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child, self.quiet), daemon=True, name="newscorpus-draft")
+        if context.get_start_method() == "fork":
+            sys.stdout.flush()  # a forked child must not inherit (and later print) buffered output
+            sys.stderr.flush()
         process.start()
         child.close()
         if not parent.poll(WORKER_START_SECONDS) or parent.recv() != "ready":
@@ -168,10 +201,10 @@ class _BoundedPool:
             for key, (worker, index, deadline) in list(busy.items()):
                 if deadline <= now:
                     del busy[key]
-                    log.warning("cleaning %s took more than %.1fs: worker killed, page flagged", jobs[index][1],
-                                self.seconds)
-                    results[index] = Draft(Metadata(), refused=f"{FAILED}extraction time limit of "
-                                                              f"{self.seconds:g}s exceeded")
+                    if not self.quiet:  # a quiet caller reports the refusal in its own words
+                        log.warning("cleaning %s took more than %.1fs: worker killed, page flagged", jobs[index][1],
+                                    self.seconds)
+                    results[index] = Draft(Metadata(), refused=TIMED_OUT.format(self.seconds))
                     idle.append(self._replace(worker))
         return results  # type: ignore[return-value]
 

@@ -225,3 +225,28 @@ def test_bucket_keys_match_xxhash_band_by_band(texts) -> None:
         expected_rows += [(SENTENCE_BAND, h, days[article_id], article_id) for h in fps.sentences[i].tolist()]
     assert sorted(map(tuple, fps.buckets(days).tolist())) == sorted(expected_rows)
     assert any(fps.shingles[i].size == 0 for i in range(len(texts)))  # empty texts: no bands
+
+
+@pytest.mark.parametrize("joined_bytes", [1 << 20, 700, 1])
+def test_a_batch_fingerprinted_joined_gives_each_text_s_own_sets(texts, monkeypatch, joined_bytes) -> None:
+    """fingerprint_batch tokenises a batch's texts joined by line breaks (fingerprint._joined_sets):
+    every set of every text equals the one its own tokens give (`_text_sets`), whatever the
+    texts' edges (apostrophes, stops, closers, short texts, empty ones, other scripts) and
+    wherever the join limit cuts the batch."""
+    from pipeline.dedup import fingerprint
+
+    monkeypatch.setattr(fingerprint, "JOINED_BYTES", joined_bytes)
+    rng = random.Random(5)
+    pieces = ["a", "bb", " ", "\n", "\t", " \n ", "\n\n", "x y z ", "渡轮", ".", "'", "Don't ", "A.", "1",
+              '"', ")", "É", "ß", "İ", "B", '?"', "\n.", "\r", "\u2028", "\x00", "Mr. ", "rock'n'roll "]
+    noise = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 80))) for _ in range(1500)]
+    edges = ["", "", "one", "one two three four five", "a b c d e f", "it's", "end.'", "'start",
+             "日本語のテキストです。" * 5, "Ünïcödé wörds Ünïcödé wörds Ünïcödé.", "İstanbul İzmir"]
+    batch = texts + noise + edges
+    rng.shuffle(batch)
+    for evidence in (True, False):
+        got = fingerprint._article_sets(batch, evidence)
+        for text, sets in zip(batch, got):
+            expected = fingerprint._text_sets(tokenize(text), evidence)
+            for name, g, e in zip(("shingles", "lead", "sentences", "facts"), sets, expected):
+                assert g.dtype == e.dtype and np.array_equal(g, e), (name, text[:80])

@@ -252,8 +252,8 @@ def rejected(pairs: Sequence[tuple[int, int]], summaries: dict[int, Summary] | N
     must be in one or the other (a pair with an unknown article is kept).
     common: the common (standard) sentences verify is given for these pairs.
 
-    All pairs at once in numpy (shared sentences and facts counted by one sort of the pairs'
-    values, `_shared`): per-pair Python sets cost ~60 % of a 100,000-article run's main
+    All pairs at once in numpy (shared sentences and facts counted by a sparse product,
+    `_Sets.shared`): per-pair Python sets cost ~60 % of a 100,000-article run's main
     process (a CPU profile: 4.9 million set lookups, 1.3 million fact containments).
     """
     if not pairs:

@@ -250,3 +250,14 @@ def test_a_batch_fingerprinted_joined_gives_each_text_s_own_sets(texts, monkeypa
             expected = fingerprint._text_sets(tokenize(text), evidence)
             for name, g, e in zip(("shingles", "lead", "sentences", "facts"), sets, expected):
                 assert g.dtype == e.dtype and np.array_equal(g, e), (name, text[:80])
+
+
+def test_sorted_distinct_is_np_unique() -> None:
+    from pipeline.dedup.arrays import sorted_distinct
+
+    rng = np.random.default_rng(2)
+    for dtype in (np.uint32, np.int64, np.uint64, np.int16):
+        for size in (0, 1, 2, 50, 5000):
+            values = rng.integers(0, 40 if size > 40 else 3, size).astype(dtype)
+            got = sorted_distinct(values)
+            assert got.dtype == values.dtype and np.array_equal(got, np.unique(values))

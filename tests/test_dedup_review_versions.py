@@ -109,3 +109,21 @@ def test_a_url_drifting_to_another_story_in_steps_does_not_keep_the_first_story_
     _update(conn, wire, "\n".join(INCIDENTS[:12]))                   # nothing of the barrier left
     dedup(conn)
     assert not _together(conn, wire, tab), _matches(conn)
+
+
+@pytest.mark.xfail(strict=True, reason="review s23: a breaking-news stub has no long sentence and"
+                   " few shingles, so the full story that replaces it is 'another story' and the"
+                   " stub's copies lose their original")
+def test_a_breaking_stub_filled_in_keeps_the_copies_of_the_stub(conn) -> None:
+    stub = ("Breaking: engineers have found a crack in a main steel gate of the Carrow Point tidal"
+            " barrier. More to follow.")
+    ids = _load(conn, [
+        ("https://wire.example/barrier", "wire", "Wire", "wire", "2026-11-20T08:00:00Z", stub),
+        ("https://agg.example/barrier", "agg", "Agg", "aggregator", "2026-11-20T08:05:00Z", stub),
+    ])
+    dedup(conn)
+    wire, agg = ids["https://wire.example/barrier"], ids["https://agg.example/barrier"]
+    assert _together(conn, wire, agg)
+    _update(conn, wire, "\n".join(WIRE_STORY))  # the same story, written up
+    dedup(conn)
+    assert _together(conn, wire, agg), _matches(conn)

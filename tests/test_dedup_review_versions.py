@@ -1,9 +1,11 @@
 """Adversarial review of verify.same_story_versions (session 23): an updated article keeps the
 copies matched to its earlier version only when both versions tell the same story.
 
-Each test here is a break found by review, marked xfail(strict=True): it documents the
-expected outcome and turns into a failure (XPASS) once the pipeline is fixed, so the marker
-must then be removed."""
+Each test here is a break found by review. Fixed: a widely copied original's update (its own
+copies no longer make its sentences standard) and a breaking stub filled in (too short to
+tell). Still open, marked xfail(strict=True) — they document the expected outcome and turn
+into a failure (XPASS) once fixed, so the marker must then go: a reused URL sharing only a
+site's sign-off, a URL drifting to another story in steps, a wire copied by ten outlets."""
 
 from __future__ import annotations
 
@@ -27,8 +29,6 @@ def _update(conn, article_id: int, text: str) -> None:
                     " where article_id = %s", (text, text, article_id))
 
 
-@pytest.mark.xfail(strict=True, reason="review s23: a widely copied original's own sentences count"
-                   " as standard, so its same-story update loses every copy")
 def test_widely_copied_original_updated_keeps_its_copies(conn) -> None:
     """tests/test_dedup_kinds.py::test_copy_stays_linked_when_its_original_is_updated with ten
     copies instead of one: the story kept is the same (the update keeps WIRE_STORY[1]
@@ -111,9 +111,6 @@ def test_a_url_drifting_to_another_story_in_steps_does_not_keep_the_first_story_
     assert not _together(conn, wire, tab), _matches(conn)
 
 
-@pytest.mark.xfail(strict=True, reason="review s23: a breaking-news stub has no long sentence and"
-                   " few shingles, so the full story that replaces it is 'another story' and the"
-                   " stub's copies lose their original")
 def test_a_breaking_stub_filled_in_keeps_the_copies_of_the_stub(conn) -> None:
     stub = ("Breaking: engineers have found a crack in a main steel gate of the Carrow Point tidal"
             " barrier. More to follow.")

@@ -261,3 +261,14 @@ def test_sorted_distinct_is_np_unique() -> None:
             values = rng.integers(0, 40 if size > 40 else 3, size).astype(dtype)
             got = sorted_distinct(values)
             assert got.dtype == values.dtype and np.array_equal(got, np.unique(values))
+
+
+def test_the_power_tables_of_one_huge_text_are_not_kept() -> None:
+    """A text of several MB needs power tables of its size; keeping them held ~128 MB (8 MiB
+    text) to 512 MB for the rest of the process (review). Tables up to a joined batch's size stay."""
+    from pipeline.dedup import sentences, tokens
+
+    fingerprint_batch = __import__("pipeline.dedup.fingerprint", fromlist=["x"]).fingerprint_batch
+    fingerprint_batch([(1, ("word " * 12 + ". ") * 80_000)])  # 5 MB, one text
+    assert tokens._held_powers is None or tokens._held_powers[0].size <= tokens._MAX_HELD
+    assert sentences._held_powers is None or sentences._held_powers[0].size <= sentences._MAX_HELD

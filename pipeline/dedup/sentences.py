@@ -44,20 +44,24 @@ def _powers64(n: int) -> tuple[np.ndarray, np.ndarray]:
     """C64**i and C64**-i mod 2**64 for at least i < n (the largest table made so far is
     kept: a batch's joined token sequence and single texts alternate in one process)."""
     global _held_powers
-    if _held_powers is None or _held_powers[0].size < n:
-        size = 1 << 16
-        while size < n:
-            size *= 2
-        pw = np.empty(size, dtype=np.uint64)
-        inv = np.empty(size, dtype=np.uint64)
-        pw[0] = inv[0] = 1
-        np.multiply.accumulate(np.full(size - 1, _C64, dtype=np.uint64), out=pw[1:])
-        np.multiply.accumulate(np.full(size - 1, pow(_C64, -1, 1 << 64), dtype=np.uint64), out=inv[1:])
+    if _held_powers is not None and _held_powers[0].size >= n:
+        return _held_powers
+    size = 1 << 16
+    while size < n:
+        size *= 2
+    pw = np.empty(size, dtype=np.uint64)
+    inv = np.empty(size, dtype=np.uint64)
+    pw[0] = inv[0] = 1
+    np.multiply.accumulate(np.full(size - 1, _C64, dtype=np.uint64), out=pw[1:])
+    np.multiply.accumulate(np.full(size - 1, pow(_C64, -1, 1 << 64), dtype=np.uint64), out=inv[1:])
+    if size <= _MAX_HELD:  # the table of one huge text is not kept (review: 512 MB held)
         _held_powers = pw, inv
-    return _held_powers
+    return pw, inv
 
 
 _held_powers: tuple[np.ndarray, np.ndarray] | None = None
+# the largest table kept between calls (tokens of a joined batch: ~200,000)
+_MAX_HELD = 1 << 19
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:

@@ -147,20 +147,29 @@ def earlier_versions(conn: Conn, current: dict[int, bytes]) -> dict[int, Evidenc
                 if bytes(text_hash) != current[article_id]}
 
 
-# How many other articles have each of these long sentences (at most COMMON_SENTENCE_ARTICLES
-# + 1 counted: past that it is standard); `exclude` is the article asking.
+# How many articles outside a story have each of these long sentences (at most
+# COMMON_SENTENCE_ARTICLES + 1 counted: past that it is standard); the story is the asking
+# article and the members of its cluster (its own copies repeat its sentences: review)
 _SENTENCE_COUNTS_SQL = """
+    with story as (
+        select %(exclude)s::bigint as article_id
+        union
+        select co.article_id from news.cluster_members as mine
+        join news.cluster_members as co on co.cluster_id = mine.cluster_id
+        where mine.article_id = %(exclude)s)
     select k.bucket, (select count(*) from (
         select 1 from news.lsh_buckets as b
-        where b.band = %(band)s and b.bucket = k.bucket and b.article_id <> %(exclude)s
+        where b.band = %(band)s and b.bucket = k.bucket
+          and b.article_id not in (select article_id from story)
         limit %(limit)s) as o)
     from unnest(%(hashes)s::bigint[]) as k (bucket)
 """
 
 
 def standard_sentences(conn: Conn, hashes: Iterable[int], exclude: int) -> set[int]:
-    """The standard sentences among `hashes`: long sentences more than
-    COMMON_SENTENCE_ARTICLES other articles than `exclude` have (as `sentence_rows` decides)."""
+    """The standard sentences among `hashes` for article `exclude`: long sentences more than
+    COMMON_SENTENCE_ARTICLES articles have, not counting the copies in its cluster (a widely
+    copied story's sentences are its own, not standard ones)."""
     hashes = [int(h) for h in hashes]
     if not hashes:
         return set()

@@ -32,6 +32,8 @@ from pipeline.dedup.sentences import split_sentences
 
 _C = np.uint32(0x9E3779B1)  # odd (golden-ratio constant): invertible mod 2**32
 _MAX_CACHED = 1 << 16
+# the largest power table kept between calls: a joined batch (fingerprint.JOINED_BYTES) fits
+_MAX_HELD = 1 << 21
 
 # byte classes
 _WORD = np.zeros(256, dtype=bool)
@@ -67,12 +69,15 @@ def _powers_for(n: int) -> tuple[np.ndarray, np.ndarray]:
     """At least n powers (the largest table made so far is kept: a batch's joined texts
     and single texts alternate in one process)."""
     global _held_powers
-    if _held_powers is None or _held_powers[0].size < n:
-        size = _MAX_CACHED
-        while size < n:
-            size *= 2
-        _held_powers = _powers(size)
-    return _held_powers
+    if _held_powers is not None and _held_powers[0].size >= n:
+        return _held_powers
+    size = _MAX_CACHED
+    while size < n:
+        size *= 2
+    powers = _powers(size)
+    if size <= _MAX_HELD:  # a table for one huge text (up to 32 MiB: 256 MB) is not kept
+        _held_powers = powers
+    return powers
 
 
 def fmix32(hv: np.ndarray) -> np.ndarray:
@@ -170,10 +175,11 @@ def prepare(text: str) -> "tuple[bytes, bytes] | bool":
     # can the text be unspaced (folding turned other symbols into ASCII or spaces)
     if _MAYBE_UNSPACED.search(cased) and is_unspaced(text):
         return True
-    lowered = folded.lower().encode()
-    if len(lowered) != len(cased):
+    # a character whose lower case has another UTF-8 length would shift every byte after it
+    # (two such, one longer and one shorter, cancel in the whole text's length: review)
+    if any(len(c.encode()) != len(c.lower().encode()) for c in set(folded) if not c.isascii()):
         return False
-    return cased, lowered
+    return cased, folded.lower().encode()
 
 
 def scan(cased: bytes, lowered: bytes) -> Tokens:

@@ -196,7 +196,11 @@ def same_story_versions(old: Evidence, new: Evidence, standard: set[int] | froze
     copies matched to the earlier version stay its copies (store.forget keep_versions).
 
     old, new: the two versions' shingle and sentence sets; standard: long sentences that
-    recur across many articles (they are no evidence, as in `verify`)."""
+    recur across many articles (they are no evidence, as in `verify`). An earlier version
+    with fewer than MIN_CONTAINED_SHINGLES shingles (a "breaking" stub) is too short to tell:
+    the same story (review)."""
+    if min(old.shingles.size, new.shingles.size) < MIN_CONTAINED_SHINGLES:
+        return True
     if pair_containment(old.shingles, new.shingles) >= VERSION_MIN_CONTAINMENT:
         return True
     return bool((old.sentence_set() & new.sentence_set()) - set(standard))

@@ -72,9 +72,6 @@ def test_reused_url_sharing_only_the_site_s_sign_off_does_not_keep_old_copies(co
     assert not _together(conn, wire, tab), _matches(conn)
 
 
-@pytest.mark.xfail(strict=True, reason="review s23 (pre-existing at a2b5434 too): once a story's"
-                   " sentences are in > 10 articles they are standard, and a copy that is not a"
-                   " near-total one (J < 0.9) is verified on its distinctive shingles: nothing left")
 def test_a_wire_story_copied_by_ten_outlets_links_to_its_copies(conn) -> None:
     """Ten outlets run the wire's first 8 of 10 sentences verbatim (J ~0.75 with the wire).
     Got: the ten copies link to each other, the wire stays alone in its own cluster and the

@@ -21,7 +21,8 @@ Otherwise the pair is a copy pair, by the first rule that holds:
 - 'sentences': a rewrite that kept at least MIN_SHARED_SENTENCES long sentences verbatim,
   and at least SHARED_SENTENCE_SHARE of the smaller text's long sentences; sentences that
   recur across many articles (store.common_sentences) never count, so one or two shared
-  standard sentences link nothing. Issue 14's heavy rewrite: J 0.30, 43% of its sentences
+  standard sentences link nothing (a pair sharing SYNDICATED_SENTENCES long sentences is one
+  story whose many copies made its sentences common: measured on the whole texts). Issue 14's heavy rewrite: J 0.30, 43% of its sentences
   verbatim; two briefs sharing one standard 31-word sentence: J 0.26, one sentence;
 - 'wire-credit': one article credits the other's source (credit.py: "(AP)", "- Reuters",
   byline "PA") and the texts overlap (containment >= CREDIT_MIN_CONTAINMENT or one shared
@@ -51,6 +52,11 @@ MIN_FACTS = 3
 FACT_MIN_CONTAINMENT = 0.5
 NEAR_TOTAL_JACCARD = 0.9
 MIN_SHARED_SENTENCES = 3
+# standard sentences come in small blocks (a police appeal's two or three contact lines, a
+# warning's advice); a pair sharing this many long sentences shares a story, not a block: a
+# wire story run by more than COMMON_SENTENCE_ARTICLES outlets makes its own sentences
+# common, and its copies must still link to it (review)
+SYNDICATED_SENTENCES = 5
 SHARED_SENTENCE_SHARE = 0.25
 CREDIT_MIN_CONTAINMENT = 0.3
 # two versions of one article (one URL) are one story when the smaller keeps this much of
@@ -136,9 +142,10 @@ def verify(
     """The Match for a candidate pair, or None when the evidence does not hold.
 
     distinctive: gives both texts' shingle sets without their common sentences
-    (fingerprint.distinctive_shingles); called only when the pair shares a common sentence
-    and is not a near-total copy, and then Jaccard (exact) and containment are measured on
-    those sets: standard sentences never count, for MinHash and containment either.
+    (fingerprint.distinctive_shingles); called only when the pair shares a common sentence,
+    is not a near-total copy and shares fewer than SYNDICATED_SENTENCES long sentences, and
+    then Jaccard (exact) and containment are measured on those sets: standard sentences
+    never count, for MinHash and containment either.
     jaccard: the MinHash estimate of the pair when the caller computed it already (for a
     whole batch at once, `estimated_jaccard` row-wise); the same value as computed here.
     """
@@ -152,7 +159,10 @@ def verify(
     smaller = min(a.shingles.size, b.shingles.size)
     both = a.sentence_set() & b.sentence_set()
     standard = len(both.intersection(common)) if both else 0
-    if standard and jaccard < NEAR_TOTAL_JACCARD and distinctive is not None:
+    # a pair sharing SYNDICATED_SENTENCES long sentences is one story run by many outlets
+    # (its sentences became "common" through its own copies): measured on the whole texts
+    if standard and jaccard < NEAR_TOTAL_JACCARD and distinctive is not None \
+            and len(both) < SYNDICATED_SENTENCES:
         own_a, own_b = distinctive()
         evidence["common_sentences"] = standard
         if own_a.size == 0 or own_b.size == 0:

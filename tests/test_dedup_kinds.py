@@ -222,7 +222,7 @@ def test_copy_stays_linked_when_its_original_is_updated(conn) -> None:
 def test_a_url_reused_for_another_story_does_not_keep_the_old_story_s_copies(conn) -> None:
     """A site reuses an article's URL for another story: the copies of the first story are
     not copies of the new one (the earlier version vouches only for a new version of the same
-    story: verify.same_story_versions; review)."""
+    story: verify.same_story; review)."""
     original = "\n".join(WIRE_STORY)
     copy = "\n".join(WIRE_STORY[:8]) + "\nThe minister is expected to visit next week."
     ids = _load(conn, [

@@ -1,15 +1,13 @@
-"""Adversarial review of verify.same_story_versions (session 23): an updated article keeps the
+"""Adversarial review of verify.same_story (session 23): an updated article keeps the
 copies matched to its earlier version only when both versions tell the same story.
 
-Each test here is a break found by review. Fixed: a widely copied original's update (its own
-copies no longer make its sentences standard) and a breaking stub filled in (too short to
-tell). Still open, marked xfail(strict=True) — they document the expected outcome and turn
-into a failure (XPASS) once fixed, so the marker must then go: a reused URL sharing only a
-site's sign-off, a URL drifting to another story in steps, a wire copied by ten outlets."""
+Each test here is a break found by review, all fixed: a widely copied original's update (its
+own copies no longer make its sentences standard), a breaking stub filled in (too short to
+tell), a reused URL sharing only a site's sign-off and a URL drifting to another story in
+steps (each kept copy is compared with the new version: verify.same_story), a wire copied by
+ten outlets (verify.SYNDICATED_SENTENCES)."""
 
 from __future__ import annotations
-
-import pytest
 
 from pipeline.dedup import dedup
 from tests.test_dedup_kinds import INCIDENTS, WIRE_STORY, _load, _matches, _together
@@ -50,12 +48,10 @@ def test_widely_copied_original_updated_keeps_its_copies(conn) -> None:
     assert _together(conn, wire, *copies)  # got: the wire alone, its ten copies in a cluster of their own
 
 
-@pytest.mark.xfail(strict=True, reason="review s23: a site's own sign-off sentence (in <= 10 articles)"
-                   " makes a reused URL's new story 'the same story' and it keeps the old copies")
 def test_reused_url_sharing_only_the_site_s_sign_off_does_not_keep_old_copies(conn) -> None:
     """The reused-URL case of test_dedup_kinds with the site's fixed closing line on both
     versions (a long sentence, not yet in more than COMMON_SENTENCE_ARTICLES articles: a
-    small or new site): same_story_versions sees a shared non-standard long sentence."""
+    small or new site): the old check (version against version) saw a shared non-standard long sentence."""
     sign_off = ("Wire Daily is an independent newsroom funded by its readers and you can support"
                 " our local journalism by subscribing today.")
     original = "\n".join(WIRE_STORY) + "\n" + sign_off
@@ -88,8 +84,6 @@ def test_a_wire_story_copied_by_ten_outlets_links_to_its_copies(conn) -> None:
     assert _together(conn, wire, *(ids[f"https://tab{i}.example/barrier"] for i in range(10)))
 
 
-@pytest.mark.xfail(strict=True, reason="review s23: each version is compared with the previous one"
-                   " only, so a URL that drifts to another story in steps keeps the first story's copies")
 def test_a_url_drifting_to_another_story_in_steps_does_not_keep_the_first_story_s_copies(conn) -> None:
     """A rolling page (a live page, a 'latest' URL): version 2 keeps half of version 1, version 3
     keeps half of version 2 and nothing of version 1 (nor of the copy of version 1)."""

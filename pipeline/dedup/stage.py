@@ -31,7 +31,7 @@ from pipeline.dedup import store as sql
 from pipeline.dedup.fingerprint import Fingerprints, distinctive_shingles, fingerprint_batch
 from pipeline.dedup.runindex import RunIndex
 from pipeline.dedup.signatures import NUM_PERM, estimated_jaccard
-from pipeline.dedup.verify import Evidence, Match, same_story_versions, verify
+from pipeline.dedup.verify import Evidence, Match, same_story, verify
 from pipeline.dedup.worker import Worker
 from pipeline.progress import progress
 
@@ -261,14 +261,12 @@ def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
     # an article of this batch since this run listed it as stale.
     stored = sql.fingerprinted(conn, ids)
     known = [i for i in ids if i in stored]
-    # a new version keeps the copies matched to its earlier version only when it tells the
-    # same story (a site may reuse a URL for another story: its old copies are not this one's)
-    other_story = _other_stories(conn, fps, rows, known)
-    former_partners = set()
-    for group, keep in (([i for i in known if i not in other_story], True), (sorted(other_story), False)):
-        if group:
-            former_partners |= sql.forget(conn, group, keep_fingerprints=True, keep_versions=keep,
-                                          buckets=index is None)
+    former_partners = (sql.forget(conn, known, keep_fingerprints=True, keep_versions=True,
+                                  buckets=index is None)
+                       if known else set())
+    # a new version keeps a copy matched to an earlier version only while the copy tells the
+    # story the new version tells (a site may reuse a URL for another story, or drift to one)
+    former_partners |= _drop_copies_of_other_stories(conn, fps, known)
     keys = fps.buckets({i: r.day for i, r in rows.items()})
     clock.lap("forget")
     # candidates before the batch's rows are stored: the probe sees history only, pairs
@@ -298,22 +296,27 @@ def _batch(conn: Conn, rows: dict, fps: Fingerprints, summary: DedupSummary,
         clock.lap("cluster")
 
 
-def _other_stories(conn: Conn, fps: Fingerprints, rows: dict, known: list[int]) -> set[int]:
-    """The articles of `known` whose new text is another story than their stored earlier
-    version (verify.same_story_versions)."""
-    earlier = sql.earlier_versions(conn, {i: rows[i].text_hash for i in known})
-    if not earlier:
+def _drop_copies_of_other_stories(conn: Conn, fps: Fingerprints, known: list[int]) -> set[int]:
+    """Delete the matches `forget(keep_versions=True)` kept for `known` articles (decided on an
+    earlier version of theirs) whose copy is not the story their new version tells
+    (verify.same_story); returns those copies."""
+    kept = sql.matches_of(conn, known)
+    if not kept:
         return set()
+    copies = sql.stored_sets(conn, {copy for _, copy in kept})
     position = {article_id: k for k, article_id in enumerate(fps.article_ids)}
-    other = set()
-    for article_id, old in earlier.items():
+    dropped = []
+    for article_id, copy in kept:
+        if copy not in copies:  # a fingerprint of another scheme: cannot be compared, kept
+            continue
         k = position[article_id]
         new = Evidence(fps.body[k], fps.shingles[k], fps.sentences[k])
-        shared = old.sentence_set() & new.sentence_set()
+        shared = copies[copy].sentence_set() & new.sentence_set()
         standard = sql.standard_sentences(conn, shared, article_id) if shared else set()
-        if not same_story_versions(old, new, standard):
-            other.add(article_id)
-    return other
+        if not same_story(copies[copy], new, standard):
+            dropped.append((article_id, copy))
+    sql.delete_matches(conn, dropped)
+    return {copy for _, copy in dropped}
 
 
 class _Clock:

@@ -128,23 +128,48 @@ def fingerprinted(conn: Conn, ids: list[int]) -> set[int]:
         return {row[0] for row in cur.fetchall()}
 
 
-def earlier_versions(conn: Conn, current: dict[int, bytes]) -> dict[int, Evidence]:
-    """article_id -> shingle and sentence sets stored for an earlier version of its text.
+def matches_of(conn: Conn, ids: list[int]) -> list[tuple[int, int]]:
+    """(article of `ids`, its partner) of every stored match of `ids`."""
+    if not ids:
+        return []
+    with conn.cursor() as cur:
+        cur.execute(
+            "select article_id, other_id from news.dedup_matches where article_id = any(%(ids)s)"
+            " union all"
+            " select other_id, article_id from news.dedup_matches where other_id = any(%(ids)s)",
+            {"ids": ids})
+        return cur.fetchall()
 
-    current: article_id -> its text_hash now; only fingerprints of another text_hash, taken
-    under this scheme (sets of another scheme cannot be compared), are returned."""
-    if not current:
+
+def stored_sets(conn: Conn, ids: Iterable[int]) -> dict[int, Evidence]:
+    """article_id -> the shingle and sentence sets stored with its fingerprint (this scheme only:
+    sets of another scheme cannot be compared)."""
+    ids = list(ids)
+    if not ids:
         return {}
     with conn.cursor() as cur:
         cur.execute(
-            "select article_id, text_hash, shingles, sentences from news.fingerprints"
+            "select article_id, shingles, sentences from news.fingerprints"
             " where article_id = any(%s) and scheme = %s"
             " and shingles is not null and sentences is not null",
-            (list(current), SCHEME_TAG))
+            (ids, SCHEME_TAG))
         return {article_id: Evidence(np.empty(0, dtype=np.uint32), sh.from_bytes(shingles),
                                      st.from_bytes(sentences))
-                for article_id, text_hash, shingles, sentences in cur.fetchall()
-                if bytes(text_hash) != current[article_id]}
+                for article_id, shingles, sentences in cur.fetchall()}
+
+
+def delete_matches(conn: Conn, pairs: list[tuple[int, int]]) -> None:
+    """Delete the stored matches of these pairs (either order)."""
+    if not pairs:
+        return
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            delete from news.dedup_matches as m
+            using unnest(%s::bigint[], %s::bigint[]) as v (article_id, other_id)
+            where m.article_id = v.article_id and m.other_id = v.other_id
+            """,
+            ([min(p) for p in pairs], [max(p) for p in pairs]))
 
 
 # How many articles outside a story have each of these long sentences (at most

@@ -59,10 +59,11 @@ MIN_SHARED_SENTENCES = 3
 SYNDICATED_SENTENCES = 5
 SHARED_SENTENCE_SHARE = 0.25
 CREDIT_MIN_CONTAINMENT = 0.3
-# two versions of one article (one URL) are one story when the smaller keeps this much of
-# itself in the larger, or they share a long sentence that is not standard: issue 14's
-# updated original keeps 0.60 of its first version and 2 of its long sentences
-# (fieldcases D03), while a URL a site reuses for another story keeps next to nothing
+# a copy matched to an earlier version of an article stays its copy when the smaller of the
+# copy and the new version keeps this much of itself in the larger (or they share a long
+# sentence that is not standard): issue 14's updated original keeps 0.60 of its first
+# version and 2 of its long sentences (fieldcases D03), while a URL a site reuses for
+# another story keeps next to nothing
 VERSION_MIN_CONTAINMENT = 0.3
 
 
@@ -201,16 +202,18 @@ def _distinct(a: Evidence, b: Evidence, common: set[int] | frozenset[int]) -> in
     return min(len(x.sentence_set().difference(common)) for x in (a, b))
 
 
-def same_story_versions(old: Evidence, new: Evidence, standard: set[int] | frozenset[int]) -> bool:
-    """Whether a new version of an article tells the story its earlier version told, so the
-    copies matched to the earlier version stay its copies (store.forget keep_versions).
+def same_story(copy: Evidence, new: Evidence, standard: set[int] | frozenset[int]) -> bool:
+    """Whether a copy matched to an earlier version of an article tells the story the
+    article's new version tells, so it stays its copy (store.forget keep_versions).
 
-    old, new: the two versions' shingle and sentence sets; standard: long sentences that
-    recur across many articles (they are no evidence, as in `verify`). An earlier version
-    with fewer than MIN_CONTAINED_SHINGLES shingles (a "breaking" stub) is too short to tell:
-    the same story (review)."""
-    if min(old.shingles.size, new.shingles.size) < MIN_CONTAINED_SHINGLES:
+    copy, new: their shingle and sentence sets; standard: long sentences that recur across
+    many articles (no evidence, as in `verify`). The same story: the smaller keeps at least
+    VERSION_MIN_CONTAINMENT of its shingles in the larger, or they share a long sentence that
+    is not standard, or one has fewer than MIN_CONTAINED_SHINGLES shingles (a "breaking"
+    stub: too short to tell). Compared with the copy, not with the version before: a URL
+    drifting to another story over several updates loses the first story's copies (review)."""
+    if min(copy.shingles.size, new.shingles.size) < MIN_CONTAINED_SHINGLES:
         return True
-    if pair_containment(old.shingles, new.shingles) >= VERSION_MIN_CONTAINMENT:
+    if pair_containment(copy.shingles, new.shingles) >= VERSION_MIN_CONTAINMENT:
         return True
-    return bool((old.sentence_set() & new.sentence_set()) - set(standard))
+    return bool((copy.sentence_set() & new.sentence_set()) - set(standard))

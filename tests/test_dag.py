@@ -270,3 +270,31 @@ def test_a_scheduled_night_refuses_the_demo_databases_a_manual_run_may_load_them
             refuse_demo_database("scheduled", with_database(server, name))
         refuse_demo_database("manual", with_database(server, name))
     refuse_demo_database("scheduled", with_database(server, "news"))
+
+
+def test_a_bad_configuration_fails_a_task_at_once_without_its_retries(
+    airflow_home: Path, pg_server_url: str, template_database_url: str, tmp_path: Path
+) -> None:
+    """A bad configuration is not fixed by waiting: the DAG turns ConfigError into Airflow's
+    AirflowFailException (a failure its retries skip; a trial waited 15 minutes for two
+    retries of a missing sources file), and a night with a missing sources file fails at
+    start_run, naming the file."""
+    import importlib.util
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pipeline.errors import ConfigError
+
+    spec = importlib.util.spec_from_file_location("news_nightly_module", REPO / "dags" / "news_nightly.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(AirflowFailException, match="no such file"):
+        with module._fails_at_once_on_bad_configuration():
+            raise ConfigError("no such file: sources.yaml")
+
+    dag = _dag(airflow_home)
+    _no_retries(dag)
+    url = new_database(pg_server_url)
+    dag_run = dag.test(run_conf={"sources": str(tmp_path / "no-such-sources.yaml"), "database": url})
+    assert dag_run.state == "failed"
+    assert _states(dag_run)[("start_run", -1)] == "failed"

@@ -45,3 +45,31 @@ def test_only_those_characters_go() -> None:
     assert decode_body(text).text == "<p>a&#9;b&#10;c&#13;d&#39;e&#270;f&#x1b0;g h\x7fi\x85jk l</p>"
     assert decode_body(text.encode("utf-8")).text == decode_body(text).text
     assert decode_body("<p>a\ud800b</p>").text == "<p>ab</p>"
+
+
+def test_a_warc_backfill_keeps_the_articles(database_url: str, tmp_path) -> None:
+    """End to end: response records in a .warc.gz, backfilled into real PostgreSQL."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from pipeline.backfill.run import backfill
+    from tests.plugins.database import query
+
+    odd = {"raw": "\x1b", "hex": "&#x1b;", "dec": "&#1;", "nonchar": "&#xFFFF;"}
+    path = tmp_path / "controls.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True, warc_version="WARC/1.1")
+        for name, char in odd.items():
+            body = _page(char).replace("Bridge closed", f"Bridge {name} closed").encode("utf-8")
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                f"http://127.0.0.1/news/{name}.html", "response", payload=io.BytesIO(body), length=len(body),
+                http_headers=http))
+    backfill([str(path)], all_hosts=True, workers=1, out=None)
+    rows = query(database_url, "select title, is_article, text from news.articles order by title")
+    assert len(rows) == len(odd)
+    for title, is_article, text in rows:
+        assert is_article, title
+        assert "Officials said the work would take six weeks" in text, title

@@ -25,6 +25,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+import htmldate
 import trafilatura
 from trafilatura.settings import Extractor
 from lxml import etree
@@ -40,7 +41,7 @@ from pipeline.clean.metadata import Metadata, date_from_url, read_metadata, stri
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-5"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-6"
 
 
 class _NoDiscardNotice(logging.Filter):
@@ -154,7 +155,7 @@ def extract_draft(
     inline.collapse(tree)  # thousands of inline elements in one block: text now, not a quadratic sort later
     meta = read_metadata(tree, url)
     if meta.title is None or meta.published_at is None:
-        _fill_from(meta, trafilatura.extract_metadata(tree, default_url=url), url)  # before pruning
+        _fill_from(meta, trafilatura.extract_metadata(tree, default_url=url), url, tree)  # before pruning
     uncertain = "date_uncertain" in meta.date_flags  # the page named a date we cannot place: no guess
     if meta.published_at is None and not uncertain and (found := date_from_url(url)):  # the last evidence: the URL's day
         meta.published_at = found
@@ -358,7 +359,8 @@ def _restore_printed_repeats(tree: lxml_html.HtmlElement, paragraphs: list[str])
     return restored
 
 
-def _fill_from(meta: Metadata, doc: trafilatura.settings.Document | None, url: str | None = None) -> None:
+def _fill_from(meta: Metadata, doc: trafilatura.settings.Document | None, url: str | None = None,
+               tree: lxml_html.HtmlElement | None = None) -> None:
     """trafilatura's metadata heuristics where the page's own declarations said nothing.
 
     Only called then: trafilatura's metadata pass costs about a third of its run time.
@@ -371,11 +373,51 @@ def _fill_from(meta: Metadata, doc: trafilatura.settings.Document | None, url: s
         byline = Byline()
         byline.add(doc.author)
         meta.set_byline(byline)
-    if "date_uncertain" not in meta.date_flags:  # htmldate would guess at the same unplaceable date
-        meta.published_at = meta.published_at or parse_date(doc.date, meta.locale)
+    if meta.published_at is None and "date_uncertain" not in meta.date_flags:  # htmldate would guess at the same unplaceable date
+        _date_from_htmldate(meta, doc, tree, url)
     meta.site_name = meta.site_name or squash(doc.sitename or "") or None
     meta.categories = meta.categories or [c for c in (doc.categories or []) if c]
     meta.language = meta.language or (doc.language or None)
+
+
+def _date_from_htmldate(meta: Metadata, doc: trafilatura.settings.Document,
+                        tree: lxml_html.HtmlElement | None, url: str | None) -> None:
+    """Take htmldate's day (trafilatura's `doc.date`, "YYYY-MM-DD") only when it is a day the
+    page or its URL names; sets `meta.published_at` (midnight UTC) and its flag.
+
+    htmldate (1.x, `core.find_date`) reads the URL (or the canonical link) first and returns its
+    day before looking at the page: that day is flagged `date_from_url`, as when it is found
+    here (`extract_draft`), so the feed's announced date still outranks it (extract/stage.py).
+    Its last resorts (`core.search_page`) make a day out of less than a day: the footer's
+    "Copyright © 2024" or "版权所有 © 2026" → 2024-01-01, a lone year → its 1 January, a
+    "May 2024" → 1 May. A copyright year is not a publication date and a year or month is not
+    a day, so a first-of-month answer is kept only when htmldate finds the same day again
+    without its text search (`extensive_search=False`: markup, JSON, time elements and
+    full timestamps only) and without the URL; otherwise the article stays undated.
+    """
+    found = parse_date(doc.date, meta.locale)
+    if found is None:
+        return
+    named = {date_from_url(u) for u in (url, meta.canonical_link, doc.url)} - {None}
+    if found in named:
+        meta.published_at = found
+        meta.date_flags.add("date_from_url")
+        return
+    if found.day == 1 and (tree is None or _markup_day(tree) != doc.date):
+        return
+    meta.published_at = found
+
+
+def _markup_day(tree: lxml_html.HtmlElement) -> str | None:
+    """htmldate's day from the page's markup and full timestamps alone ("YYYY-MM-DD" or None):
+    no free-text search (copyright, year or month only) and no URL (`url=""`: not None, which
+    would make htmldate read the canonical link). Same bounds as trafilatura's call
+    (`settings.set_date_params`)."""
+    try:
+        return htmldate.find_date(tree, extensive_search=False, original_date=True, url="",
+                                  max_date=datetime.now().astimezone().strftime("%Y-%m-%d"))
+    except ValueError:  # htmldate's own parsers on a hostile page: no day, as htmldate would say
+        return None
 
 
 def _without_title(paragraphs: list[str], title: str | None, headline: str | None = None) -> list[str]:

@@ -38,5 +38,10 @@ airflow: install
 airflow-demo: install
 	$(PY) -m pipeline.airflow_demo --home $(AIRFLOW_HOME) --port $(AIRFLOW_PORT)
 
+# the embedded PostgreSQL of this folder is stopped first (its pgdata is deleted below; a running
+# server would be orphaned): a clean environment, so NEWSCORPUS_HOME/NEWSCORPUS_DATABASE_URL
+# set in the shell never point the stop elsewhere; no venv or no server is fine
 clean:
+	@if [ -x $(VENV)/bin/newscorpus ]; then env -i PATH="$$PATH" HOME="$$HOME" \
+		NEWSCORPUS_HOME="$(CURDIR)/.newscorpus" $(VENV)/bin/newscorpus db stop || true; fi
 	rm -rf $(VENV) .newscorpus .airflow

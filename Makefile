@@ -7,7 +7,7 @@ export AIRFLOW_HOME   ?= $(CURDIR)/.airflow
 export AIRFLOW_CONFIG ?= $(CURDIR)/airflow.cfg
 AIRFLOW_PORT ?= 8080
 
-.PHONY: install demo test bench airflow airflow-demo clean
+.PHONY: install demo test bench airflow airflow-demo airflow-cli clean
 
 install: $(STAMP)
 
@@ -38,5 +38,15 @@ airflow: install
 airflow-demo: install
 	$(PY) -m pipeline.airflow_demo --home $(AIRFLOW_HOME) --port $(AIRFLOW_PORT)
 
+# the `airflow` command against the `make airflow` stack (its home, config, metadata database
+# and secrets), e.g. make airflow-cli ARGS="dags unpause news_nightly"; see pipeline/airflow_cli.py
+airflow-cli: install
+	$(PY) -m pipeline.airflow_cli --home $(AIRFLOW_HOME) --port $(AIRFLOW_PORT) -- $(ARGS)
+
+# the embedded PostgreSQL of this folder is stopped first (its pgdata is deleted below; a running
+# server would be orphaned): a clean environment, so NEWSCORPUS_HOME/NEWSCORPUS_DATABASE_URL
+# set in the shell never point the stop elsewhere; no venv or no server is fine
 clean:
+	@if [ -x $(VENV)/bin/newscorpus ]; then env -i PATH="$$PATH" HOME="$$HOME" \
+		NEWSCORPUS_HOME="$(CURDIR)/.newscorpus" $(VENV)/bin/newscorpus db stop || true; fi
 	rm -rf $(VENV) .newscorpus .airflow

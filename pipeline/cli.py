@@ -18,8 +18,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from pipeline import __version__, db
-from pipeline.errors import NewscorpusError
+from pipeline import __version__, db, envsettings
+from pipeline.errors import ConfigError, NewscorpusError
 from pipeline.terminal import one_line
 
 # Modules exposing add_parser(subparsers); a command is listed here once it works end to end.
@@ -121,6 +121,11 @@ def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     argv, passthrough = _split_passthrough(argv)
+    try:  # before the command modules are imported: some read their settings at import time
+        envsettings.check()
+    except ConfigError as exc:
+        _fail(_command_word(argv), str(exc))
+        return exc.exit_code
     args = build_parser().parse_args(argv)
     if passthrough:
         args.psql_args = passthrough
@@ -175,8 +180,18 @@ def _check_database() -> None:
         db.check_url(os.environ[db.DATABASE_URL_ENV], db.DATABASE_URL_ENV)
 
 
+def _command_word(argv: list[str]) -> str:
+    """The command in `argv` (the first word after the global options), for an error line
+    written before argparse ran; "" when there is none."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] == "--database" else 1
+    return argv[i] if i < len(argv) else ""
+
+
 def _fail(command: str, message: str, prefix: str = "error: ") -> None:
-    print(f"newscorpus {command}: {prefix}{one_line(message)}", file=sys.stderr, flush=True)
+    prog = f"newscorpus {command}" if command else "newscorpus"
+    print(f"{prog}: {prefix}{one_line(message)}", file=sys.stderr, flush=True)
 
 
 def _quiet_stdout() -> None:

@@ -27,10 +27,11 @@ from typing import Any
 
 from pipeline import db, paths
 
-WARC_DIR_ENV = "NEWSCORPUS_WARC_DIR"  # read by pipeline/warc.py (spiders/warc.py); "off" turns archiving off
 from pipeline.errors import NewscorpusError
 from pipeline.runs import CrawlCounts, close_run, open_run, record_announcements
 from pipeline.sources import SourcesFile, load_sources, upsert_sources
+
+WARC_DIR_ENV = "NEWSCORPUS_WARC_DIR"  # read by pipeline/warc.py (spiders/warc.py); "off" turns archiving off
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("newscorpus.crawl.child")  # the Scrapy child's own lines
@@ -115,6 +116,7 @@ def crawl(
     if sources_file is None:
         sources_file = load_sources(sources_path)
     selected = sources_file.select(only)
+    check_warc_dir()
     database_url = database_url or db.database_url()
     own_run = run_id is None
     owner = db.connect(database_url)  # holds an own run's owner lock until it is closed
@@ -126,6 +128,27 @@ def crawl(
         return _crawl_run(sources_file, selected, max_pages, run_id, database_url, verbose, own_run, owner)
     finally:
         owner.close()
+
+
+def warc_dir() -> Path | None:
+    """Where the crawl writes its WARC files: NEWSCORPUS_WARC_DIR, unset → `<home>/warc`,
+    blank or "off" → None (no archive). Raises ConfigError for a bad value (pipeline.envsettings)."""
+    from pipeline import envsettings
+
+    if WARC_DIR_ENV not in os.environ:
+        return paths.home() / "warc"
+    return envsettings.value(WARC_DIR_ENV)
+
+
+def check_warc_dir() -> None:
+    """Refuse, before any request or run row, a WARC folder that cannot be created or written
+    (ConfigError, exit 2): otherwise the Scrapy child dies on its first write and every source
+    reads as unreachable."""
+    from pipeline import envsettings
+
+    folder = warc_dir()
+    if folder is not None:
+        envsettings.check_writable_dir(folder, WARC_DIR_ENV)
 
 
 def _crawl_run(sources_file: SourcesFile, selected: list, max_pages: int | None, run_id: int, database_url: str,
@@ -199,7 +222,8 @@ def _run_child(
         env.pop(db.DATABASE_ENV, None)  # the child gets the resolved URL, not the name it came from
         # every fetch is archived as WARC under the caller's data folder unless configured
         # otherwise (the child runs in the repository folder, so the folder is decided here)
-        env.setdefault(WARC_DIR_ENV, str(paths.home() / "warc"))
+        folder = warc_dir()
+        env[WARC_DIR_ENV] = str(folder) if folder is not None else "off"
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.REPO_ROOT), env.get("PYTHONPATH")]))
         # own session: a Ctrl-C in the terminal reaches only this process, which forwards one
         # SIGTERM (Scrapy stops gracefully on the first signal, uncleanly on a second). The

@@ -33,10 +33,11 @@ class LockTimeout(DatabaseUnavailable):
 
 
 def lock_timeout_seconds() -> float:
-    try:
-        return max(0.0, float(os.environ.get(LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT_S)))
-    except ValueError:
-        return DEFAULT_LOCK_TIMEOUT_S
+    """NEWSCORPUS_LOCK_TIMEOUT_S (default 300 s); ConfigError for a value that is not a number
+    of seconds >= 0 (pipeline.envsettings), never a silent default."""
+    from pipeline import envsettings
+
+    return float(envsettings.value(LOCK_TIMEOUT_ENV))
 
 
 class _Cursor(psycopg2.extensions.cursor):

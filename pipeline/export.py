@@ -177,6 +177,8 @@ def check_out(out: str | os.PathLike) -> None:
 
     `-` is stdout. Otherwise PATH must be a regular file or not exist yet, in an existing,
     writable folder: a device (/dev/full), a folder, a FIFO or a symlink is never replaced.
+    Writable means a file could be created there just now (a probe file, removed): the message
+    is `cannot write PATH: reason`, exit code 2, as for any unusable path the user gave.
     """
     if str(out) == "-":
         return
@@ -194,6 +196,11 @@ def check_out(out: str | os.PathLike) -> None:
         raise ConfigError(f"--out {path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ConfigError(f"--out {path}: cannot write in folder {folder} (permission denied)")
+    try:  # mode bits are not the answer (root in /proc, a read-only mount): create a file there
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _atomically(path: Path, writer: Callable[..., int], chunks: Iterator[list[tuple]]) -> int:
@@ -203,7 +210,10 @@ def _atomically(path: Path, writer: Callable[..., int], chunks: Iterator[list[tu
     symlink); a write failure (disk full) is a NewscorpusError naming PATH, nothing is left.
     """
     check_out(path)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as exc:  # the folder changed since check_out
+        raise NewscorpusError(f"cannot write {path}: {exc.strerror or exc}") from None
     partial = Path(name)
     binary = writer is _write_parquet
     try:

@@ -12,11 +12,12 @@ bar's control codes in a log). `NEWSCORPUS_PROGRESS=0` turns both off, `=1` forc
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from types import TracebackType
 from typing import TextIO
+
+from pipeline import envsettings
 
 PROGRESS_ENV = "NEWSCORPUS_PROGRESS"
 LINE_EVERY_S = 10.0  # seconds between two progress lines when not on a terminal
@@ -32,7 +33,7 @@ class Progress:
         self.every_s = every_s
         self.done = 0
         self._started = self._last_line = time.monotonic()
-        mode = os.environ.get(PROGRESS_ENV, "")
+        mode = envsettings.value(PROGRESS_ENV) or ""  # ConfigError unless unset, 0 or 1
         self._quiet = mode == "0"
         self._bar = None
         if not self._quiet and mode != "1" and _is_tty(self.stream):

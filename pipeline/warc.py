@@ -47,8 +47,12 @@ def setting(settings: Any, name: str, default: str | None = None) -> str | None:
 
 
 def keep_bodies(settings: Any = None) -> bool:
-    """False when NEWSCORPUS_WARC_PG_BODIES says bodies of archived pages stay out of PostgreSQL."""
-    return (setting(settings, "NEWSCORPUS_WARC_PG_BODIES", "1") or "1").strip().lower() not in ("0", "false", "no", "off")
+    """False when NEWSCORPUS_WARC_PG_BODIES says bodies of archived pages stay out of PostgreSQL.
+
+    Raises ConfigError for a value that is neither yes nor no (pipeline.envsettings)."""
+    from pipeline import envsettings
+
+    return bool(envsettings.value("NEWSCORPUS_WARC_PG_BODIES", raw=setting(settings, "NEWSCORPUS_WARC_PG_BODIES")))
 
 
 def warc_date(when: datetime) -> str:

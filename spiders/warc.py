@@ -25,7 +25,8 @@ from scrapy.exceptions import NotConfigured
 from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 
-from pipeline.warc import ANNOUNCED_HEADER, DEFAULT_MAX_BYTES, RUN_HEADER, SOURCE_HEADER, RotatingWarcFile, warc_date
+from pipeline import envsettings
+from pipeline.warc import ANNOUNCED_HEADER, RUN_HEADER, SOURCE_HEADER, RotatingWarcFile, warc_date
 from pipeline.warc import setting as _setting
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class WarcArchive:
         started = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
         output = RotatingWarcFile(
             Path(directory), f"newscorpus-{run_id}-{started}-{os.getpid()}",
-            int(_setting(settings, "NEWSCORPUS_WARC_MAX_BYTES", str(DEFAULT_MAX_BYTES))),
+            envsettings.value("NEWSCORPUS_WARC_MAX_BYTES", raw=_setting(settings, "NEWSCORPUS_WARC_MAX_BYTES")),
         )
         middleware = cls(crawler, output, run_id)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)

@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pipeline import db
-    from pipeline.crawl import CrawlInterrupted, crawl
+    from pipeline.crawl import CrawlInterrupted, check_warc_dir, crawl
     from pipeline.errors import ConfigError
     from pipeline.migrate import migrate
     from pipeline.nightly.lock import exclusive_run
@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--max-pages must be at least 1")
     sources_file = load_sources(args.sources)  # loaded once here: a bad file is refused before anything
     sources_file.select(args.only)
+    check_warc_dir()  # an unwritable NEWSCORPUS_WARC_DIR is refused before the database is touched
     db.create_if_missing()
     with db.connection() as conn:
         migrate(conn)

@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from pipeline import db
+    from pipeline.crawl import check_warc_dir
     from pipeline.errors import ConfigError
     from pipeline.nightly.local import run_nightly
     from pipeline.nightly.report import format_report
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--max-pages must be at least 1")
     sources_file = load_sources(args.sources)  # the one read of the file; every stage gets the object
     sources_file.select(args.only)
+    check_warc_dir()  # an unwritable NEWSCORPUS_WARC_DIR: refused before the database is touched
     db.create_if_missing()
     result = run_nightly(args.sources, only=args.only, max_pages=args.max_pages, sources_file=sources_file)
     print(format_report(result.report))

@@ -71,8 +71,12 @@ def resolve_target(
             so `database: demo` needs no set-up).
 
     Raises:
-        ConfigError: the database param is neither a URL nor a valid database name.
+        ConfigError: the database param is neither a URL nor a valid database name, or a
+            NEWSCORPUS_* setting is bad (pipeline.envsettings).
     """
+    from pipeline import envsettings
+
+    envsettings.check()  # every task starts here: a bad NEWSCORPUS_* setting fails it in one line
     server = connection_url or os.environ.get(db.DATABASE_URL_ENV) or None
     database = (database or "").strip()
     if not database:

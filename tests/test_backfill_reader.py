@@ -122,6 +122,7 @@ def test_cli_missing_file_is_a_run_time_failure(database_url: str, tmp_path) -> 
     result = _newscorpus("backfill", str(tmp_path / "missing.warc.gz"))
     assert result.returncode == 1
     assert "cannot open" in result.stderr and "Traceback" not in result.stderr
+    assert all(line.count("missing.warc.gz") == 1 for line in result.stderr.splitlines()), result.stderr
     from tests.plugins.database import query
 
     assert query(database_url, "select trigger, status from news.crawl_runs") == [("backfill", "failed")]

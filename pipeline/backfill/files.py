@@ -117,7 +117,7 @@ def backfill_file(
                 _read(conn, location, run_id, sources_file, all_hosts, keep_bodies, batch_records, result)
                 result.status = "done"
             except (archive.ArchiveError, OSError, http.client.HTTPException) as exc:
-                result.status, result.error = "failed", str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
+                result.status, result.error = "failed", _reason(exc, location)
                 log.error("backfill %s: %s", location, result.error)
             with conn, conn.cursor() as cur:
                 cur.execute(
@@ -130,6 +130,12 @@ def backfill_file(
             conn.commit()
     result.seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _reason(exc: BaseException, location: str) -> str:
+    """The failure's first line without the file's name in front (every report names the file)."""
+    line = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
+    return line.removeprefix(f"{location}: ")
 
 
 def _lock(conn: psycopg2.extensions.connection, location: str) -> bool:

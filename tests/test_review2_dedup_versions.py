@@ -1,0 +1,50 @@
+"""Adversarial review 2 of dedup version handling (verify.same_story, stage._drop_copies_of_other_stories):
+an updated original keeps the copies of its earlier version only when the new version tells the same story."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.dedup import dedup
+from tests.test_dedup_kinds import INCIDENTS, WIRE_STORY, _load, _matches, _together
+from tests.test_dedup_review_versions import _update
+
+
+def _original_and_copy(conn, copy_text: str, original_text: str | None = None):
+    ids = _load(conn, [
+        ("https://wire.example/latest", "wire", "Wire", "wire", "2026-11-20T08:00:00Z",
+         original_text or "\n".join(WIRE_STORY)),
+        ("https://tab.example/barrier", "tab", "Tab", "tabloid", "2026-11-20T09:00:00Z", copy_text),
+    ])
+    dedup(conn)
+    wire, tab = ids["https://wire.example/latest"], ids["https://tab.example/barrier"]
+    assert _together(conn, wire, tab), _matches(conn)
+    return wire, tab
+
+
+@pytest.mark.xfail(strict=True, reason="review2: verify.same_story keeps every copy when the NEW version has "
+                   "< MIN_CONTAINED_SHINGLES shingles (the stub rule is symmetric): a URL reused for a short "
+                   "other story keeps the old story's copies")
+def test_url_reused_for_a_short_other_story_drops_old_copies(conn) -> None:
+    """The stub rule is meant for an earlier version too short to tell (a breaking stub filled in);
+    here the copy is a full story and the new version a short different one: nothing is shared."""
+    copy = "\n".join(WIRE_STORY[:8]) + "\nThe minister is expected to visit next week."
+    wire, tab = _original_and_copy(conn, copy)
+    _update(conn, wire, "Breaking: a fire has broken out at a warehouse on Harbour Street. More to follow.")
+    dedup(conn)
+    assert not _together(conn, wire, tab), _matches(conn)
+
+
+@pytest.mark.xfail(strict=True, reason="review2: one shared long sentence (a wire's republication notice the "
+                   "copy kept) that is not yet 'standard' (<= COMMON_SENTENCE_ARTICLES articles) makes another "
+                   "story the same story")
+def test_url_reused_sharing_only_a_republication_notice_drops_old_copies(conn) -> None:
+    """test_dedup_review_versions' sign-off case through the copy: the copy kept the wire's closing
+    notice, and the wire's next story at the reused URL carries the same notice."""
+    notice = ("This story was written by the Wire news agency and is republished here under licence"
+              " with the permission of the publisher.")
+    copy = "\n".join(WIRE_STORY[:8]) + "\n" + notice
+    wire, tab = _original_and_copy(conn, copy, "\n".join(WIRE_STORY) + "\n" + notice)
+    _update(conn, wire, "\n".join(INCIDENTS[:6]) + "\n" + notice)
+    dedup(conn)
+    assert not _together(conn, wire, tab), _matches(conn)

@@ -3,8 +3,6 @@ an updated original keeps the copies of its earlier version only when the new ve
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.dedup import dedup
 from tests.test_dedup_kinds import INCIDENTS, WIRE_STORY, _load, _matches, _together
 from tests.test_dedup_review_versions import _update
@@ -22,9 +20,6 @@ def _original_and_copy(conn, copy_text: str, original_text: str | None = None):
     return wire, tab
 
 
-@pytest.mark.xfail(strict=True, reason="review2: verify.same_story keeps every copy when the NEW version has "
-                   "< MIN_CONTAINED_SHINGLES shingles (the stub rule is symmetric): a URL reused for a short "
-                   "other story keeps the old story's copies")
 def test_url_reused_for_a_short_other_story_drops_old_copies(conn) -> None:
     """The stub rule is meant for an earlier version too short to tell (a breaking stub filled in);
     here the copy is a full story and the new version a short different one: nothing is shared."""
@@ -35,9 +30,6 @@ def test_url_reused_for_a_short_other_story_drops_old_copies(conn) -> None:
     assert not _together(conn, wire, tab), _matches(conn)
 
 
-@pytest.mark.xfail(strict=True, reason="review2: one shared long sentence (a wire's republication notice the "
-                   "copy kept) that is not yet 'standard' (<= COMMON_SENTENCE_ARTICLES articles) makes another "
-                   "story the same story")
 def test_url_reused_sharing_only_a_republication_notice_drops_old_copies(conn) -> None:
     """test_dedup_review_versions' sign-off case through the copy: the copy kept the wire's closing
     notice, and the wire's next story at the reused URL carries the same notice."""

@@ -310,7 +310,7 @@ def _drop_copies_of_other_stories(conn: Conn, fps: Fingerprints, known: list[int
         if copy not in copies:  # a fingerprint of another scheme: cannot be compared, kept
             continue
         k = position[article_id]
-        new = Evidence(fps.body[k], fps.shingles[k], fps.sentences[k])
+        new = Evidence(fps.body[k], fps.shingles[k], fps.sentences[k], fps.facts[k])
         shared = copies[copy].sentence_set() & new.sentence_set()
         standard = sql.standard_sentences(conn, shared, article_id) if shared else set()
         if not same_story(copies[copy], new, standard):

@@ -142,20 +142,20 @@ def matches_of(conn: Conn, ids: list[int]) -> list[tuple[int, int]]:
 
 
 def stored_sets(conn: Conn, ids: Iterable[int]) -> dict[int, Evidence]:
-    """article_id -> the shingle and sentence sets stored with its fingerprint (this scheme only:
-    sets of another scheme cannot be compared)."""
+    """article_id -> the shingle, sentence and fact sets stored with its fingerprint (this
+    scheme only: sets of another scheme cannot be compared)."""
     ids = list(ids)
     if not ids:
         return {}
     with conn.cursor() as cur:
         cur.execute(
-            "select article_id, shingles, sentences from news.fingerprints"
+            "select article_id, shingles, sentences, facts from news.fingerprints"
             " where article_id = any(%s) and scheme = %s"
-            " and shingles is not null and sentences is not null",
+            " and shingles is not null and sentences is not null and facts is not null",
             (ids, SCHEME_TAG))
         return {article_id: Evidence(np.empty(0, dtype=np.uint32), sh.from_bytes(shingles),
-                                     st.from_bytes(sentences))
-                for article_id, shingles, sentences in cur.fetchall()}
+                                     st.from_bytes(sentences), sh.from_bytes(facts))
+                for article_id, shingles, sentences, facts in cur.fetchall()}
 
 
 def delete_matches(conn: Conn, pairs: list[tuple[int, int]]) -> None:

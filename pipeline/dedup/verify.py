@@ -206,14 +206,23 @@ def same_story(copy: Evidence, new: Evidence, standard: set[int] | frozenset[int
     """Whether a copy matched to an earlier version of an article tells the story the
     article's new version tells, so it stays its copy (store.forget keep_versions).
 
-    copy, new: their shingle and sentence sets; standard: long sentences that recur across
-    many articles (no evidence, as in `verify`). The same story: the smaller keeps at least
-    VERSION_MIN_CONTAINMENT of its shingles in the larger, or they share a long sentence that
-    is not standard, or one has fewer than MIN_CONTAINED_SHINGLES shingles (a "breaking"
-    stub: too short to tell). Compared with the copy, not with the version before: a URL
-    drifting to another story over several updates loses the first story's copies (review)."""
-    if min(copy.shingles.size, new.shingles.size) < MIN_CONTAINED_SHINGLES:
+    copy, new: their shingle, sentence and fact sets; standard: long sentences that recur
+    across many articles (no evidence, as in `verify`). The same story when:
+    - the copy has fewer than MIN_CONTAINED_SHINGLES shingles: the copy of a "breaking" stub
+      is too short to tell (the new version's size says nothing: a URL reused for a short
+      other story must lose the old story's copies; review 2);
+    - the smaller keeps at least VERSION_MIN_CONTAINMENT of its shingles in the larger;
+    - or they share a long sentence that is not standard and their facts do not disagree
+      (`fact_containment` >= FACT_MIN_CONTAINMENT, or too few facts to tell): verify's
+      distinct-facts rule, so a sign-off or republication notice the copy kept does not make
+      the site's next story at that URL the same story (review 2).
+    Compared with the copy, not with the version before: a URL drifting to another story over
+    several updates loses the first story's copies (review)."""
+    if copy.shingles.size < MIN_CONTAINED_SHINGLES:
         return True
     if pair_containment(copy.shingles, new.shingles) >= VERSION_MIN_CONTAINMENT:
         return True
-    return bool((copy.sentence_set() & new.sentence_set()) - set(standard))
+    if not (copy.sentence_set() & new.sentence_set()) - set(standard):
+        return False
+    facts = fact_containment(copy.fact_set(), new.fact_set())
+    return facts is None or facts >= FACT_MIN_CONTAINMENT

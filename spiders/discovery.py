@@ -12,6 +12,13 @@ resolves relative links against `xml:base` and the feed's own URL and knows the 
 elements (`feedburner:origLink`) that FeedBurner-style proxies put next to an off-site
 `<link>`. It is given the document with any DOCTYPE cut off, so it never sees a DTD.
 Every announced item that yields no URL is counted in `Document.dropped` with its reason.
+
+Numeric character references to characters XML cannot hold or to no character at all
+(`&#xD800;`, `&#1114112;`) are dropped before either parser reads the document, as they are
+from pages (`pipeline.clean.decode.without_bad_references`): feedparser raised on them
+(UnicodeEncodeError, ValueError, OverflowError) and the whole feed was lost for one title.
+Should feedparser still fail on a document, lxml's reading of its items is used and the
+failure is reported in `Document.warning`.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from lxml import etree
+
+from pipeline.clean.decode import without_bad_references
 
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # decompressed size bound for one feed or sitemap
 
@@ -107,9 +116,16 @@ def parse(body: bytes, url: str | None = None) -> Document:
     if not stripped:
         raise DiscoveryError("empty document")
     if stripped.startswith(b"{"):
-        return _parse_json_feed(stripped)
-    if not stripped.startswith(b"<"):
-        return _parse_text(stripped)
+        document = _parse_json_feed(stripped)
+    elif not stripped.startswith(b"<"):
+        document = _parse_text(stripped)
+    else:
+        document = _parse_xml(without_bad_references(stripped), url)
+    return _resolved(document, url)
+
+
+def _parse_xml(stripped: bytes, url: str | None) -> Document:
+    """A sitemap through lxml, a feed through lxml (the check) and feedparser (the reading)."""
     warning = None
     try:
         root = etree.fromstring(stripped, _parser(recover=False))
@@ -125,10 +141,7 @@ def parse(body: bytes, url: str | None = None) -> Document:
     document = _read(root)
     if document.kind in ("rss", "rdf", "atom"):
         document = _read_feed(stripped, url, document)
-    elif url:
-        for entry_list in (document.entries, document.sitemaps):
-            entry_list[:] = [Entry(urljoin(url, e.url.strip()), e.lastmod) for e in entry_list]
-    document.warning = warning
+    document.warning = "; ".join(w for w in (warning, document.warning) if w) or None
     return document
 
 
@@ -140,21 +153,50 @@ def _read_feed(body: bytes, url: str | None, checked: Document) -> Document:
     kept when feedparser finds no entries at all (a document it cannot read)."""
     body = _DOCTYPE.sub(b"", body, count=1)
     headers = {"content-location": url} if url else {}
-    parsed = feedparser.parse(body, response_headers=headers, resolve_relative_uris=False, sanitize_html=False)
+    try:
+        parsed = feedparser.parse(body, response_headers=headers, resolve_relative_uris=False, sanitize_html=False)
+    except Exception as exc:  # noqa: BLE001 - a third-party parser on hostile input; reported, lxml's reading kept
+        checked.warning = f"feedparser failed ({type(exc).__name__}: {exc}); the items lxml read are used"
+        return checked
     if not parsed.entries:
         return checked
     document = Document(checked.kind)
-    feed_host = urlsplit(url).hostname if url else None
+    feed_host = _host(url) if url else None
     for item in parsed.entries:
         link = _item_link(item, feed_host)
         if not link:
             document.dropped["no link"] += 1
             continue
-        if url:
-            link = urljoin(url, link)
         dates = [_struct_date(dict.get(item, k)) for k in ("updated_parsed", "published_parsed")]
         document.entries.append(Entry(link, _newest(dates)))
     return document
+
+
+def _resolved(document: Document, url: str | None) -> Document:
+    """The document with its URLs resolved against its own URL (when known), and those no URL
+    parser can read (`http://[bad/`, an unclosed IPv6 literal: urlsplit raises ValueError)
+    dropped and counted in `dropped` ("unparseable URL"): one such entry raised out of the
+    parser and lost the whole sitemap."""
+    for entry_list in (document.entries, document.sitemaps):
+        kept = []
+        for entry in entry_list:
+            try:
+                link = urljoin(url, entry.url.strip()) if url else entry.url
+                urlsplit(link)
+            except ValueError:
+                document.dropped["unparseable URL"] += 1
+                continue
+            kept.append(Entry(link, entry.lastmod))
+        entry_list[:] = kept
+    return document
+
+
+def _host(url: str) -> str | None:
+    """The URL's host, None when it has none or cannot be parsed."""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _item_link(item: dict, feed_host: str | None) -> str | None:
@@ -170,8 +212,7 @@ def _item_link(item: dict, feed_host: str | None) -> str | None:
     link = next(iter(alternates), None) or next((l["href"].strip() for l in links if l.get("rel") != "enclosure"), None)
     guid = item.get("id") or ""
     guid_is_url = isinstance(guid, str) and guid.startswith(("http://", "https://"))
-    if link and guid_is_url and feed_host and urlsplit(link).hostname not in (None, feed_host) \
-            and urlsplit(guid).hostname == feed_host:
+    if link and guid_is_url and feed_host and _host(link) not in (None, feed_host) and _host(guid) == feed_host:
         return guid  # <link> points off-site (a redirector), the permalink guid is the outlet's own
     if not link and guid_is_url:
         return guid
@@ -296,9 +337,10 @@ def _newest(dates: list[datetime | None]) -> datetime | None:
     return max(known) if known else None
 
 
-def parse_date(value: str | None) -> datetime | None:
-    """W3C datetime (sitemaps, Atom) or RFC 822 (RSS); naive times are taken as UTC."""
-    if not value:
+def parse_date(value: object) -> datetime | None:
+    """W3C datetime (sitemaps, Atom) or RFC 822 (RSS); naive times are taken as UTC. Anything but
+    a string is no date (a JSON Feed's `"date_published": 5` raised AttributeError and lost the feed)."""
+    if not value or not isinstance(value, str):
         return None
     parsed: datetime | None = None
     try:

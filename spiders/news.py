@@ -165,6 +165,12 @@ class NewsSpider(scrapy.Spider):
         except discovery.DiscoveryError as exc:
             self._document_error(source, response.url, str(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - a parser's bug on one document: recorded as its failure
+            # uncaught, it ended this callback in Scrapy's log only: the feed's items were lost
+            # and the source, its document never counted, still reported success
+            self.logger.exception("%s: %s: unexpected error reading the document", source.name, response.url)
+            self._document_error(source, response.url, f"unreadable ({type(exc).__name__}: {exc})"[:500])
+            return
         if document.warning:  # malformed but partly readable: reported, what was read is used
             self._document_error(source, response.url, document.warning, done=False)
         ledger.documents_ok += 1

@@ -47,6 +47,18 @@ def test_only_those_characters_go() -> None:
     assert decode_body("<p>a\ud800b</p>").text == "<p>ab</p>"
 
 
+def test_a_dropped_reference_does_not_leave_a_new_one() -> None:
+    """Dropping `&#1;` from `&&#1;#27;` joins `&` and `#27;` into an ESC reference: dropped too."""
+    assert decode_body("<p>a&&#1;#27;b&&#xD800;#x1b;c&#8217;d</p>").text == "<p>abc&#8217;d</p>"
+
+
+def test_a_reference_of_many_digits_is_no_character() -> None:
+    """Thousands of digits (past int()'s conversion limit) name no character: dropped, no error;
+    zeros padding a real character's number keep it."""
+    assert decode_body(f"<p>a&#{'9' * 5000};b&#x{'f' * 5000};c&#{'0' * 40}8217;d</p>").text == \
+        f"<p>abc&#{'0' * 40}8217;d</p>"
+
+
 def test_a_warc_backfill_keeps_the_articles(database_url: str, tmp_path) -> None:
     """End to end: response records in a .warc.gz, backfilled into real PostgreSQL."""
     import io

@@ -198,3 +198,36 @@ def test_a_wide_label_on_ascii_compatible_bytes_is_ignored() -> None:
     for label in (None, "text/html; charset=utf-16", "text/html; charset=UTF-32LE"):
         decoded = decode_body(html.encode("cp1252"), label)
         assert decoded.text == html, label
+
+
+_LATIN = "<p>Café owner’s naïve plan for the “old” harbour kiosk was approved on Tuesday.</p>" * 4
+
+
+@pytest.mark.parametrize("label", [None, "text/html; charset=utf-8", "text/html; charset=x-unknown-charset"])
+def test_a_utf8_page_with_a_bad_sequence_is_utf8(label: str | None) -> None:
+    """A UTF-8 page with a few bad sequences (declared UTF-8 or not declared usably) is UTF-8:
+    the bad sequences become U+FFFD, every other character is kept (decode.utf8_majority)."""
+    html = f"<html><head><title>Kiosk</title></head><body>{_LATIN}</body></html>"
+    body = html.encode("utf-8").replace(b"Tuesday", b"Tues\xffday", 2).replace(b"kiosk", b"kiosk\xe2\x80", 1)
+    decoded = decode_body(body, label)
+    assert decoded.encoding == "utf-8"
+    assert decoded.text.count("Tues\ufffdday") == 2 and "kiosk\ufffd" in decoded.text
+    assert decoded.text.replace("\ufffd", "") == html
+
+
+@pytest.mark.parametrize("label", [None, "text/html; charset=utf-8", "text/html; charset=UTF8"])
+def test_a_cp1252_page_labelled_utf8_is_still_cp1252(label: str | None) -> None:
+    """Really cp1252, labelled UTF-8 (or not at all), with an accidental valid UTF-8 pair ("Â»",
+    bytes C2 BB): its invalid sequences outnumber its valid ones, so it is read as cp1252."""
+    html = f"<html><head><meta charset='utf-8'></head><body>{_LATIN}<p>Next Â» page</p></body></html>"
+    decoded = decode_body(html.encode("cp1252"), label)
+    assert (decoded.encoding, decoded.text) == ("cp1252", html)
+
+
+def test_a_declared_legacy_charset_is_honoured_on_mostly_utf8_bytes() -> None:
+    """A page declared ISO-8859-1 that is not strictly UTF-8 keeps its label: only a UTF-8 label
+    or none lets the majority rule read it as UTF-8 (legacy multi-byte charsets, EUC or
+    Shift_JIS, form valid UTF-8 pairs by accident, so the rule does not second-guess them)."""
+    body = f"<html><body>{_LATIN}</body></html>".encode("utf-8") + b"\xff"
+    decoded = decode_body(body, "text/html; charset=iso-8859-1")
+    assert decoded.encoding == "iso-8859-1" and decoded.text == body.decode("iso-8859-1")

@@ -112,3 +112,90 @@ def test_an_out_of_range_date_loses_only_that_date() -> None:
     assert entries[2].lastmod.isoformat() == "2026-11-22T00:00:00+00:00"
     rss = b"<rss><channel><item><link>http://a.example/4</link><pubDate>Fri, 31 Dec 9999 23:00:00 -0500</pubDate></item></channel></rss>"
     assert [(e.url, e.lastmod) for e in discovery.parse(rss).entries] == [("http://a.example/4", None)]
+
+
+# ---------------------------------------------------------------- what one item must not cost the rest
+
+_RSS = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>"
+        "<item><title>Ferry{odd} resumes</title><description>Boats{odd} run</description>"
+        "<link>http://a.example/news/1{odd}</link></item>"
+        "<item><title>Bridge shut</title><link>http://a.example/news/2</link></item></channel></rss>")
+
+
+@pytest.mark.parametrize("odd", ["&#xD800;", "&#xdfff;", "&#56320;", "&#1114112;", "&#x110000;",
+                                 "&#99999999999;", f"&#{'9' * 5000};", "&#x1b;", "&#0;", "&#xFFFE;"])
+def test_a_reference_to_no_character_or_one_xml_cannot_hold_costs_no_item(odd: str) -> None:
+    """Such references are dropped before lxml and feedparser read the feed (feedparser raised
+    UnicodeEncodeError, ValueError or OverflowError on them): every item is read, no warning."""
+    document = discovery.parse(_RSS.format(odd=odd).encode(), "http://a.example/feed.xml")
+    assert [e.url for e in document.entries] == ["http://a.example/news/1", "http://a.example/news/2"]
+    assert document.warning is None
+    sitemap = f"<urlset><url><loc>http://a.example/news/1{odd}</loc></url></urlset>".encode()
+    assert [e.url for e in discovery.parse(sitemap).entries] == ["http://a.example/news/1"]
+
+
+def test_a_reference_to_a_character_stays() -> None:
+    document = discovery.parse(_RSS.format(odd="&#8217;&#x26;").encode(), "http://a.example/feed.xml")
+    assert [e.url for e in document.entries] == ["http://a.example/news/1’&", "http://a.example/news/2"]
+
+
+def test_a_feed_feedparser_fails_on_keeps_lxmls_items_and_says_so() -> None:
+    """A UTF-16 feed hides its `&#xD800;` from the byte-level clean-up; feedparser still raises on
+    it, so lxml's reading of the items is used (relative links resolved) and the failure reported."""
+    feed = ('<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><item><title>a&#xD800;b</title>'
+            '<link>/news/1</link></item><item><link>http://a.example/news/2</link></item></channel></rss>')
+    document = discovery.parse(feed.encode("utf-16-le"), "http://a.example/feed.xml")
+    assert [e.url for e in document.entries] == ["http://a.example/news/1", "http://a.example/news/2"]
+    assert "feedparser failed (UnicodeEncodeError" in document.warning
+
+
+def test_an_unparseable_url_costs_only_its_entry() -> None:
+    """`http://[bad/` (an unclosed IPv6 literal) made urljoin raise ValueError: the whole sitemap was lost."""
+    sitemap = (b"<urlset><url><loc>http://[bad/news/1</loc></url><url><loc>/news/2</loc></url></urlset>")
+    document = discovery.parse(sitemap, "http://a.example/sitemap.xml")
+    assert [e.url for e in document.entries] == ["http://a.example/news/2"]
+    assert document.dropped == {"unparseable URL": 1}
+    index = b"<sitemapindex><sitemap><loc>http://[::1/s.xml</loc></sitemap><sitemap><loc>/s2.xml</loc></sitemap></sitemapindex>"
+    assert [e.url for e in discovery.parse(index, "http://a.example/i.xml").sitemaps] == ["http://a.example/s2.xml"]
+
+
+def test_a_json_feed_date_that_is_not_a_string_is_no_date() -> None:
+    feed = json.dumps({"items": [{"url": "http://a.example/1", "date_published": 5},
+                                 {"url": "http://a.example/2", "date_modified": ["2026-11-22"]},
+                                 {"url": "http://a.example/3", "date_modified": "2026-11-22T10:00:00Z"}]})
+    entries = discovery.parse(feed.encode()).entries
+    assert [(e.url, e.lastmod and e.lastmod.isoformat()) for e in entries] == [
+        ("http://a.example/1", None), ("http://a.example/2", None),
+        ("http://a.example/3", "2026-11-22T10:00:00+00:00")]
+
+
+def test_an_unexpected_parser_error_fails_that_document_with_its_reason(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spider's safety net: an error discovery.parse was not written to raise (a parser bug
+    on some document) ended the callback in Scrapy's log only, the document neither ok nor
+    failed, and a source with that one feed reported success. It is now that document's failure,
+    with its reason. (The real spider and a real Scrapy response; the bug is simulated.)"""
+    import yaml
+    from scrapy.http import Request, XmlResponse
+
+    from pipeline.sources import load_sources
+    from spiders.news import NewsSpider
+
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": [{
+        "name": "tiny", "outlet": "Tiny", "kind": "wire", "domains": ["a.example"],
+        "feeds": ["http://a.example/feed.xml"], "article_url": r"/news/\d+$"}]}))
+    spider = NewsSpider(sources_file=load_sources(path))
+    spider.pending_documents["tiny"] = 1
+
+    def broken(body: bytes, url: str | None = None) -> discovery.Document:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(discovery, "parse", broken)
+    request = Request("http://a.example/feed.xml", meta={"source": "tiny", "document": True, "depth": 0})
+    response = XmlResponse(request.url, body=b"<rss/>", request=request)
+    assert list(spider.parse_document(response)) == []
+    ledger = spider.ledger["tiny"]
+    assert (ledger.documents_ok, ledger.documents_failed, ledger.failed) == (0, 1, True)
+    assert ledger.errors == ["http://a.example/feed.xml: unreadable (RecursionError: maximum recursion depth exceeded)"]
+    assert spider.pending_documents["tiny"] == 0

@@ -27,8 +27,6 @@ def _feed(web: TinyWeb, odd_title: str) -> str:
             f"<link>{web.base}/</link>{items}</channel></rss>")
 
 
-@pytest.mark.xfail(strict=True, reason="review2: discovery.parse raises UnicodeEncodeError (feedparser) on an "
-                   "item title with &#xD800;; only DiscoveryError is expected by its callers")
 @pytest.mark.parametrize("ref", ["&#xD800;", "&#56320;"])
 def test_a_feed_with_a_surrogate_reference_is_read(ref: str) -> None:
     web = TinyWeb()
@@ -45,8 +43,6 @@ def web() -> Iterator[TinyWeb]:
     tiny.server.server_close()
 
 
-@pytest.mark.xfail(strict=True, reason="review2: one item title with &#xD800; loses the whole feed in a crawl "
-                   "(UnicodeEncodeError in parse_document): no article of it is fetched")
 def test_a_crawl_keeps_the_other_items_of_a_feed_with_a_surrogate_reference(
         database_url: str, web: TinyWeb, tmp_path: Path) -> None:
     web.put("/feed.xml", _feed(web, "Bridge&#xD800; closed"), "application/rss+xml")

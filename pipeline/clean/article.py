@@ -41,7 +41,7 @@ from pipeline.clean.metadata import Metadata, date_from_url, read_metadata, stri
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-6"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-7"
 
 
 class _NoDiscardNotice(logging.Filter):

@@ -2,9 +2,13 @@
 
 Servers and templates often declare UTF-8 and send cp1252 (or the reverse). Valid UTF-8
 with non-ASCII bytes is practically never anything else, so a body that decodes strictly
-as UTF-8 is UTF-8 whatever the label says; otherwise the declared charset is used, and
-cp1252 (the web's de-facto Latin default, a superset of ISO-8859-1's printable range) when
-the declaration is missing, unknown or UTF-8. Binary bodies (images, PDFs, archives, NUL or
+as UTF-8 is UTF-8 whatever the label says; otherwise the declared charset is used. A body
+declared UTF-8, or not declared usably (no label, an unknown name), that is not strictly
+UTF-8 is read as UTF-8 when most of its non-ASCII characters are valid UTF-8 (a stray byte,
+a character cut short, a CESU-8 surrogate: each bad sequence becomes U+FFFD, as a browser's
+UTF-8 decoder and Scrapy's `to_unicode(errors="replace")` make it), else as cp1252 (the web's
+de-facto Latin default, a superset of ISO-8859-1's printable range): a cp1252 page labelled
+UTF-8 has no valid multi-byte sequences, only invalid ones (`utf8_majority`). Binary bodies (images, PDFs, archives, NUL or
 control bytes) are refused with a reason instead of being decoded into garbage; a few stray
 NULs in a text page are not binary (they are dropped from the text).
 
@@ -23,6 +27,7 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import AnyStr
 
 from w3lib.encoding import read_bom
 
@@ -37,7 +42,6 @@ _MAGIC = {
     b"\x1f\x8b": "gzip data",
     b"RIFF": "riff media",
 }
-_UTF8_NAMES = {"utf-8", "utf8"}
 
 
 @dataclass(frozen=True)
@@ -174,15 +178,49 @@ def decode_body(body: bytes | str, content_type: str | None = None) -> Decoded:
         return Decoded(_without_nuls(body.decode("utf-8")), "utf-8")
     except UnicodeDecodeError:
         pass
-    declared = declared_charset(body, content_type)
-    if declared and _is_wide_label(declared):
-        declared = None  # these bytes are not UTF-16/32 (no wide form reads as text): a wrong label, as browsers treat it
-    if declared and declared not in _UTF8_NAMES:
-        try:
-            return Decoded(_without_nuls(body.decode(declared, "replace")), declared)
-        except LookupError:
-            pass  # unknown charset name: fall through to the default
+    declared = _usable_label(declared_charset(body, content_type))
+    if declared is not None and codecs.lookup(declared).name != "utf-8":
+        return Decoded(_without_nuls(body.decode(declared, "replace")), declared)
+    text = utf8_majority(body)
+    if text is not None:
+        return Decoded(_without_nuls(text), "utf-8")
     return Decoded(_without_nuls(body.decode("cp1252", "replace")), "cp1252")
+
+
+def _usable_label(declared: str | None) -> str | None:
+    """The declared charset when Python knows it and it may describe these (ASCII-compatible)
+    bytes, else None: an unknown name, or a UTF-16/32 label on bytes with no wide form (no wide
+    form reads as text, `wide_encoding`): a wrong label, as browsers treat it."""
+    if not declared or _is_wide_label(declared):
+        return None
+    try:
+        codecs.lookup(declared)
+    except LookupError:
+        return None
+    return declared
+
+
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+
+
+def utf8_majority(body: bytes) -> str | None:
+    """The body decoded as UTF-8, each invalid sequence replaced by U+FFFD, when its valid
+    multi-byte characters outnumber its invalid sequences; else None (not UTF-8).
+
+    Why a majority: a UTF-8 page with one bad byte (a stray 0xFF, a character cut short, a
+    CESU-8 surrogate from a UTF-16 round trip) was read whole as cp1252, and every accented
+    letter and curly quote of the article became mojibake ("cafÃ©", "â€™"). Text really in
+    cp1252 or ISO-8859-1 forms a valid multi-byte sequence only by accident (a letter from
+    U+00C2-U+00EF followed by the right punctuation), so it has almost none and is left to
+    the caller's legacy fallback. Sequences are counted as Python's decoder reports them, one
+    per maximal invalid subpart (Unicode 15, section 3.9, "U+FFFD Substitution of Maximal
+    Subparts", as the WHATWG UTF-8 decoder does). Cost: two C-level decodes of the body.
+    """
+    replaced = body.decode("utf-8", "replace")
+    valid = body.decode("utf-8", "ignore")
+    invalid = len(replaced) - len(valid)
+    multibyte = len(valid) - len(body.translate(None, _HIGH_BYTES))  # ASCII bytes are always valid
+    return replaced if multibyte > invalid else None
 
 
 # Characters XML 1.0 cannot hold (its `Char` production: everything but TAB, LF and CR below
@@ -197,16 +235,21 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NOT_XML_TABLE = str.maketrans({chr(c): (" " if chr(c) in _TO_SPACE else None)
                                 for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]})
 # the same characters written as numeric character references (`&#27;`, `&#x1B;`, `&#0027`;
-# the semicolon is optional in HTML), which libxml2 expands into the text. Zeros may pad the
-# number; a longer number (`&#270;`, `&#x1b0;`) is another character and does not match.
-_NOT_XML_REF = re.compile(
-    r"&#(?:0*(?P<dec>[0-8]|1[124-9]|2[0-9]|3[01]|6553[45])(?![0-9])"
-    r"|[xX]0*(?P<hex>[0-8bcefBCEF]|1[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F]));?")
+# the semicolon is optional in HTML), which libxml2 expands into the text, and references to no
+# character at all (a surrogate, `&#xD800;`, or a number past U+10FFFF, `&#1114112;`), which
+# libxml2 and the HTML standard turn into U+FFFD ("character reference outside unicode range",
+# "surrogate character reference"). Every numeric reference matches; `_ref_replacement` keeps
+# those to characters XML holds as they were.
+_NUMERIC_REF = r"&#(?:0*(?P<dec>[0-9]+)|[xX]0*(?P<hex>[0-9a-fA-F]+));?"
+_REF = re.compile(_NUMERIC_REF)
+_REF_BYTES = re.compile(_NUMERIC_REF.encode("ascii"))
+_MAX_REF_DIGITS = 7  # 1114111 = U+10FFFF; longer numbers (zeros aside) are no character, and int() is spared them
 
 
 def _without_nuls(text: str) -> str:
     """The text without the characters XML cannot hold, raw or as numeric references
-    (`_NOT_XML`): NUL, the C0 controls but TAB, LF and CR, surrogates, U+FFFE and U+FFFF.
+    (`_NOT_XML`): NUL, the C0 controls but TAB, LF and CR, surrogates, U+FFFE and U+FFFF, and
+    without references to no character (`_code_point`), which libxml2 made U+FFFD.
     Whitespace-like ones (VT, FF, U+001C-U+001F) become a space, the others are dropped.
     (A stray NUL also became U+FFFD in lxml, ending a sentence with a replacement character.)
     Cost: one C-level regex scan of a clean page; `&#` scanned only where the page has one."""
@@ -214,10 +257,45 @@ def _without_nuls(text: str) -> str:
         text = "".join(text.split("\x00")).translate(_NOT_XML_TABLE)
         text = _NOT_XML.sub("", text)  # lone surrogates (only a str body can carry them)
     if "&#" in text:
-        text = _NOT_XML_REF.sub(_ref_replacement, text)
+        text = _drop_references(_REF, text)
     return text
 
 
-def _ref_replacement(match: re.Match[str]) -> str:
-    code = int(match["dec"]) if match["dec"] is not None else int(match["hex"], 16)
-    return " " if chr(code) in _TO_SPACE else ""
+def without_bad_references(data: bytes) -> bytes:
+    """An ASCII-compatible document (a feed, a sitemap) without the numeric character references
+    to characters XML cannot hold or to no character (`_ref_replacement`), the bytes twin of what
+    `decode_body` does to pages: feedparser's loose parser raised UnicodeEncodeError on one
+    `&#xD800;` in an item title (`chr(0xD800).encode("utf-8")` in its `handle_charref`) and the
+    whole feed was lost. Cost: one C-level scan when the document has no `&#`."""
+    return _drop_references(_REF_BYTES, data) if b"&#" in data else data
+
+
+def _drop_references(pattern: re.Pattern, text: AnyStr) -> AnyStr:
+    """`text` with `_ref_replacement` applied until nothing changes: a dropped reference can
+    join its neighbours into a new one (`&&#1;#27;` gives `&#27;`). Each round drops one at least."""
+    while (replaced := pattern.sub(_ref_replacement, text)) != text:
+        text = replaced
+    return text
+
+
+def _ref_replacement(match: re.Match) -> str | bytes:
+    """What a numeric reference becomes: itself when it names a character XML holds, a space
+    for a whitespace-like control (`_TO_SPACE`), nothing for the other characters XML cannot
+    hold and for a reference to no character (`_code_point` None)."""
+    code = _code_point(match["dec"], match["hex"])
+    if code is None:
+        kept = ""
+    elif _NOT_XML.match(chr(code)) is None:
+        return match[0]
+    else:
+        kept = " " if chr(code) in _TO_SPACE else ""
+    return kept.encode("ascii") if isinstance(match[0], bytes) else kept
+
+
+def _code_point(dec: str | bytes | None, hex_: str | bytes | None) -> int | None:
+    """The code point a reference names, None when it names none (a surrogate, past U+10FFFF)."""
+    digits, base = (dec, 10) if dec is not None else (hex_, 16)
+    if len(digits) > _MAX_REF_DIGITS:
+        return None
+    code = int(digits, base)
+    return None if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF else code

@@ -5,6 +5,7 @@ dropped (whitespace-like ones become a space) when the body is decoded (pipeline
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
 from pipeline.clean import clean_html
@@ -48,8 +49,22 @@ def test_only_those_characters_go() -> None:
 
 
 def test_a_dropped_reference_does_not_leave_a_new_one() -> None:
-    """Dropping `&#1;` from `&&#1;#27;` joins `&` and `#27;` into an ESC reference: dropped too."""
-    assert decode_body("<p>a&&#1;#27;b&&#xD800;#x1b;c&#8217;d</p>").text == "<p>abc&#8217;d</p>"
+    """Dropping `&#1;` from `&&#1;#27;` joins `&` and `#27;` into an ESC reference: it is written
+    as text (`&amp;#27;`), never read as the character."""
+    assert decode_body("<p>a&&#1;#27;b&&#xD800;#x1b;c&#8217;d</p>").text == \
+        "<p>a&amp;#27;b&amp;#x1b;c&#8217;d</p>"
+
+
+@pytest.mark.parametrize("levels", [2, 100_000])
+def test_references_nested_in_each_other_leave_no_control_character(levels: int) -> None:
+    """`&&&#1;#1;#1;`: each dropped reference makes the next; dropping level by level was one
+    pass over the page per level (quadratic). Two passes now, and the page parses to text
+    without a control character."""
+    page = "<p>a" + "&" * levels + "&#1;" + "#1;" * (levels - 1) + "b</p>"
+    decoded = decode_body(page).text
+    assert "&#" not in decoded  # the one reference left is written as text: &amp;#1;
+    text = lxml.html.fromstring(decoded).text_content()
+    assert text.startswith("a") and text.endswith("b") and "\x01" not in text
 
 
 def test_a_reference_of_many_digits_is_no_character() -> None:

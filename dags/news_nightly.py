@@ -106,6 +106,16 @@ def _fails_at_once_on_bad_configuration() -> Iterator[None]:
         raise AirflowFailException(str(error)) from None
 
 
+def _started(run: dict | None) -> None:
+    """Skip a task of a night that did not start. extract runs after failed crawls too
+    (trigger rule all_done), so it also runs when migrate or start_run failed, with no run:
+    it then retried its own configuration error twice and report failed on None (trial)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    if not run:
+        raise AirflowSkipException("the night did not start (migrate or start_run failed): nothing to do")
+
+
 @dag(
     dag_id="news_nightly",
     # Created paused: a fresh install schedules nothing until an operator unpauses news_nightly
@@ -195,10 +205,12 @@ def news_nightly() -> None:
             return stages.crawl_sources(run["run_id"], sources_path=target.sources_path, only=[source],
                                         url=target.database_url)
 
-    @task(doc_md="Clean every page not yet extracted into an article.", trigger_rule="all_done")
-    def extract(run: dict) -> dict:
+    @task(doc_md="Clean every page not yet extracted into an article (after the crawls, failed ones too).",
+          trigger_rule="all_done")
+    def extract(run: dict | None) -> dict:
         from pipeline.nightly import stages
 
+        _started(run)
         target = _configure()
         with stages.dag_run_lock(_holder("extract"), url=target.database_url):
             return stages.extract_pages(sources_path=target.sources_path, url=target.database_url)
@@ -231,11 +243,15 @@ def news_nightly() -> None:
         trigger_rule="all_done",
         retries=0,
     )
-    def report(run: dict) -> dict:
+    def report(run: dict | None) -> dict:
         import logging
+
+        from airflow.sdk.exceptions import AirflowFailException
 
         from pipeline.nightly import stages
 
+        if not run:  # migrate or start_run failed: no run row to report on, their log says why
+            raise AirflowFailException("the night did not start: migrate or start_run failed (its log names the reason)")
         target = _configure()
         say = logging.getLogger("newscorpus.report").info  # inside the task's main log group
         return stages.finish_night(run["run_id"], _failed_steps(run["sources"]), say=say, url=target.database_url)

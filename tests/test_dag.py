@@ -297,4 +297,10 @@ def test_a_bad_configuration_fails_a_task_at_once_without_its_retries(
     url = new_database(pg_server_url)
     dag_run = dag.test(run_conf={"sources": str(tmp_path / "no-such-sources.yaml"), "database": url})
     assert dag_run.state == "failed"
-    assert _states(dag_run)[("start_run", -1)] == "failed"
+    states = _states(dag_run)
+    assert states[("start_run", -1)] == "failed"
+    # the night did not start: extract (run after failed crawls too) is skipped, not retried on
+    # the same bad file, and report fails on its own line, not on a missing run (trial)
+    assert states[("extract", -1)] == "skipped", states
+    assert states[("report", -1)] == "failed", states
+    assert query(url, "select count(*) from news.crawl_runs") == [(0,)]

@@ -172,6 +172,9 @@ def test_backfill_is_a_run_with_trigger_backfill_and_warc_dates(warc_archive: Ar
     assert fetched[2] == fetched[3] == len(warc_archive.html_urls)
     report = query(url, "select sum(pages_fetched) from news.crawl_report where run_id = %s", (summary.run_id,))
     assert report == [(len(warc_archive.html_urls),)]
+    # the sources file given is the one recorded (its rules are what extract cleans with later)
+    assert {row[0] for row in query(url, "select sources_file from news.sources")} == {
+        str(Path(warc_archive.sources_path).resolve())}
 
 
 def test_bad_records_are_skipped_counted_and_recorded(warc_archive: Archive, backfilled) -> None:

@@ -64,7 +64,7 @@ def prepare(sources_path: str | Path | None, all_hosts: bool, sources_file: Sour
     if sources_file is None:
         sources_file = load_sources(sources_path)
     with db.connection(database_url) as conn, conn:
-        upsert_sources(conn, sources_file.sources)
+        upsert_sources(conn, sources_file.sources, sources_path)
         if all_hosts:
             upsert(conn, "news.sources", ["name", "outlet", "kind", "domains"],
                    [(backfill_files.GENERIC_SOURCE, backfill_files.GENERIC_OUTLET, "other", [])],

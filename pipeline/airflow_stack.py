@@ -173,6 +173,8 @@ class Stack:
         for name, args in COMPONENTS:
             self.airflow(name, args)
         passwords = self.home / PASSWORDS_FILE
+        if passwords.exists():  # Airflow's simple auth manager writes it with the umask's bits (0644)
+            os.chmod(passwords, 0o600)
         self.say(f"airflow_stack: Airflow UI: {self.url}  user: admin")
         self.say(f"airflow_stack: admin password: in {passwords}")
 

@@ -226,6 +226,15 @@ def test_shared_secrets_are_made_once_and_private(tmp_path: Path) -> None:
     assert shared_secrets(tmp_path) == first  # a restart keeps them (stored connections stay readable)
 
 
+def test_the_admin_password_file_is_private(airflow_api: Api) -> None:
+    """The simple auth manager's generated admin password: readable by its owner only, like the
+    shared secrets (Airflow writes it 0644 under the default umask; trial)."""
+    from pipeline.airflow_stack import PASSWORDS_FILE
+
+    passwords = airflow_api.home / PASSWORDS_FILE  # type: ignore[attr-defined]
+    assert stat.S_IMODE(passwords.stat().st_mode) == 0o600
+
+
 def test_a_fresh_install_creates_the_nightly_dag_paused_and_waiting_for_the_next_night(airflow_api: Api) -> None:
     from datetime import datetime, timezone
 

@@ -121,7 +121,7 @@ def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     argv, passthrough = _split_passthrough(argv)
-    try:  # before the command modules are imported: some read their settings at import time
+    try:  # before the command modules are imported: bad configuration refused before any work
         envsettings.check()
     except ConfigError as exc:
         _fail(_command_word(argv), str(exc))

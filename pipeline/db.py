@@ -6,6 +6,7 @@ demand. Every stage, the CLI and the Airflow tasks get their connections from he
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -38,6 +39,16 @@ def lock_timeout_seconds() -> float:
     from pipeline import envsettings
 
     return float(envsettings.value(LOCK_TIMEOUT_ENV))
+
+
+def lock_timeout_ms() -> int:
+    """NEWSCORPUS_LOCK_TIMEOUT_S as PostgreSQL's lock_timeout: whole milliseconds, rounded up, so
+    a positive timeout under 1 ms is 1 ms, never 0 (PostgreSQL's "no timeout": wait forever);
+    0 stays 0, "no limit" (README, Configuration). At most INT_MAX, lock_timeout's maximum
+    (envsettings refuses more). Rounded to microseconds first: 0.07 s is 70 ms, not the 71
+    that ceil(70.00000000000001) would give."""
+    seconds = lock_timeout_seconds()
+    return min(math.ceil(round(seconds * 1000, 3)), 2 ** 31 - 1)
 
 
 class _Cursor(psycopg2.extensions.cursor):
@@ -209,11 +220,9 @@ def database_name(url: str | None = None) -> str:
 
 def _current_file():  # noqa: ANN202 - pathlib.Path
     """<home>/database without creating the folder (a read must not leave one behind)."""
-    from pathlib import Path
-
     from pipeline import paths
 
-    return Path(os.environ.get(paths.HOME_ENV) or Path.cwd() / ".newscorpus") / CURRENT_FILE
+    return paths.home_path() / CURRENT_FILE
 
 
 def current_name() -> str | None:
@@ -326,7 +335,7 @@ def connect(url: str | None = None) -> psycopg2.extensions.connection:
     try:
         return psycopg2.connect(
             url, connect_timeout=CONNECT_TIMEOUT_S, application_name=APPLICATION_NAME,
-            options=f"-c lock_timeout={int(lock_timeout_seconds() * 1000)}", cursor_factory=_Cursor,
+            options=f"-c lock_timeout={lock_timeout_ms()}", cursor_factory=_Cursor,
         )
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"

@@ -173,11 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check_database() -> None:
     """Refuse a malformed --database / NEWSCORPUS_DATABASE / NEWSCORPUS_DATABASE_URL now, before
     the command runs (db.database_url() reads the selection; a child process gets the URL)."""
-    value = db.selection()
-    if value:
-        db.check_url(value, "--database") if db.is_url(value) else db.check_name(value)
-    if os.environ.get(db.DATABASE_URL_ENV):
-        db.check_url(os.environ[db.DATABASE_URL_ENV], db.DATABASE_URL_ENV)
+    db.check_selection()
 
 
 def _command_word(argv: list[str]) -> str:

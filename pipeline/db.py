@@ -121,8 +121,33 @@ def select(choice: str | None) -> str | None:
 
 
 def selection() -> str:
-    """The chosen database NAME or URL: select()'s choice, else NEWSCORPUS_DATABASE, else ''."""
-    return (_selected if _selected is not None else os.environ.get(DATABASE_ENV)) or ""
+    """The chosen database NAME or URL: select()'s choice, else NEWSCORPUS_DATABASE, else ''.
+    A blank NEWSCORPUS_DATABASE counts as unset, like every blank NEWSCORPUS_* setting
+    (pipeline.envsettings) and NEWSCORPUS_DATABASE_URL (`configured_url`)."""
+    if _selected is not None:
+        return _selected
+    return (os.environ.get(DATABASE_ENV) or "").strip()
+
+
+def selection_origin() -> str:
+    """Where `selection()` came from, for error lines: `--database` or NEWSCORPUS_DATABASE (a
+    bad variable was reported as the flag the user never gave)."""
+    return "--database" if _selected is not None else DATABASE_ENV
+
+
+def configured_url() -> str:
+    """NEWSCORPUS_DATABASE_URL, '' when unset or blank."""
+    return (os.environ.get(DATABASE_URL_ENV) or "").strip()
+
+
+def check_selection() -> None:
+    """Refuse a malformed --database / NEWSCORPUS_DATABASE / NEWSCORPUS_DATABASE_URL (ConfigError
+    naming the flag or variable it came from), before anything connects."""
+    choice, origin = selection().strip(), selection_origin()
+    if choice:
+        check_url(choice, origin) if is_url(choice) else check_name(choice, origin)
+    if configured_url():
+        check_url(configured_url(), DATABASE_URL_ENV)
 
 
 def database_url() -> str:
@@ -139,14 +164,10 @@ def database_url() -> str:
     """
     from pipeline.errors import ConfigError
 
-    choice = selection().strip()
-    base = (os.environ.get(DATABASE_URL_ENV) or "").strip()
-    if base:
-        check_url(base, DATABASE_URL_ENV)
+    check_selection()
+    choice, base = selection().strip(), configured_url()
     if choice and is_url(choice):
-        return check_url(choice, "--database")
-    if choice:
-        check_name(choice)
+        return choice
     if not choice and base:
         return base
     if not choice:
@@ -195,14 +216,15 @@ def check_url(url: str, where: str) -> str:
 _HOST = re.compile(r"[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+(%[\w.-]+)?|\[[0-9A-Fa-f:.]+(%[\w.-]+)?\]|/.*|@.+")
 
 
-def check_name(name: str) -> str:
-    """A plain database name (letters, digits, _ . -; at most 63 bytes) or ConfigError."""
+def check_name(name: str, where: str = "--database") -> str:
+    """A plain database name (letters, digits, _ . -; at most 63 bytes) or ConfigError naming
+    `where` the name came from."""
     import re
 
     from pipeline.errors import ConfigError
 
     if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}", name):
-        raise ConfigError(f"--database: {name!r} is neither a database name (letters, digits, _ . -) "
+        raise ConfigError(f"{where}: {name!r} is neither a database name (letters, digits, _ . -) "
                           "nor a postgresql:// URL")
     return name
 
@@ -247,13 +269,13 @@ def use(name: str | None) -> None:
 
 def explicitly_selected() -> bool:
     """True when the user chose a database (--database or an environment variable)."""
-    return bool(selection() or os.environ.get(DATABASE_URL_ENV))
+    return bool(selection() or configured_url())
 
 
 def uses_embedded_server() -> bool:
     """True when the database in use lives on the embedded server (newscorpus manages it)."""
     choice = selection()
-    return not os.environ.get(DATABASE_URL_ENV) and not (choice and is_url(choice))
+    return not configured_url() and not (choice and is_url(choice))
 
 
 def require_schema(conn: psycopg2.extensions.connection) -> None:

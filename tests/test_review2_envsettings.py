@@ -113,9 +113,6 @@ def test_a_home_with_a_space_in_its_path_works(monkeypatch: pytest.MonkeyPatch) 
         _run("db", "stop", env=env)
 
 
-@pytest.mark.xfail(strict=True, reason="review2: a bad NEWSCORPUS_DATABASE is reported as '--database: ...' (the "
-                   "flag the user did not give), not by the variable's name; and a blank one is refused while a "
-                   "blank NEWSCORPUS_DATABASE_URL (or any blank envsettings value) counts as unset")
 @pytest.mark.parametrize("value", ["a b", " "])
 def test_a_bad_database_variable_is_named(database_url: str, value: str) -> None:
     result = _run("stats", env={"NEWSCORPUS_DATABASE": value})

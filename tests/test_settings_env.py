@@ -144,3 +144,22 @@ def test_export_to_a_folder_where_nothing_can_be_created_is_bad_usage(database_u
     fmt = out.rsplit(".", 1)[1]
     line = _one_error_line(_run("export", "--format", fmt, "--out", out), f"cannot write {out}:")
     assert "unexpected" not in line and "-v" not in line
+
+
+@pytest.mark.parametrize(("args", "env", "named"), [
+    (("--database", "a b"), {}, "--database:"),
+    ((), {"NEWSCORPUS_DATABASE": "a b"}, "NEWSCORPUS_DATABASE:"),
+    ((), {"NEWSCORPUS_DATABASE": "postgresql://h:99999/news"}, "NEWSCORPUS_DATABASE:"),
+])
+def test_a_bad_database_choice_names_where_it_came_from(args: tuple, env: dict, named: str) -> None:
+    """review2 #13c: the flag when the flag was given, the variable when the variable was."""
+    _one_error_line(_run(*args, "stats", env=env), "newscorpus stats: error:", named)
+
+
+def test_a_blank_database_url_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import db
+
+    monkeypatch.setenv("NEWSCORPUS_DATABASE_URL", " ")
+    monkeypatch.setenv("NEWSCORPUS_DATABASE", "  ")
+    assert db.configured_url() == "" and db.selection() == ""
+    assert db.uses_embedded_server() and not db.explicitly_selected()

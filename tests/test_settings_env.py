@@ -117,6 +117,14 @@ def test_an_unwritable_warc_dir_is_refused_in_one_line_before_any_work(
         _untouched(fresh_database_url)
 
 
+def test_the_demo_refuses_an_unwritable_warc_dir_before_any_work(fresh_database_url: str, tmp_path: Path) -> None:
+    """Like crawl and run: exit 2 naming the variable, not after creating and migrating its database."""
+    folder = _unwritable_dirs(tmp_path)[0]
+    _one_error_line(_run("demo", "--port", "0", env={"NEWSCORPUS_WARC_DIR": folder}),
+                    "newscorpus demo: error:", "NEWSCORPUS_WARC_DIR", folder)
+    _untouched(fresh_database_url)
+
+
 def test_the_pipeline_refuses_an_unwritable_warc_dir_before_opening_a_run(
         sample_web, pg_server_url: str, template_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """crawl() (the DAG's crawl tasks, `run`) checks too: no crawl_runs row, no request."""

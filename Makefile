@@ -45,8 +45,10 @@ airflow-cli: install
 
 # the embedded PostgreSQL of this folder is stopped first (its pgdata is deleted below; a running
 # server would be orphaned): a clean environment, so NEWSCORPUS_HOME/NEWSCORPUS_DATABASE_URL
-# set in the shell never point the stop elsewhere; no venv or no server is fine
+# set in the shell never point the stop elsewhere; no venv or no server is fine. A data directory
+# relocated out of the folder (as root: .newscorpus/pgdata a symlink into /var/lib/newscorpus/ or
+# the temp folder) is deleted too, only that one (pipeline/embedded.py delete_relocated)
 clean:
 	@if [ -x $(VENV)/bin/newscorpus ]; then env -i PATH="$$PATH" HOME="$$HOME" \
-		NEWSCORPUS_HOME="$(CURDIR)/.newscorpus" $(VENV)/bin/newscorpus db stop || true; fi
+		NEWSCORPUS_HOME="$(CURDIR)/.newscorpus" $(VENV)/bin/newscorpus db stop --delete-relocated || true; fi
 	rm -rf $(VENV) .newscorpus .airflow

@@ -93,7 +93,8 @@ def _failed_steps(sources: list[str]) -> list[str]:
 @contextmanager
 def _fails_at_once_on_bad_configuration() -> Iterator[None]:
     """A bad configuration (pipeline.errors.ConfigError: a missing or invalid sources file, a
-    database param naming no database, a demo database on a scheduled night) is not fixed by
+    database param naming no database, a demo database on a scheduled night, a bad NEWSCORPUS_*
+    setting or an unwritable NEWSCORPUS_WARC_DIR) is not fixed by
     waiting: the task fails at once with the reason, not after its retries (a trial waited 15
     minutes for two retries of a missing sources file)."""
     from airflow.sdk.exceptions import AirflowFailException
@@ -151,6 +152,7 @@ def news_nightly() -> None:
         from pipeline.nightly import stages
 
         with _fails_at_once_on_bad_configuration():
+            stages.check_crawl_settings()  # an unwritable NEWSCORPUS_WARC_DIR: before any database work
             target = _configure(create_database=True)
             run_type = get_current_context()["dag_run"].run_type
             stages.refuse_demo_database(getattr(run_type, "value", run_type), target.database_url)
@@ -163,6 +165,7 @@ def news_nightly() -> None:
         from pipeline.nightly import stages
 
         with _fails_at_once_on_bad_configuration():
+            stages.check_crawl_settings()
             target = _configure()
             sources = stages.source_names(stages.load_sources_file(target.sources_path))  # a bad file fails here
         context = get_current_context()

@@ -20,10 +20,14 @@ from collections.abc import Sequence
 
 from pipeline import paths
 from pipeline.airflow_stack import stack_env
+from pipeline.errors import NewscorpusError
+from pipeline.terminal import one_line
+
+PROG = "python -m pipeline.airflow_cli"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.airflow_cli", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     parser.add_argument("--home", default=os.environ.get("AIRFLOW_HOME") or str(paths.REPO_ROOT / ".airflow"),
                         help="AIRFLOW_HOME of the stack (default: $AIRFLOW_HOME or <repo>/.airflow)")
     parser.add_argument("--port", type=int, default=8080, help="the stack's API server port (default 8080)")
@@ -34,9 +38,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error('no airflow command given (make airflow-cli ARGS="dags list")')
     from pathlib import Path
 
-    env = stack_env(Path(options.home).resolve(), "127.0.0.1", options.port)
+    try:
+        env = stack_env(Path(options.home).resolve(), "127.0.0.1", options.port)
+    except (NewscorpusError, OSError) as exc:
+        return _fail(exc)
     os.execvpe(sys.executable, [sys.executable, "-m", "airflow", *args], env)
     return 1  # not reached: exec replaced this process
+
+
+def _fail(exc: NewscorpusError | OSError) -> int:
+    """One line on stderr (CONTRACT.md), no traceback, for what stops the stack's environment
+    before airflow runs: an embedded server for the metadata database that cannot start (an
+    unusable NEWSCORPUS_HOME: ConfigError, exit 2; DatabaseUnavailable, exit 1), or a home whose
+    secrets file cannot be written (OSError, exit 1)."""
+    text = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)
+    print(f"{PROG}: error: {one_line(text) or type(exc).__name__}", file=sys.stderr, flush=True)
+    return getattr(exc, "exit_code", 1)
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     argv, passthrough = _split_passthrough(argv)
-    try:  # before the command modules are imported: some read their settings at import time
+    try:  # before the command modules are imported: bad configuration refused before any work
         envsettings.check()
     except ConfigError as exc:
         _fail(_command_word(argv), str(exc))
@@ -173,11 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check_database() -> None:
     """Refuse a malformed --database / NEWSCORPUS_DATABASE / NEWSCORPUS_DATABASE_URL now, before
     the command runs (db.database_url() reads the selection; a child process gets the URL)."""
-    value = db.selection()
-    if value:
-        db.check_url(value, "--database") if db.is_url(value) else db.check_name(value)
-    if os.environ.get(db.DATABASE_URL_ENV):
-        db.check_url(os.environ[db.DATABASE_URL_ENV], db.DATABASE_URL_ENV)
+    db.check_selection()
 
 
 def _command_word(argv: list[str]) -> str:

@@ -6,6 +6,7 @@ demand. Every stage, the CLI and the Airflow tasks get their connections from he
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -38,6 +39,16 @@ def lock_timeout_seconds() -> float:
     from pipeline import envsettings
 
     return float(envsettings.value(LOCK_TIMEOUT_ENV))
+
+
+def lock_timeout_ms() -> int:
+    """NEWSCORPUS_LOCK_TIMEOUT_S as PostgreSQL's lock_timeout: whole milliseconds, rounded up, so
+    a positive timeout under 1 ms is 1 ms, never 0 (PostgreSQL's "no timeout": wait forever);
+    0 stays 0, "no limit" (README, Configuration). At most INT_MAX, lock_timeout's maximum
+    (envsettings refuses more). Rounded to microseconds first: 0.07 s is 70 ms, not the 71
+    that ceil(70.00000000000001) would give."""
+    seconds = lock_timeout_seconds()
+    return min(math.ceil(round(seconds * 1000, 3)), 2 ** 31 - 1)
 
 
 class _Cursor(psycopg2.extensions.cursor):
@@ -110,8 +121,33 @@ def select(choice: str | None) -> str | None:
 
 
 def selection() -> str:
-    """The chosen database NAME or URL: select()'s choice, else NEWSCORPUS_DATABASE, else ''."""
-    return (_selected if _selected is not None else os.environ.get(DATABASE_ENV)) or ""
+    """The chosen database NAME or URL: select()'s choice, else NEWSCORPUS_DATABASE, else ''.
+    A blank NEWSCORPUS_DATABASE counts as unset, like every blank NEWSCORPUS_* setting
+    (pipeline.envsettings) and NEWSCORPUS_DATABASE_URL (`configured_url`)."""
+    if _selected is not None:
+        return _selected
+    return (os.environ.get(DATABASE_ENV) or "").strip()
+
+
+def selection_origin() -> str:
+    """Where `selection()` came from, for error lines: `--database` or NEWSCORPUS_DATABASE (a
+    bad variable was reported as the flag the user never gave)."""
+    return "--database" if _selected is not None else DATABASE_ENV
+
+
+def configured_url() -> str:
+    """NEWSCORPUS_DATABASE_URL, '' when unset or blank."""
+    return (os.environ.get(DATABASE_URL_ENV) or "").strip()
+
+
+def check_selection() -> None:
+    """Refuse a malformed --database / NEWSCORPUS_DATABASE / NEWSCORPUS_DATABASE_URL (ConfigError
+    naming the flag or variable it came from), before anything connects."""
+    choice, origin = selection().strip(), selection_origin()
+    if choice:
+        check_url(choice, origin) if is_url(choice) else check_name(choice, origin)
+    if configured_url():
+        check_url(configured_url(), DATABASE_URL_ENV)
 
 
 def database_url() -> str:
@@ -128,14 +164,10 @@ def database_url() -> str:
     """
     from pipeline.errors import ConfigError
 
-    choice = selection().strip()
-    base = (os.environ.get(DATABASE_URL_ENV) or "").strip()
-    if base:
-        check_url(base, DATABASE_URL_ENV)
+    check_selection()
+    choice, base = selection().strip(), configured_url()
     if choice and is_url(choice):
-        return check_url(choice, "--database")
-    if choice:
-        check_name(choice)
+        return choice
     if not choice and base:
         return base
     if not choice:
@@ -184,14 +216,15 @@ def check_url(url: str, where: str) -> str:
 _HOST = re.compile(r"[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+(%[\w.-]+)?|\[[0-9A-Fa-f:.]+(%[\w.-]+)?\]|/.*|@.+")
 
 
-def check_name(name: str) -> str:
-    """A plain database name (letters, digits, _ . -; at most 63 bytes) or ConfigError."""
+def check_name(name: str, where: str = "--database") -> str:
+    """A plain database name (letters, digits, _ . -; at most 63 bytes) or ConfigError naming
+    `where` the name came from."""
     import re
 
     from pipeline.errors import ConfigError
 
     if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}", name):
-        raise ConfigError(f"--database: {name!r} is neither a database name (letters, digits, _ . -) "
+        raise ConfigError(f"{where}: {name!r} is neither a database name (letters, digits, _ . -) "
                           "nor a postgresql:// URL")
     return name
 
@@ -209,11 +242,9 @@ def database_name(url: str | None = None) -> str:
 
 def _current_file():  # noqa: ANN202 - pathlib.Path
     """<home>/database without creating the folder (a read must not leave one behind)."""
-    from pathlib import Path
-
     from pipeline import paths
 
-    return Path(os.environ.get(paths.HOME_ENV) or Path.cwd() / ".newscorpus") / CURRENT_FILE
+    return paths.home_path() / CURRENT_FILE
 
 
 def current_name() -> str | None:
@@ -238,13 +269,13 @@ def use(name: str | None) -> None:
 
 def explicitly_selected() -> bool:
     """True when the user chose a database (--database or an environment variable)."""
-    return bool(selection() or os.environ.get(DATABASE_URL_ENV))
+    return bool(selection() or configured_url())
 
 
 def uses_embedded_server() -> bool:
     """True when the database in use lives on the embedded server (newscorpus manages it)."""
     choice = selection()
-    return not os.environ.get(DATABASE_URL_ENV) and not (choice and is_url(choice))
+    return not configured_url() and not (choice and is_url(choice))
 
 
 def require_schema(conn: psycopg2.extensions.connection) -> None:
@@ -326,7 +357,7 @@ def connect(url: str | None = None) -> psycopg2.extensions.connection:
     try:
         return psycopg2.connect(
             url, connect_timeout=CONNECT_TIMEOUT_S, application_name=APPLICATION_NAME,
-            options=f"-c lock_timeout={int(lock_timeout_seconds() * 1000)}", cursor_factory=_Cursor,
+            options=f"-c lock_timeout={lock_timeout_ms()}", cursor_factory=_Cursor,
         )
     except psycopg2.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"

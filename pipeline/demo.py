@@ -163,6 +163,9 @@ def run_demo(stories: int, port: int = DEMO_PORT, out=sys.stdout) -> int:  # noq
     if taken:  # bad usage: exit 2, nothing done
         raise ConfigError(f"{taken}: pick another sample web port with `newscorpus demo --port N` "
                           "(0: any free port; a re-run then fetches everything again)")
+    from pipeline.crawl import check_warc_dir
+
+    check_warc_dir()  # an unwritable NEWSCORPUS_WARC_DIR: refused before the database is touched, as crawl/run do
     started = time.perf_counter()
     chosen = db.selection()  # --database, to repeat in the next commands
     url, made_current = demo_database_url()

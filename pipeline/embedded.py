@@ -15,7 +15,9 @@ folder's mode is ever changed: pgserver loosens every parent of the data directo
 pgserver's system user cannot enter (a 0700 home or temp folder), the data directory is made in
 a folder of that user's own (0700) under `/var/lib/newscorpus/` — or beside the path in the
 system temp folder when the path itself is temporary — and `<home>/pgdata` becomes a symlink to
-it. An existing data directory is never moved.
+it. The same relocation, for any user (to ~/.local/share/newscorpus/ when not root), applies to a
+data path pg_ctl cannot hand to postgres (a space or shell character: `~/My Projects/`). An
+existing data directory is never moved; `delete_relocated` removes a relocated one (`make clean`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import stat
 import subprocess
 import tempfile
@@ -117,26 +120,32 @@ ROOT_DATA_DIR = Path("/var/lib/newscorpus")  # where root's relocated data direc
 
 
 def _relocate_if_unreachable(pgdata: Path) -> None:
-    """As root: a new data directory whose parents the server's system user cannot enter is
-    made in a private folder that user owns, with a symlink at `pgdata` (module docstring)."""
-    if os.geteuid() != 0 or pgdata.exists() or pgdata.is_symlink():
-        return
-    from pgserver.utils import ensure_user_exists
+    """A new data directory the server could not run from is made in a private folder (owned by
+    the server's user, 0700), with a symlink at `pgdata` (module docstring); pgserver resolves
+    the symlink, so the server only ever sees the private folder's path. Two reasons:
 
-    uid = ensure_user_exists("pgserver").pw_uid
+    - as root, a parent of `pgdata` that pgserver's system user cannot enter (a 0700 home);
+    - for anyone, a path pg_ctl cannot pass on (`_unpassable`: a space, a quote, …).
+    """
+    if pgdata.exists() or pgdata.is_symlink():
+        return  # an existing data directory is never moved
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        _check_traversable(pgdata, uid)
+    uid = _relocation_uid()
+    reason = _unpassable(pgdata.parent.resolve() / pgdata.name)
+    if reason is None and os.geteuid() == 0:
+        try:
+            _check_traversable(pgdata, uid)
+            return
+        except OSError as exc:
+            reason = "its parents are closed to the server's user"
+            log.debug("%s", exc)
+    if reason is None:
         return
-    except OSError:
-        pass
-    resolved = pgdata.parent.resolve() / pgdata.name
-    temp = Path(tempfile.gettempdir()).resolve()
-    base = temp if resolved.is_relative_to(temp) else ROOT_DATA_DIR
-    if base == ROOT_DATA_DIR:
-        base.mkdir(mode=0o711, parents=True, exist_ok=True)  # ours: others may pass, not list
-    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:16]
-    private = base / f"newscorpus-data-{digest}"
+    private = _relocation_folder(pgdata)
+    if _unpassable(private) is not None:
+        raise OSError(f"the data directory's path {pgdata} {reason}, and so does {private}, where it would be "
+                      "relocated: set NEWSCORPUS_HOME to a path of letters, digits and - _ . / only")
+    private.parent.mkdir(mode=0o711 if private.parent == ROOT_DATA_DIR else 0o700, parents=True, exist_ok=True)
     private.mkdir(mode=0o700, exist_ok=True)
     info = private.lstat()
     if stat.S_ISLNK(info.st_mode) or info.st_uid not in (0, uid):
@@ -146,8 +155,90 @@ def _relocate_if_unreachable(pgdata: Path) -> None:
     (private / "pgdata").mkdir(mode=0o700, exist_ok=True)
     os.chown(private / "pgdata", uid, -1)
     pgdata.symlink_to(private / "pgdata", target_is_directory=True)
-    log.info("the embedded server's data directory %s lives in %s (its parents are closed to the server's user)",
-             pgdata, private / "pgdata")
+    log.info("the embedded server's data directory %s lives in %s (%s)", pgdata, private / "pgdata", reason)
+
+
+def _relocation_uid() -> int:
+    """Who owns a relocated data directory: pgserver's system user under root, else the user."""
+    if os.geteuid() != 0:
+        return os.geteuid()
+    from pgserver.utils import ensure_user_exists
+
+    return ensure_user_exists("pgserver").pw_uid
+
+
+# pg_ctl starts postgres through the shell: `exec "postgres" -D "<data>" <-o options> …`
+# (PostgreSQL src/bin/pg_ctl/pg_ctl.c, start_postmaster), and pgserver passes the socket folder,
+# which is the data directory itself, unquoted in `-o "-k <folder>"`: a space splits it
+# ("postgres: invalid argument"), and a quote, $, ` or \ is read by the shell even inside the
+# data directory's quotes. Any such character sends the data directory to a private folder.
+_SHELL_SPECIAL = re.compile(r"""[\s"'`$\\!&|;<>()*?\[\]{}#~^]""")
+
+
+def _unpassable(path: Path) -> str | None:
+    """Why pg_ctl cannot pass `path` to postgres (a reason for messages), or None when it can."""
+    bad = _SHELL_SPECIAL.search(str(path))
+    return None if bad is None else f"holds {bad.group()!r}, which pg_ctl cannot pass to postgres"
+
+
+def _relocation_folder(pgdata: Path) -> Path:
+    """The one private folder a relocated `pgdata` lives in (its data directory is `…/pgdata`):
+    named by a hash of `pgdata`'s resolved path; under the system temp folder when that path is
+    temporary, else ROOT_DATA_DIR for root and ~/.local/share/newscorpus for another user (not
+    $XDG_DATA_HOME: `make clean` runs with a clean environment and must find the same folder)."""
+    resolved = pgdata.parent.resolve() / pgdata.name
+    temp = Path(tempfile.gettempdir()).resolve()
+    if resolved.is_relative_to(temp):
+        base = temp
+    elif os.geteuid() == 0:
+        base = ROOT_DATA_DIR
+    else:
+        base = Path.home() / ".local" / "share" / "newscorpus"
+    return base / f"newscorpus-data-{hashlib.sha256(str(resolved).encode()).hexdigest()[:16]}"
+
+
+def relocated_folder(pgdata: Path | None = None) -> Path | None:
+    """The private folder `_relocate_if_unreachable` made for `pgdata` (default: this data
+    folder's), when `pgdata` is a symlink to exactly its data directory; else None.
+
+    Only that folder: the symlink's target must be `_relocation_folder(pgdata)/pgdata` (named by
+    the hash of this very path, in the place relocation uses for it) and a plain folder
+    owned by root or the server's user, so a symlink pointing anywhere else — edited by hand,
+    or left by a checkout that has since moved — never leads to deleting what it points to.
+    """
+    pgdata = pgdata or paths.home_path() / "pgdata"
+    if not pgdata.is_symlink():
+        return None
+    private = _relocation_folder(pgdata)
+    target = Path(os.readlink(pgdata))
+    if target != private / "pgdata":
+        return None
+    try:
+        info = private.lstat()
+    except OSError:
+        return None
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) or info.st_uid not in (0, _server_uid()):
+        return None
+    return private
+
+
+def delete_relocated(pgdata: Path | None = None) -> Path | None:
+    """Delete the relocated data directory of `pgdata` (see `relocated_folder`) and the symlink
+    to it; the server must be stopped first. Returns the folder deleted, or None when `pgdata`
+    was not relocated (its data lives in the data folder, deleted with it).
+
+    `make clean` (through `newscorpus db stop --delete-relocated`) deleted the data folder and so
+    only the symlink: the database kept its disk, and the next start in that folder reused it.
+    """
+    import shutil
+
+    pgdata = pgdata or paths.home_path() / "pgdata"
+    private = relocated_folder(pgdata)
+    if private is None:
+        return None
+    shutil.rmtree(private)
+    pgdata.unlink()
+    return private
 
 
 def _check_traversable(path: Path, uid: int) -> None:

@@ -82,7 +82,7 @@ def test_a_bad_later_fetch_keeps_the_good_article(conn, monkeypatch: pytest.Monk
             return real(html, *args)
 
         monkeypatch.setattr(pool_module, "extract_draft", breaks)
-        monkeypatch.setattr(pool_module, "PAGE_SECONDS", 0)  # draft in-process: the patch applies
+        monkeypatch.setattr(pool_module, "page_seconds", lambda: 0)  # draft in-process: the patch applies
     store_pages(conn, [("tab", URL, body, WHEN + timedelta(hours=1))])
     summary = extract_pending(conn)
     assert summary.pages_seen == 1 and summary.articles_updated == 0

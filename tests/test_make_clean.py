@@ -58,3 +58,30 @@ def test_make_clean_stops_the_embedded_server_before_deleting_its_data(tmp_path:
             os.kill(pid, 15)  # the server this test started, by its own pid
         if data.parent.name.startswith("newscorpus-data-"):
             shutil.rmtree(data.parent, ignore_errors=True)
+
+
+def test_only_the_folders_own_relocated_data_directory_is_ever_deleted(tmp_path: Path) -> None:
+    """review2 #10: `db stop --delete-relocated` (make clean) deletes the data directory that
+    relocation made for this very path, never what a symlink edited by hand (or left by a moved
+    checkout) points to."""
+    from pipeline import embedded
+
+    home = tmp_path / "repo" / ".newscorpus"
+    home.mkdir(parents=True)
+    pgdata = home / "pgdata"
+    precious = tmp_path / "newscorpus-data-0123456789abcdef" / "pgdata"  # right shape, wrong hash
+    for target in (tmp_path / "precious", precious):
+        target.mkdir(parents=True)
+        pgdata.symlink_to(target, target_is_directory=True)
+        assert embedded.delete_relocated(pgdata) is None
+        assert target.exists()
+        pgdata.unlink()
+    own = embedded._relocation_folder(pgdata)  # noqa: SLF001 - the folder relocation would make
+    (own / "pgdata").mkdir(parents=True)
+    try:
+        pgdata.symlink_to(own / "pgdata", target_is_directory=True)
+        assert embedded.delete_relocated(pgdata) == own
+        assert not own.exists() and not pgdata.is_symlink()
+    finally:
+        shutil.rmtree(own, ignore_errors=True)
+    assert embedded.delete_relocated(pgdata) is None  # nothing relocated: nothing to do

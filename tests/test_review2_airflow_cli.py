@@ -12,9 +12,6 @@ from pathlib import Path
 import pytest
 
 
-@pytest.mark.xfail(strict=True, reason="review2: airflow_cli.main calls stack_env -> metadata_url -> "
-                   "embedded.start() unguarded: an embedded server that cannot be started (here an unusable "
-                   "NEWSCORPUS_HOME) is a Python traceback and exit 1, not one line (CONTRACT.md)")
 def test_airflow_cli_without_a_usable_embedded_server_says_so_in_one_line(tmp_path: Path) -> None:
     a_file = tmp_path / "a-file"
     a_file.write_text("not a folder")

@@ -23,9 +23,6 @@ def _restore_database_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSCORPUS_DATABASE_URL", os.environ.get("NEWSCORPUS_DATABASE_URL", ""))
 
 
-@pytest.mark.xfail(strict=True, reason="review2: an unwritable NEWSCORPUS_WARC_DIR passes migrate and start_run "
-                   "(envsettings.check parses, never probes the folder): the night opens a crawl run row, then "
-                   "every crawl_source fails on a ConfigError that is not AirflowFailException (retried)")
 def test_an_unwritable_warc_dir_fails_the_night_at_its_start(
     airflow_home: Path, pg_server_url: str, template_database_url: str, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -27,9 +27,6 @@ def _newscorpus(home: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.skipif(shutil.which("make") is None or os.geteuid() != 0,
                     reason="needs make; the data directory is relocated only for root")
-@pytest.mark.xfail(strict=True, reason="review2: make clean removes the .newscorpus/pgdata symlink, not the "
-                   "relocated data directory it points to: the database survives 'make clean' (disk held) and "
-                   "the next start in that folder reuses it (same hashed folder name), old data and all")
 def test_make_clean_deletes_a_relocated_database(tmp_path: Path) -> None:
     folder = tmp_path / "repo"
     folder.mkdir()

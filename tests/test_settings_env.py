@@ -48,6 +48,11 @@ BAD_VALUES = [
     ("NEWSCORPUS_PAGE_SECONDS", "abc", "seconds"),
     ("NEWSCORPUS_PAGE_SECONDS", "0", "above 0"),
     ("NEWSCORPUS_PAGE_MEMORY_MB", "lots", "MB"),
+    # finite but more than the consumer can take (review2 #6): refused naming the bound
+    ("NEWSCORPUS_WARC_MAX_BYTES", str(1024 ** 4 + 1), "at most 1099511627776"),
+    ("NEWSCORPUS_LOCK_TIMEOUT_S", "2147483.648", "at most 2147483.647"),
+    ("NEWSCORPUS_PAGE_SECONDS", "86400.5", "at most 86400"),
+    ("NEWSCORPUS_PAGE_MEMORY_MB", str(128 * 1024 * 1024 + 1), "at most 134217728"),
 ]
 
 
@@ -72,11 +77,28 @@ def test_every_command_refuses_a_bad_setting(name: str, value: str, allowed: str
     ("NEWSCORPUS_WARC_PG_BODIES", "", True), ("NEWSCORPUS_WARC_MAX_BYTES", "1048576", 1048576),
     ("NEWSCORPUS_LOCK_TIMEOUT_S", "0", 0.0), ("NEWSCORPUS_LOCK_TIMEOUT_S", "2.5", 2.5),
     ("NEWSCORPUS_PROGRESS", "", None), ("NEWSCORPUS_WARC_DIR", "off", None),
+    ("NEWSCORPUS_LOCK_TIMEOUT_S", "2147483.647", 2147483.647), ("NEWSCORPUS_PAGE_SECONDS", "86400", 86400.0),
+    ("NEWSCORPUS_PAGE_SECONDS", " ", 20.0), ("NEWSCORPUS_PAGE_MEMORY_MB", "", 2048),
+    ("NEWSCORPUS_PAGE_MEMORY_MB", str(128 * 1024 * 1024), 128 * 1024 * 1024),
 ])
 def test_good_values_are_read(name: str, value: str, expected: object) -> None:
     from pipeline import envsettings
 
     assert envsettings.value(name, {name: value}) == expected
+
+
+@pytest.mark.parametrize(("seconds", "ms"), [
+    ("0", 0), ("0.0001", 1), ("0.001", 1), ("0.07", 70), ("2.5", 2500), ("300", 300000),
+    ("2147483.647", 2 ** 31 - 1),
+])
+def test_the_lock_timeout_is_whole_milliseconds_rounded_up(monkeypatch: pytest.MonkeyPatch, seconds: str,
+                                                           ms: int) -> None:
+    """PostgreSQL's lock_timeout is whole ms and 0 is "no timeout": a positive value under 1 ms is
+    1 ms, never 0 (README: 0 is no limit); the maximum is INT_MAX ms."""
+    from pipeline import db
+
+    monkeypatch.setenv("NEWSCORPUS_LOCK_TIMEOUT_S", seconds)
+    assert db.lock_timeout_ms() == ms
 
 
 def _unwritable_dirs(tmp_path: Path) -> list[str]:
@@ -93,6 +115,14 @@ def test_an_unwritable_warc_dir_is_refused_in_one_line_before_any_work(
         _one_error_line(_run(command, "--max-pages", "1", env={"NEWSCORPUS_WARC_DIR": folder}),
                         f"newscorpus {command}: error:", "NEWSCORPUS_WARC_DIR", folder)
         _untouched(fresh_database_url)
+
+
+def test_the_demo_refuses_an_unwritable_warc_dir_before_any_work(fresh_database_url: str, tmp_path: Path) -> None:
+    """Like crawl and run: exit 2 naming the variable, not after creating and migrating its database."""
+    folder = _unwritable_dirs(tmp_path)[0]
+    _one_error_line(_run("demo", "--port", "0", env={"NEWSCORPUS_WARC_DIR": folder}),
+                    "newscorpus demo: error:", "NEWSCORPUS_WARC_DIR", folder)
+    _untouched(fresh_database_url)
 
 
 def test_the_pipeline_refuses_an_unwritable_warc_dir_before_opening_a_run(
@@ -122,3 +152,22 @@ def test_export_to_a_folder_where_nothing_can_be_created_is_bad_usage(database_u
     fmt = out.rsplit(".", 1)[1]
     line = _one_error_line(_run("export", "--format", fmt, "--out", out), f"cannot write {out}:")
     assert "unexpected" not in line and "-v" not in line
+
+
+@pytest.mark.parametrize(("args", "env", "named"), [
+    (("--database", "a b"), {}, "--database:"),
+    ((), {"NEWSCORPUS_DATABASE": "a b"}, "NEWSCORPUS_DATABASE:"),
+    ((), {"NEWSCORPUS_DATABASE": "postgresql://h:99999/news"}, "NEWSCORPUS_DATABASE:"),
+])
+def test_a_bad_database_choice_names_where_it_came_from(args: tuple, env: dict, named: str) -> None:
+    """review2 #13c: the flag when the flag was given, the variable when the variable was."""
+    _one_error_line(_run(*args, "stats", env=env), "newscorpus stats: error:", named)
+
+
+def test_a_blank_database_url_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import db
+
+    monkeypatch.setenv("NEWSCORPUS_DATABASE_URL", " ")
+    monkeypatch.setenv("NEWSCORPUS_DATABASE", "  ")
+    assert db.configured_url() == "" and db.selection() == ""
+    assert db.uses_embedded_server() and not db.explicitly_selected()

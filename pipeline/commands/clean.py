@@ -85,9 +85,9 @@ def run(args: argparse.Namespace) -> int:
 
     allowed = (sources.settings.get("NEWSCORPUS_ALLOW_NETWORKS") or []) if sources is not None else []
     fetcher = Fetcher(allowed_networks=tuple(allowed))
-    from pipeline.extract.pool import PAGE_SECONDS, Drafter, fork_is_safe
+    from pipeline.extract.pool import Drafter, fork_is_safe, page_seconds
 
-    drafter = Drafter(1, PAGE_SECONDS, start="fork" if fork_is_safe() else "spawn", quiet=not args.verbose)
+    drafter = Drafter(1, page_seconds(), start="fork" if fork_is_safe() else "spawn", quiet=not args.verbose)
     with drafter as draft_all, progress("clean", len(inputs), "pages") as bar:
         for item in inputs:
             try:
@@ -199,15 +199,16 @@ def _clean(body: bytes, url: str | None, sources, draft_all: Callable[[list[tupl
     from urllib.parse import urlsplit
 
     from pipeline.clean import finish
-    from pipeline.extract.pool import FAILED, PAGE_SECONDS, TIMED_OUT
+    from pipeline.extract.pool import FAILED, TIMED_OUT, page_seconds
 
     rules = None
     if url and sources is not None:
         source = sources.for_host(urlsplit(url).hostname or "")
         rules = source.boilerplate if source else None
     (draft,) = draft_all([(zlib.compress(body, 1), url, rules, None)])
-    if draft.refused == TIMED_OUT.format(PAGE_SECONDS):
-        raise _Skip(f"cleaning took over {PAGE_SECONDS:g} s (NEWSCORPUS_PAGE_SECONDS)")
+    limit = page_seconds()
+    if draft.refused == TIMED_OUT.format(limit):
+        raise _Skip(f"cleaning took over {limit:g} s (NEWSCORPUS_PAGE_SECONDS)")
     if draft.refused and draft.refused.startswith(FAILED):
         raise _Skip(f"cleaning failed: {draft.refused.removeprefix(FAILED)}")
     return finish(draft)

@@ -44,7 +44,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     use_parser.add_argument("--reset", action="store_true", help="back to the default database")
     use_parser.set_defaults(func=use)
     actions.add_parser("start", help="start the embedded server; prints its URL, any password masked").set_defaults(func=start)
-    actions.add_parser("stop", help="stop the embedded server").set_defaults(func=stop)
+    stop_parser = actions.add_parser("stop", help="stop the embedded server")
+    stop_parser.add_argument(
+        "--delete-relocated", action="store_true",
+        help="then delete its data directory when newscorpus keeps it outside the data folder (as root, "
+             "for a folder the server's user cannot enter: <data folder>/pgdata is a symlink into "
+             "/var/lib/newscorpus/ or the temp folder); `make clean` uses it")
+    stop_parser.set_defaults(func=stop)
     psql = actions.add_parser(
         "psql", help="open psql on the database; later arguments go to psql (db psql -c 'select 1')")
     psql.add_argument("psql_args", nargs=argparse.REMAINDER, help="passed on to psql")
@@ -138,6 +144,10 @@ def stop(args: argparse.Namespace) -> int:
 
     _embedded_only()
     print("stopped" if embedded.stop() else "not running")
+    if args.delete_relocated:
+        deleted = embedded.delete_relocated()
+        if deleted is not None:
+            print(f"deleted its data directory in {deleted}")
     return 0
 
 

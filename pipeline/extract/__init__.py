@@ -8,7 +8,7 @@
 The cleaning itself is `pipeline.clean`, pure (no database).
 """
 
-from pipeline.extract.pool import DEFAULT_WORKERS, PAGE_SECONDS
+from pipeline.extract.pool import DEFAULT_WORKERS, page_seconds
 from pipeline.extract.stage import ExtractSummary, SourceExtractCounts, extract_pending
 
-__all__ = ["DEFAULT_WORKERS", "PAGE_SECONDS", "ExtractSummary", "SourceExtractCounts", "extract_pending"]
+__all__ = ["DEFAULT_WORKERS", "ExtractSummary", "SourceExtractCounts", "extract_pending", "page_seconds"]

@@ -1,7 +1,7 @@
 """Drafting the extract stage's pages: a bounded process pool and the per-page time limit.
 
 `Drafter` turns jobs — (body_zlib, url, rules, content_type) — into
-`pipeline.clean.Draft`s. A page that breaks the cleaner, runs past PAGE_SECONDS or kills
+`pipeline.clean.Draft`s. A page that breaks the cleaner, runs past `page_seconds()` or kills
 its worker comes back as a draft refused with the FAILED prefix; it never stops the batch.
 Nothing here touches the database.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import signal
 import sys
 import threading
@@ -27,9 +26,28 @@ log = logging.getLogger(__name__)
 # the cores are shared, so the pool is opt-in (`workers=2`, `extract --workers 2`).
 DEFAULT_WORKERS = 1
 FAILED = "failed: "  # Draft.refused prefix: the cleaner broke (counted), not a bad page
-# per-page cleaning time limit, seconds: a normal page takes 10-100 ms here (bench/cleaning.py);
-# a hostile one (80,000 attributes, 40,000 paragraphs) must not hold the batch for minutes
-PAGE_SECONDS = float(os.environ.get("NEWSCORPUS_PAGE_SECONDS", "20"))
+
+
+def page_seconds() -> float:
+    """The per-page cleaning time limit, seconds (NEWSCORPUS_PAGE_SECONDS, default 20): a normal
+    page takes 10-100 ms here (bench/cleaning.py); a hostile one (80,000 attributes, 40,000
+    paragraphs) must not hold the batch for minutes.
+
+    Read when asked, through pipeline.envsettings (blank is the default, a bad value a ConfigError
+    naming the variable), not parsed here at import: a blank value crashed the import.
+    """
+    from pipeline import envsettings
+
+    return float(envsettings.value("NEWSCORPUS_PAGE_SECONDS"))
+
+
+def page_memory_mb() -> int:
+    """The address space of a drafting worker, MB (NEWSCORPUS_PAGE_MEMORY_MB, default 2048);
+    read through pipeline.envsettings like `page_seconds`."""
+    from pipeline import envsettings
+
+    return int(envsettings.value("NEWSCORPUS_PAGE_MEMORY_MB"))
+
 # Draft.refused of a page whose worker was killed at the limit (format with the limit, seconds)
 TIMED_OUT = FAILED + "extraction time limit of {:g}s exceeded"
 
@@ -57,7 +75,8 @@ class Drafter:
     With a per-page time limit (the default) pages are drafted in `_BoundedPool` worker
     processes that are killed when a page runs over: a hostile page can stall inside one C
     call (libxml2 on 80,000 attributes: 260 s in a single call), which no signal interrupts.
-    `page_seconds <= 0`: no limit, drafting in-process (workers == 1) or in a plain pool.
+    `page_seconds <= 0`: no limit, drafting in-process (workers == 1) or in a plain pool
+    (callers pass `page_seconds()` for the configured limit).
 
     `start`: how workers start — "spawn" (the stage's default: safe in a process holding a
     database connection or Airflow's threads) or "fork" (`newscorpus clean`: no connection,
@@ -94,7 +113,6 @@ class Drafter:
 
 
 WORKER_START_SECONDS = 120  # a spawned worker imports the cleaner (2-3 s here) before its first page
-PAGE_MEMORY_MB = int(os.environ.get("NEWSCORPUS_PAGE_MEMORY_MB", "2048"))  # address space of a worker
 
 
 def fork_is_safe() -> bool:
@@ -103,10 +121,11 @@ def fork_is_safe() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _serve(conn, quiet: bool = False) -> None:  # noqa: ANN001 - multiprocessing Connection
+def _serve(conn, quiet: bool = False, memory_mb: int = 2048) -> None:  # noqa: ANN001 - multiprocessing Connection
     """A drafting worker: jobs in, drafts out, until the pipe closes. It dies with its parent,
-    ignores Ctrl-C (the parent decides) and has its address space bounded (MemoryError is a
-    refused page, not a swapping machine). `quiet`: no log records (see `Drafter`)."""
+    ignores Ctrl-C (the parent decides) and has its address space bounded to `memory_mb`
+    (MemoryError is a refused page, not a swapping machine; the parent read the setting, so a
+    bad value was refused there, not in a worker). `quiet`: no log records (see `Drafter`)."""
     if quiet:
         logging.disable(logging.CRITICAL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -119,9 +138,9 @@ def _serve(conn, quiet: bool = False) -> None:  # noqa: ANN001 - multiprocessing
     try:
         import resource
 
-        limit = PAGE_MEMORY_MB * 1024 * 1024
+        limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError):
+    except (ImportError, ValueError, OverflowError, OSError):  # over the hard limit, or rlim_t's range
         pass
     import pipeline.clean  # noqa: F401 - warm up before saying ready
 
@@ -143,6 +162,7 @@ class _BoundedPool:
         self.seconds = seconds
         self.context = multiprocessing.get_context(start)
         self.quiet = quiet
+        self.memory_mb = page_memory_mb()  # read here, in the parent: a bad value is one ConfigError
         self.workers: list[tuple] = []
 
     def warm(self) -> None:
@@ -155,7 +175,7 @@ class _BoundedPool:
         if context.get_start_method() == "fork" and not fork_is_safe():
             context = multiprocessing.get_context("spawn")  # a replacement while threads run (a progress bar's)
         parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, self.quiet), daemon=True, name="newscorpus-draft")
+        process = context.Process(target=_serve, args=(child, self.quiet, self.memory_mb), daemon=True, name="newscorpus-draft")
         if context.get_start_method() == "fork":
             sys.stdout.flush()  # a forked child must not inherit (and later print) buffered output
             sys.stderr.flush()

@@ -94,14 +94,14 @@ def extract_pending(
         min_pages: K, the number of distinct pages of a domain a paragraph must appear on
             to be learned as that domain's furniture.
         workers: processes drafting pages; 1 (in-process) by default, see DEFAULT_WORKERS.
-        page_seconds: per-page cleaning time limit (default PAGE_SECONDS, env
+        page_seconds: per-page cleaning time limit (default pool.page_seconds(), env
             NEWSCORPUS_PAGE_SECONDS); a page over it is recorded as 'failed', the batch goes on.
         sources_file: the file at `sources_path` as the caller already loaded it (the edge
             loads configuration once; `sources_path` then only names it in messages and as
             the rules' origin); None with a `sources_path`: read here.
     """
     started = time.monotonic()
-    page_seconds = pool.PAGE_SECONDS if page_seconds is None else page_seconds
+    page_seconds = pool.page_seconds() if page_seconds is None else page_seconds
     summary = ExtractSummary()
     rules = rules_for_extract(conn, sources_path, sources_file)  # the rules each source was crawled with
     domains = store.source_domains(conn)

@@ -77,7 +77,7 @@ def resolve_target(
     from pipeline import envsettings
 
     envsettings.check()  # every task starts here: a bad NEWSCORPUS_* setting fails it in one line
-    server = connection_url or os.environ.get(db.DATABASE_URL_ENV) or None
+    server = connection_url or db.configured_url() or None  # blank: unset
     database = (database or "").strip()
     if not database:
         url = server or db.database_url()
@@ -91,6 +91,21 @@ def resolve_target(
         raise ConfigError(f"database param {database!r} is neither a libpq URL nor a database name "
                           "(letters, digits, _; at most 63)")
     return Target(sources_path=(sources or "").strip() or default_sources or None, database_url=url)
+
+
+def check_crawl_settings() -> None:
+    """The checks `newscorpus crawl`/`run` make before touching the database: every NEWSCORPUS_*
+    setting parsed, and the WARC folder (NEWSCORPUS_WARC_DIR, default <home>/warc) writable
+    (pipeline.crawl.check_warc_dir). news_nightly's first tasks call it, so an unwritable folder
+    fails the night at its start, before its run row, instead of every crawl_source after its
+    retries (waiting does not make a folder writable).
+
+    Raises ConfigError (one line naming the variable)."""
+    from pipeline import envsettings
+    from pipeline.crawl import check_warc_dir
+
+    envsettings.check()
+    check_warc_dir()
 
 
 # the sample web's databases (pipeline.demo, pipeline.airflow_demo): a scheduled night, which

@@ -25,7 +25,6 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-import htmldate
 import trafilatura
 from trafilatura.settings import Extractor
 from lxml import etree
@@ -34,14 +33,14 @@ from lxml import html as lxml_html
 from pipeline.clean import captions, datelines, generic, inline, learned as learned_layer, outlet_rules, paywall, quality
 from pipeline.clean.blocks import normalized, squash
 from pipeline.clean.byline import Byline, is_byline_line
-from pipeline.clean.dates import parse_date
+from pipeline.clean.dates import parse_date, writes_day
 from pipeline.clean.decode import decode_body
 from pipeline.clean.flatten import flatten
 from pipeline.clean.metadata import Metadata, date_from_url, read_metadata, strip_site_name
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-7"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-8"
 
 
 class _NoDiscardNotice(logging.Filter):
@@ -388,12 +387,14 @@ def _date_from_htmldate(meta: Metadata, doc: trafilatura.settings.Document,
     htmldate (1.x, `core.find_date`) reads the URL (or the canonical link) first and returns its
     day before looking at the page: that day is flagged `date_from_url`, as when it is found
     here (`extract_draft`), so the feed's announced date still outranks it (extract/stage.py).
-    Its last resorts (`core.search_page`) make a day out of less than a day: the footer's
-    "Copyright © 2024" or "版权所有 © 2026" → 2024-01-01, a lone year → its 1 January, a
-    "May 2024" → 1 May. A copyright year is not a publication date and a year or month is not
-    a day, so a first-of-month answer is kept only when htmldate finds the same day again
-    without its text search (`extensive_search=False`: markup, JSON, time elements and
-    full timestamps only) and without the URL; otherwise the article stays undated.
+    Otherwise it makes days out of less than a day: its last resorts (`core.search_page`) turn
+    the footer's "Copyright © 2024" or a lone year into 1 January and a "May 2024" or
+    "2024-05" into 1 May, and its parsers (dateutil, dateparser) complete a partial value
+    ("2024-05", "March 3") from the day of cleaning. A copyright year is not a publication
+    date, a year or month is not a day, and a date must not depend on when the page is
+    cleaned; so its day is kept only when the page writes that day in full, with its day,
+    month and year (`dates.writes_day` over `_date_segments`); otherwise the article stays
+    undated.
     """
     found = parse_date(doc.date, meta.locale)
     if found is None:
@@ -403,21 +404,75 @@ def _date_from_htmldate(meta: Metadata, doc: trafilatura.settings.Document,
         meta.published_at = found
         meta.date_flags.add("date_from_url")
         return
-    if found.day == 1 and (tree is None or _markup_day(tree) != doc.date):
+    if tree is None or not writes_day(_date_segments(tree, found), found.date()):
         return
     meta.published_at = found
 
 
-def _markup_day(tree: lxml_html.HtmlElement) -> str | None:
-    """htmldate's day from the page's markup and full timestamps alone ("YYYY-MM-DD" or None):
-    no free-text search (copyright, year or month only) and no URL (`url=""`: not None, which
-    would make htmldate read the canonical link). Same bounds as trafilatura's call
-    (`settings.set_date_params`)."""
-    try:
-        return htmldate.find_date(tree, extensive_search=False, original_date=True, url="",
-                                  max_date=datetime.now().astimezone().strftime("%Y-%m-%d"))
-    except ValueError:  # htmldate's own parsers on a hostile page: no day, as htmldate would say
-        return None
+# attributes that hold links: a day in a link is the URL's day, flagged as such (above)
+_LINK_ATTRIBUTES = frozenset({"href", "src", "srcset", "action", "data-src", "cite", "poster"})
+_LINK_LIKE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|/|\./|\.\./)", re.I)  # an image path's day is no day written
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template"})
+_MAX_SEGMENT = 200  # a date expression with its label; a longer text is cut around its years
+_AROUND = 60  # characters kept on each side of a year in a longer text
+_MAX_SEGMENTS = 20  # dateparser reads each: bounded on a page of thousands of dates
+
+
+def _date_segments(tree: lxml_html.HtmlElement, day: datetime) -> list[tuple[str, str | None]]:
+    """The page's short texts that could write `day`, with their language tag: each element's
+    text nodes and its whole text when short (a date split over inline markup), its attribute
+    values (not links or paths) and a script's quoted strings (JSON data). Only those holding
+    the day's year (four digits, or two in a numeric date) and its day number, a long text cut
+    to `_AROUND` characters each side of its years: dateparser reads a handful, not the page."""
+    year = re.compile(rf"(?<!\d){day.year}(?!\d)|(?<!\d)\d{{1,2}}[./-]\d{{1,2}}[./-]{day.year % 100:02d}(?!\d)")
+    number = re.compile(rf"(?<!\d)0?{day.day}(?!\d)")
+    seen: set[str] = set()
+    segments: list[tuple[str, str | None]] = []
+    for el in tree.iter(etree.Element):
+        for value in _texts_of(el):
+            for text in _around(value, year):
+                if text not in seen and number.search(text):
+                    seen.add(text)
+                    segments.append((text, _language_of(el)))
+                    if len(segments) >= _MAX_SEGMENTS:
+                        return segments
+    return segments
+
+
+def _around(value: str, year: re.Pattern[str]) -> list[str]:
+    """`value` (whitespace squashed) if short and holding the year; else the windows around
+    its first years."""
+    if len(value) <= _MAX_SEGMENT:
+        text = " ".join(value.split())
+        return [text] if year.search(text) else []
+    windows = []
+    for match in itertools.islice(year.finditer(value), 5):
+        windows.append(" ".join(value[max(0, match.start() - _AROUND):match.end() + _AROUND].split()))
+    return windows
+
+
+def _texts_of(el: lxml_html.HtmlElement) -> list[str]:
+    """The element's attribute values (not links, not paths), its tail (a date loose in a
+    block after an inline element), its whole text when short (a date split over inline
+    markup) or else its own text; a script's quoted strings."""
+    values = [v for k, v in el.attrib.items() if k not in _LINK_ATTRIBUTES and not _LINK_LIKE.match(v)]
+    values.append(el.tail or "")
+    if el.tag == "script":
+        values += re.findall(r'"([^"\\]{6,%d})"' % _MAX_SEGMENT, el.text or "")
+    elif el.tag not in _NOT_TEXT:
+        text = el.text_content()
+        values.append(text if len(text) <= _MAX_SEGMENT else el.text or "")
+    return values
+
+
+def _language_of(el: lxml_html.HtmlElement) -> str | None:
+    """The nearest `lang` (or `xml:lang`) on the element or its ancestors (HTML: the language
+    of an element's text is inherited)."""
+    for node in itertools.chain((el,), el.iterancestors()):
+        tag = node.get("lang") or node.get("{http://www.w3.org/XML/1998/namespace}lang")
+        if tag:
+            return tag
+    return None
 
 
 def _without_title(paragraphs: list[str], title: str | None, headline: str | None = None) -> list[str]:

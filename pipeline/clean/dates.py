@@ -12,6 +12,11 @@ time read as UTC, and a numeric date is read month-first on a British page. Here
   language tag, e.g. en-GB day-first, en-US month-first); with no such evidence it is
   *uncertain*.
 
+A value that names less than a calendar day ("2024", "2024-05", "May 2024", "March 3", "10:30",
+"Tuesday", "2024-W10") is no date: `ParsedDate(None)`, so the next source is asked. Completing
+it (dateutil fills the missing parts from the day of parsing) would date one page differently
+on each day it is cleaned.
+
 An uncertain value is returned as `ParsedDate(None, "date_uncertain")`, never as a guess:
 callers store null and flag the article. Parsing is done by python-dateutil with explicit
 `tzinfos` and `dayfirst` (no hand-written date grammar); ISO 8601 goes through
@@ -22,9 +27,12 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
+import dateparser
+from dateparser.search import search_dates
 from dateutil import parser as date_parser
 
 UNCERTAIN = "date_uncertain"
@@ -61,6 +69,10 @@ _NOT_ZONES = {
 _ZONE_TOKEN = re.compile(r"(?<![A-Za-z])([A-Z]{1,5})(?![A-Za-z])")
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})(?!\d)")
 _EPOCH = re.compile(r"^\d{9,13}(\.\d+)?$")
+_WHOLE_DATE = 60  # longest text read as one date expression ("Friday, 1 March 2024, 9:30am BST")
+_ISO_WEEK = re.compile(r"^\d{4}-?W\d{2}$")  # ISO 8601 week date without its weekday
+# two defaults that differ in year, month and day (midnight both: a missing time is 00:00)
+_DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,8 @@ def parse(value: object, locale: Locale | None = None) -> ParsedDate:
     text = " ".join(str(value).split())
     if not text or len(text) > 120:
         return ParsedDate(None)
+    if _ISO_WEEK.match(text):
+        return ParsedDate(None)  # a week, not a day: fromisoformat would make it its Monday
     try:
         return ParsedDate(_checked(datetime.fromisoformat(text.replace("Z", "+00:00"))))
     except ValueError:
@@ -139,18 +153,76 @@ def parse(value: object, locale: Locale | None = None) -> ParsedDate:
     day_first, problem = _order(text, locale)
     if problem:
         return ParsedDate(None, problem)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parsed = date_parser.parse(text, dayfirst=bool(day_first), tzinfos=tzinfos, fuzzy=False)
-    except (ValueError, OverflowError, TypeError):
-        return ParsedDate(None)
-    return ParsedDate(_checked(parsed))
+    parsed = _full_day(text, bool(day_first), tzinfos)
+    return ParsedDate(_checked(parsed) if parsed else None)
 
 
 def parse_date(value: object, locale: Locale | None = None) -> datetime | None:
     """`parse(...).value`: the datetime or None (uncertain or no date alike)."""
     return parse(value, locale).value
+
+
+def writes_day(segments: Iterable[tuple[str, str | None]], day: date) -> bool:
+    """True when one of the page's text segments writes `day` in full: day, month and year.
+
+    Used to check a day a date finder reports from free text (htmldate's text search, see
+    article.py): its last resorts complete a copyright year, a lone year or a month with
+    "01" and a partial value with the day of parsing, while a day written in the text ("1
+    March 2024", "Friday, March 1, 2024 at 9:30 am", "1. März 2024", "01/03/2024") is a day
+    whatever its number. Each segment is (text, its language tag or None). dateparser reads
+    it, with `REQUIRE_PARTS` (a reading without a written day, month and year is dropped):
+    `search_dates` finds a date inside a labelled text ("LONDON, 1 March 2024") and `parse`
+    reads a text that is a date as a whole, which `search_dates` splits at abbreviations
+    ("Apr. 28, 2023 1:15 pm", "Sat 24 Feb 2024 12.42 CET"). A numeric date is read both
+    day-first and month-first: the finder chose the order, the check is only that the day is
+    written. Relative expressions ("yesterday") are read from 1900, so they never match.
+    """
+    for text, language in segments:
+        languages = _languages(language)
+        orders = ("DMY", "MDY") if _NUMERIC_DATE.search(text) else ("DMY",)  # the order only matters there
+        if any(day in _dateparser_days(text, languages, order) for order in orders):
+            return True
+    return False
+
+
+def _languages(tag: str | None) -> tuple[str, ...]:
+    language = Locale.from_tags(tag).language
+    return ("en",) if language in (None, "en") else (language, "en")
+
+
+def _dateparser_days(text: str, languages: tuple[str, ...], order: str) -> set[date]:
+    """The full days dateparser reads in `text` (found inside it, or the text as a whole)."""
+    settings = {"REQUIRE_PARTS": ["day", "month", "year"], "RELATIVE_BASE": datetime(1900, 1, 1),
+                "DATE_ORDER": order, "PREFER_LOCALE_DATE_ORDER": False}
+    try:
+        found = [when for _, when in search_dates(text, languages=list(languages), settings=settings) or []]
+        if len(text) <= _WHOLE_DATE:
+            found.append(dateparser.parse(text, languages=list(languages), settings=settings))
+    except ValueError:  # a language dateparser does not know
+        return set() if languages == ("en",) else _dateparser_days(text, ("en",), order)
+    return {when.date() for when in found if when is not None}
+
+
+def _full_day(text: str, day_first: bool, tzinfos: dict[str, timezone]) -> datetime | None:
+    """dateutil's reading of `text` when it names a whole calendar day, else None.
+
+    dateutil fills whatever the text leaves out from its `default` (by default the day of
+    parsing): "2024" → this month and day of 2024, "March 3" → this year's, "10:30" or
+    "Tuesday" → today. So the same page would get another date on another day. The text
+    is parsed against two defaults that differ in year, month and day; a text that names
+    all three gives the same result both times, a partial one does not (dateutil reports no
+    per-field result; comparing two defaults is the usual way to tell parsed from filled).
+    """
+    readings = set()
+    for default in _DEFAULTS:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                readings.add(date_parser.parse(text, default=default, dayfirst=day_first,
+                                               tzinfos=tzinfos, fuzzy=False))
+        except (ValueError, OverflowError, TypeError):
+            return None
+    return readings.pop() if len(readings) == 1 else None
 
 
 def _epoch(number: float) -> datetime | None:

@@ -10,7 +10,9 @@ to the page URL, `jsonld.py`), `article:published_time` and other meta names, mi
 unlabelled one inside the article; masthead, sidebar, teaser and "Updated" times never),
 then (article.py / extract/stage.py) trafilatura's htmldate, the URL's day and the date the
 feed/sitemap announced. Values are parsed by `dates.py` (zone abbreviations, day/month order
-from the page's locale); one that cannot be placed is null with the flag `date_uncertain`.
+from the page's locale); one that cannot be placed is null with the flag `date_uncertain`, one
+that names less than a day ("2024-05", "March 3", "10:30") is no date and the next source is
+asked.
 Bylines become `authors` + `credit` (`byline.py`); the site name is cut from the title
 (`strip_site_name`). The canonical link and an aggregator's "Source / Read Full Article"
 link are kept as evidence for the dedup stage.

@@ -35,8 +35,9 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from lxml import etree
+from w3lib.encoding import read_bom
 
-from pipeline.clean.decode import without_bad_references
+from pipeline.clean.decode import wide_encoding, without_bad_references
 
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # decompressed size bound for one feed or sitemap
 
@@ -111,7 +112,7 @@ def parse(body: bytes, url: str | None = None) -> Document:
         body: the document as fetched.
         url: where it was fetched from: relative links resolve against it (and `xml:base`).
     """
-    body = maybe_gunzip(body)
+    body = as_utf8(maybe_gunzip(body))
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped:
         raise DiscoveryError("empty document")
@@ -122,6 +123,31 @@ def parse(body: bytes, url: str | None = None) -> Document:
     else:
         document = _parse_xml(without_bad_references(stripped), url)
     return _resolved(document, url)
+
+
+_XML_DECLARATION = re.compile(rb"""\A(\s*<\?xml\s[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
+
+
+def as_utf8(body: bytes) -> bytes:
+    """A UTF-16 or UTF-32 document as UTF-8 bytes; any other document as it is.
+
+    The byte order mark decides (w3lib's `read_bom`, as `pipeline.clean.decode` reads pages:
+    UTF-32 before UTF-16); without one, a body with NUL bytes is taken in the wide form whose
+    head reads as markup (`decode.wide_encoding`; XML 1.0 Appendix F, "Autodetection of
+    Character Encodings", detects `<?xml` in each form the same way). Everything after this is
+    ASCII-compatible code: the sniffing of `<` and `{`, the text sitemap's UTF-8 reading,
+    `without_bad_references`; a UTF-16 feed, every other byte NUL, was refused as "neither XML
+    nor a text sitemap". The XML declaration's `encoding` (it names the wide form) is rewritten
+    to utf-8 so that lxml and feedparser read the transcoded bytes as what they now are; the
+    document is still parsed by the same safe parser (no entity expansion, no DTD).
+    """
+    encoding, bom = read_bom(body)
+    if encoding is None:
+        encoding, bom = wide_encoding(body), b""  # None at once when the head has no NUL
+    if encoding is None or encoding == "utf-8":
+        return body
+    data = body[len(bom):].decode(encoding, "replace").encode("utf-8")
+    return _XML_DECLARATION.sub(rb"\1\2utf-8\2", data, count=1)
 
 
 def _parse_xml(stripped: bytes, url: str | None) -> Document:

@@ -139,14 +139,16 @@ def test_a_reference_to_a_character_stays() -> None:
     assert [e.url for e in document.entries] == ["http://a.example/news/1’&", "http://a.example/news/2"]
 
 
-def test_a_feed_feedparser_fails_on_keeps_lxmls_items_and_says_so() -> None:
-    """A UTF-16 feed hides its `&#xD800;` from the byte-level clean-up; feedparser still raises on
-    it, so lxml's reading of the items is used (relative links resolved) and the failure reported."""
+def test_a_utf16_feed_no_longer_hides_a_bad_reference_from_the_clean_up() -> None:
+    """A BOM-less UTF-16 feed hid its `&#xD800;` from the byte-level clean-up (which reads
+    ASCII-compatible bytes) and feedparser raised on it: lxml's items were used with a warning.
+    Wide documents are now read as UTF-8 first (`discovery.as_utf8`), so the reference is dropped
+    as in any feed and feedparser reads every item (relative links resolved), no warning."""
     feed = ('<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><item><title>a&#xD800;b</title>'
             '<link>/news/1</link></item><item><link>http://a.example/news/2</link></item></channel></rss>')
     document = discovery.parse(feed.encode("utf-16-le"), "http://a.example/feed.xml")
     assert [e.url for e in document.entries] == ["http://a.example/news/1", "http://a.example/news/2"]
-    assert "feedparser failed (UnicodeEncodeError" in document.warning
+    assert document.warning is None
 
 
 def test_an_unparseable_url_costs_only_its_entry() -> None:
@@ -199,3 +201,111 @@ def test_an_unexpected_parser_error_fails_that_document_with_its_reason(
     assert (ledger.documents_ok, ledger.documents_failed, ledger.failed) == (0, 1, True)
     assert ledger.errors == ["http://a.example/feed.xml: unreadable (RecursionError: maximum recursion depth exceeded)"]
     assert spider.pending_documents["tiny"] == 0
+
+
+# ---------------------------------------------------------------- UTF-16 and UTF-32 documents
+
+_WIDE_RSS = ('<?xml version="1.0" encoding="{label}"?><rss version="2.0"><channel><title>Café</title>'
+             "<item><title>Ferry “resumes”</title><link>http://a.example/news/1</link>"
+             "<pubDate>Sun, 22 Nov 2026 10:00:00 GMT</pubDate></item>"
+             "<item><title>Boats</title><link>http://a.example/news/2</link></item></channel></rss>")
+_WIDE_SITEMAP = ('<?xml version="1.0" encoding="{label}"?>'
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                 "<url><loc>http://a.example/news/3</loc><lastmod>2026-11-22</lastmod></url></urlset>")
+_BOMS = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff",
+         "utf-32-le": b"\xff\xfe\x00\x00", "utf-32-be": b"\x00\x00\xfe\xff"}
+
+
+def _wide(text: str, codec: str, bom: bool = True) -> bytes:
+    return (_BOMS[codec] if bom else b"") + text.format(label=codec.rsplit("-", 1)[0]).encode(codec)
+
+
+@pytest.mark.parametrize("codec", list(_BOMS))
+def test_a_utf16_or_utf32_feed_with_a_byte_order_mark_is_read(codec: str) -> None:
+    """A wide feed starts with its BOM and has a NUL beside every ASCII byte: it was refused as
+    "neither XML nor a text sitemap" (only a UTF-8 BOM was skipped before looking for `<`)."""
+    document = discovery.parse(_wide(_WIDE_RSS, codec), "http://a.example/feed.xml")
+    assert document.kind == "rss" and document.warning is None
+    assert [e.url for e in document.entries] == ["http://a.example/news/1", "http://a.example/news/2"]
+    assert document.entries[0].lastmod.isoformat() == "2026-11-22T10:00:00+00:00"
+    sitemap = discovery.parse(_wide(_WIDE_SITEMAP, codec))
+    assert [(e.url, e.lastmod.isoformat()) for e in sitemap.entries] == [
+        ("http://a.example/news/3", "2026-11-22T00:00:00+00:00")]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_text_sitemap_json_feed_and_bomless_feed_are_read(codec: str) -> None:
+    text = _BOMS[codec] + "http://a.example/news/4\nhttp://a.example/news/5\n".encode(codec)
+    assert [e.url for e in discovery.parse(text).entries] == ["http://a.example/news/4", "http://a.example/news/5"]
+    feed = _BOMS[codec] + json.dumps({"items": [{"url": "http://a.example/news/6"}]}).encode(codec)
+    assert [e.url for e in discovery.parse(feed).entries] == ["http://a.example/news/6"]
+    bomless = _wide(_WIDE_RSS, codec, bom=False)  # XML 1.0 Appendix F: `<?xml` tells the form
+    assert [e.url for e in discovery.parse(bomless).entries] == ["http://a.example/news/1", "http://a.example/news/2"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_entity_declarations_in_a_utf16_document_are_still_refused(codec: str) -> None:
+    body = _BOMS[codec] + BILLION_LAUGHS.decode().replace('version="1.0"', 'version="1.0" encoding="UTF-16"').encode(codec)
+    with pytest.raises(discovery.DiscoveryError, match="entities"):
+        discovery.parse(body)
+
+
+def test_a_crawl_reads_utf16_feeds_with_a_byte_order_mark(tmp_path: Path, database_url: str) -> None:
+    """The real spider over loopback: a UTF-16LE feed and a UTF-16BE one (each with its BOM,
+    one labelled charset=UTF-16 by the server, one not) announce their articles, which are
+    fetched; both documents were counted as failed ("neither XML nor a text sitemap")."""
+    import http.server
+    import threading
+
+    import yaml
+
+    from pipeline.crawl import crawl
+
+    hits: list[str] = []
+    feeds: dict[str, tuple[bytes, str]] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            if self.path in feeds:
+                body, ctype = feeds[self.path]
+            elif self.path.startswith("/news/"):
+                body, ctype = b"<html><body><p>A story.</p></body></html>", "text/html; charset=utf-8"
+            else:
+                body, ctype = b"", "text/plain"
+                self.send_response(404)
+            if body:
+                self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    for codec, ctype in (("utf-16-le", "application/rss+xml"), ("utf-16-be", "text/xml; charset=UTF-16")):
+        items = "".join(f"<item><title>Story “{n}”</title><link>{base}/news/{codec}-{n}.html</link></item>"
+                        for n in (1, 2))
+        xml = f'<?xml version="1.0" encoding="UTF-16"?><rss version="2.0"><channel>{items}</channel></rss>'
+        feeds[f"/{codec}.xml"] = (_BOMS[codec] + xml.encode(codec), ctype)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        path = tmp_path / "sources.yaml"
+        path.write_text(yaml.safe_dump({
+            "settings": {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "RETRY_TIMES": 0,
+                         "NEWSCORPUS_ALLOW_NETWORKS": ["127.0.0.1/32"]},
+            "sources": [{"name": "wide", "outlet": "Wide", "kind": "wire", "domains": ["127.0.0.1"],
+                         "feeds": [base + p for p in feeds], "article_url": r"/news/"}]}))
+        summary = crawl(path, trigger="test")
+    finally:
+        server.shutdown()
+        server.server_close()
+    counts = summary.sources["wide"]
+    assert (counts.documents_ok, counts.documents_failed, counts.errors) == (2, 0, [])
+    assert counts.urls_announced == 4 and counts.pages_fetched == 4
+    assert sorted(h for h in hits if h.startswith("/news/")) == sorted(
+        f"/news/{codec}-{n}.html" for codec in ("utf-16-le", "utf-16-be") for n in (1, 2))

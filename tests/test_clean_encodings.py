@@ -15,7 +15,7 @@ import psycopg2
 import pytest
 
 from pipeline.backfill.records import not_html
-from pipeline.clean import clean_html
+from pipeline.clean import clean_html, extract_draft, finish
 from pipeline.clean.decode import decode_body
 from pipeline.crawl import crawl
 from pipeline.extract import extract_pending
@@ -227,7 +227,29 @@ def test_a_cp1252_page_labelled_utf8_is_still_cp1252(label: str | None) -> None:
 def test_a_declared_legacy_charset_is_honoured_on_mostly_utf8_bytes() -> None:
     """A page declared ISO-8859-1 that is not strictly UTF-8 keeps its label: only a UTF-8 label
     or none lets the majority rule read it as UTF-8 (legacy multi-byte charsets, EUC or
-    Shift_JIS, form valid UTF-8 pairs by accident, so the rule does not second-guess them)."""
+    Shift_JIS, form valid UTF-8 pairs by accident, so the rule does not second-guess them).
+    The label is read as browsers read it: ISO-8859-1 means windows-1252 (WHATWG)."""
     body = f"<html><body>{_LATIN}</body></html>".encode("utf-8") + b"\xff"
     decoded = decode_body(body, "text/html; charset=iso-8859-1")
-    assert decoded.encoding == "iso-8859-1" and decoded.text == body.decode("iso-8859-1")
+    assert decoded.encoding == "cp1252" and decoded.text == body.decode("cp1252", "replace")
+
+
+_QUOTED = b"<p>\x93Caf\xe9\x94 owners \x91agree\x92 on the harbour kiosk plan, the council said on Tuesday.</p>"
+
+
+@pytest.mark.parametrize("label", ["us-ascii", "ascii", "iso-8859-1", "ISO_8859-1", "latin1", "l1", "windows-1252"])
+@pytest.mark.parametrize("where", ["header", "meta"])
+def test_latin1_and_ascii_labels_are_read_as_windows_1252(label: str, where: str) -> None:
+    """The WHATWG Encoding Standard gives us-ascii, iso-8859-1, latin1 and the other labels of
+    its windows-1252 entry one decoder, windows-1252, and so do browsers: templates label cp1252
+    text with them. Taken as Python's codecs, a us-ascii page lost every byte over 0x7F to
+    U+FFFD and an iso-8859-1 page its curly quotes (0x91-0x94 are C1 controls in Latin-1, then
+    dropped from the text)."""
+    meta = f"<meta charset='{label}'>".encode() if where == "meta" else b""
+    body = b"<html><head><title>Kiosk</title>" + meta + b"</head><body>" + _QUOTED * 3 + b"</body></html>"
+    content_type = f"text/html; charset={label}" if where == "header" else "text/html"
+    decoded = decode_body(body, content_type)
+    assert decoded.encoding == "cp1252"
+    assert decoded.text.count("“Café” owners ‘agree’") == 3 and "\ufffd" not in decoded.text
+    cleaned = finish(extract_draft(body, None, None, content_type))
+    assert "“Café” owners ‘agree’ on the harbour kiosk plan" in cleaned.text

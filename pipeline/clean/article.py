@@ -40,7 +40,7 @@ from pipeline.clean.metadata import Metadata, date_from_url, read_metadata, stri
 from pipeline.sources import Boilerplate
 
 # bump the suffix when cleaning changes in a way worth re-extracting history for
-EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-8"
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newscorpus-9"
 
 
 class _NoDiscardNotice(logging.Filter):

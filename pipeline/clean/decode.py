@@ -2,7 +2,8 @@
 
 Servers and templates often declare UTF-8 and send cp1252 (or the reverse). Valid UTF-8
 with non-ASCII bytes is practically never anything else, so a body that decodes strictly
-as UTF-8 is UTF-8 whatever the label says; otherwise the declared charset is used. A body
+as UTF-8 is UTF-8 whatever the label says; otherwise the declared charset is used, read as
+browsers read it (WHATWG labels: `us-ascii` and `iso-8859-1` mean windows-1252). A body
 declared UTF-8, or not declared usably (no label, an unknown name), that is not strictly
 UTF-8 is read as UTF-8 when most of its non-ASCII characters are valid UTF-8 (a stray byte,
 a character cut short, a CESU-8 surrogate: each bad sequence becomes U+FFFD, as a browser's
@@ -29,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import AnyStr
 
-from w3lib.encoding import read_bom
+from w3lib.encoding import read_bom, resolve_encoding
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_.:-]+)", re.I)
@@ -188,16 +189,21 @@ def decode_body(body: bytes | str, content_type: str | None = None) -> Decoded:
 
 
 def _usable_label(declared: str | None) -> str | None:
-    """The declared charset when Python knows it and it may describe these (ASCII-compatible)
-    bytes, else None: an unknown name, or a UTF-16/32 label on bytes with no wide form (no wide
-    form reads as text, `wide_encoding`): a wrong label, as browsers treat it."""
+    """The codec a declared charset means, as browsers read it, when it may describe these
+    (ASCII-compatible) bytes; else None: an unknown name, or a UTF-16/32 label on bytes with no
+    wide form (no wide form reads as text, `wide_encoding`): a wrong label, as browsers treat it.
+
+    The label goes through w3lib's `resolve_encoding` (as Scrapy's responses do), which maps
+    the labels the WHATWG Encoding Standard ("Encodings", its label table) gives a superset
+    decoder: `us-ascii`, `ascii`, `iso-8859-1`, `latin1` and the rest of windows-1252's labels
+    to cp1252, `gb2312` to gb18030, `iso-8859-9` to cp1254, `shift_jis` to cp932…
+    Python's own codecs, taken as labelled, gave a `us-ascii` page U+FFFD for every byte over
+    0x7F and dropped an `iso-8859-1` page's curly quotes (0x91-0x94, C1 controls in Latin-1):
+    servers and templates write those labels on cp1252 text.
+    """
     if not declared or _is_wide_label(declared):
         return None
-    try:
-        codecs.lookup(declared)
-    except LookupError:
-        return None
-    return declared
+    return resolve_encoding(declared)
 
 
 _HIGH_BYTES = bytes(range(0x80, 0x100))

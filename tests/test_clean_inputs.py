@@ -237,3 +237,22 @@ def test_a_blank_or_navigation_page_gets_one_warning_line_saying_why(tmp_path: P
     assert "no_text" in lines[0] and "not_article" in lines[0]
     assert lines[1].startswith(f"newscorpus clean: warning: {menu}: not an article page (")
     assert "no_prose" in lines[1] and "not_article" in lines[1]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_a_refused_page_says_why(tmp_path: Path, fmt: str) -> None:
+    """A binary body is printed with the `refused` flag; the reason (decode's, the one extract
+    stores in news.page_extractions.error) is in the output's `error` field and the warning line.
+    Before, neither said why. A page that is cleaned has `error` null."""
+    binary = tmp_path / "bin.html"
+    binary.write_bytes(b"<html>" + bytes(range(256)) * 8)
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>Ferries resumed on Tuesday after the storm, the operator said.</p></body></html>")
+    result = _clean(str(binary), "--output-format", fmt)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert "refused" in data["flags"] and data["error"] == "binary data (NUL bytes)"
+    (warning,) = result.stderr.decode().splitlines()
+    assert warning.startswith(f"newscorpus clean: warning: {binary}: refused: binary data (NUL bytes) (")
+    ok = json.loads(_clean(str(page), "--output-format", fmt).stdout)
+    assert ok["error"] is None

@@ -15,7 +15,9 @@ URLs, no database — as trafilatura's own command line is used:
 * An input that cannot be read, fetched or cleaned (or is empty) is reported on stderr and
   skipped; the others are printed; the exit code is then 1. An input that is not an article
   (no text, not HTML, a listing or navigation page) is printed with its flags and a warning
-  line on stderr naming why. A missing path given on the command line is a usage error
+  line on stderr naming why; a page the cleaner refused (binary, not HTML, a parser limit) has
+  the reason in json/jsonl's `error` field (null for the others) and in that line. A missing
+  path given on the command line is a usage error
   (exit 2) before anything is read.
 * Each page is cleaned in a worker process killed after NEWSCORPUS_PAGE_SECONDS (the extract
   stage's bound, `pipeline.extract.pool`): a page can stall inside one C call (libxml2,
@@ -92,14 +94,14 @@ def run(args: argparse.Namespace) -> int:
         for item in inputs:
             try:
                 body, url = _read(item, args.url, fetcher)
-                article = _clean(body, url, sources, draft_all)
+                article, error = _clean(body, url, sources, draft_all)
             except _Skip as exc:
                 failed += 1
                 print(f"newscorpus clean: skipped {item.name}: {_reason(item, exc)}", file=sys.stderr, flush=True)
             else:
-                writer.write(item, article)
+                writer.write(item, article, error)
                 if not article.is_article:  # printed (the flags say why), but never silently
-                    print(f"newscorpus clean: warning: {item.name}: {_not_article(article)}",
+                    print(f"newscorpus clean: warning: {item.name}: {_not_article(article, error)}",
                           file=sys.stderr, flush=True)
             bar.advance()
     writer.close()
@@ -191,7 +193,10 @@ def _read(item: Input, url: str | None, fetcher) -> tuple[bytes, str | None]:  #
 
 
 def _clean(body: bytes, url: str | None, sources, draft_all: Callable[[list[tuple]], list]):  # noqa: ANN001, ANN202
-    """The cleaned article of one page, drafted by `draft_all` (the bounded worker), finished here.
+    """(the cleaned article, why the cleaner refused the page or None) of one page, drafted by
+    `draft_all` (the bounded worker), finished here. The refusal is the reason extract stores in
+    `news.page_extractions.error` ("binary data (NUL bytes)", "not an HTML document", a parser
+    limit): the article's `refused` flag alone said that, not why.
 
     _Skip when the worker ran past NEWSCORPUS_PAGE_SECONDS (it is killed), died or the cleaner
     raised: the reason is the skip line's.
@@ -211,13 +216,15 @@ def _clean(body: bytes, url: str | None, sources, draft_all: Callable[[list[tupl
         raise _Skip(f"cleaning took over {limit:g} s (NEWSCORPUS_PAGE_SECONDS)")
     if draft.refused and draft.refused.startswith(FAILED):
         raise _Skip(f"cleaning failed: {draft.refused.removeprefix(FAILED)}")
-    return finish(draft)
+    return finish(draft), draft.refused
 
 
-def _not_article(article) -> str:  # noqa: ANN001 - CleanedArticle
+def _not_article(article, error: str | None = None) -> str:  # noqa: ANN001 - CleanedArticle
     """The warning for a page printed although it is not an article: what is missing, and
-    the flags that say why."""
-    if not article.text:
+    the flags that say why; for a page the cleaner refused, its reason (`error`)."""
+    if error:
+        what = f"refused: {error}"
+    elif not article.text:
         what = "no article text found"
     elif "not_article" in article.flags:
         what = "not an article page"
@@ -232,8 +239,9 @@ class _Writer:
     def __init__(self, fmt: str, single: bool, out) -> None:  # noqa: ANN001 - text stream
         self.fmt, self.single, self.out, self.count = fmt, single, out, 0
 
-    def write(self, item: Input, article) -> None:  # noqa: ANN001 - CleanedArticle
-        data = article.as_json()
+    def write(self, item: Input, article, error: str | None = None) -> None:  # noqa: ANN001 - CleanedArticle
+        """Print one article; json/jsonl carry `error`, why the cleaner refused the page (else null)."""
+        data = {**article.as_json(), "error": error}
         if self.fmt == "json" and self.single:
             print(json.dumps(data, ensure_ascii=False, indent=2), file=self.out)
         elif self.fmt == "json":

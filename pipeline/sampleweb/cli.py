@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import signal
 import sys
 import tempfile
-import threading
+import time
 from pathlib import Path
 
 DEFAULT_STORIES = 40
@@ -70,7 +71,46 @@ def cmd_write(args) -> int:
     return 0
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGINT arrived: raised in the main thread so every `finally` runs."""
+
+
+def _raise_stopped(signum, frame) -> None:
+    raise _Stopped(signum)
+
+
 def cmd_serve(args) -> int:
+    """Serve until SIGTERM/SIGINT, then stop the servers and remove the temp folder it made.
+
+    The signal handlers raise (`_Stopped`) instead of setting a flag, and are installed before
+    the folder is made: a signal at any moment after that unwinds through the `finally` that
+    removes it. (With a flag, only a signal during the wait loop stopped cleanly, and the
+    `tempfile.mkdtemp` folder, sources.yaml and key/, was left in /tmp after every run.)
+    A folder given with --out is the caller's and stays.
+    """
+    if args.stories < 1:
+        print("sample-web serve: --stories must be >= 1", file=sys.stderr)
+        return 2
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
+    temp: Path | None = None
+    try:
+        if not args.out:
+            temp = Path(tempfile.mkdtemp(prefix="sampleweb-"))
+        return _serve(args, temp or Path(args.out))
+    except _Stopped:
+        return 0
+    finally:
+        for sig in previous:  # a second signal must not cut the removal short
+            signal.signal(sig, signal.SIG_IGN)
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(args, out: Path) -> int:
+    """Bind, write sources.yaml and key/ into `out`, print the JSON line, serve until a signal
+    (`_Stopped`) ends the wait; the servers are stopped on the way out."""
     from .key import write_key
     from .outlets import OUTLETS
     from .server import SampleWebServer, bind_hosts
@@ -78,41 +118,36 @@ def cmd_serve(args) -> int:
     from .sources import write_sources
     from .world import World
 
-    if args.stories < 1:
-        print("sample-web serve: --stories must be >= 1", file=sys.stderr)
-        return 2
     try:
         port, servers = bind_hosts(args.host_prefix, args.port, len(OUTLETS))
     except OSError as exc:
         print(f"sample-web serve: {exc}", file=sys.stderr)
         return 1
-    base_urls = base_urls_for(args.host_prefix, port)
-    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="sampleweb-"))
-    out.mkdir(parents=True, exist_ok=True)
-    world = World(args.seed, args.stories)
-    site = Site(world, base_urls, day=args.day, slow_seconds=args.slow_seconds)
-    sources = write_sources(out / "sources.yaml", base_urls)
-    key_dir = write_key(site, out / "key")
-    srv = SampleWebServer(servers, site, verbose=args.verbose)
-    srv.start()
-    first = base_urls[OUTLETS[0].slug]
-    print(json.dumps({"port": port, "base_urls": base_urls, "sources": str(sources), "key": str(key_dir),
-                      "admin": first + "/_sampleweb/", "day": args.day, "seed": args.seed,
-                      "stories": args.stories}), flush=True)
-    print(f"sample web: {len(OUTLETS)} outlets on {args.host_prefix}.1-{len(OUTLETS)}:{port}, "
-          f"{len(world.articles)} articles, day {args.day}; switch day: GET {first}/_sampleweb/day/2; "
-          "Ctrl-C to stop", flush=True)
-    stop = threading.Event()
-
-    def _stop(signum, frame):
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    while not stop.wait(0.5):
-        pass
-    srv.stop()
-    return 0
+    srv: SampleWebServer | None = None
+    try:
+        base_urls = base_urls_for(args.host_prefix, port)
+        out.mkdir(parents=True, exist_ok=True)
+        world = World(args.seed, args.stories)
+        site = Site(world, base_urls, day=args.day, slow_seconds=args.slow_seconds)
+        sources = write_sources(out / "sources.yaml", base_urls)
+        key_dir = write_key(site, out / "key")
+        srv = SampleWebServer(servers, site, verbose=args.verbose)
+        srv.start()
+        first = base_urls[OUTLETS[0].slug]
+        print(json.dumps({"port": port, "base_urls": base_urls, "sources": str(sources), "key": str(key_dir),
+                          "admin": first + "/_sampleweb/", "day": args.day, "seed": args.seed,
+                          "stories": args.stories}), flush=True)
+        print(f"sample web: {len(OUTLETS)} outlets on {args.host_prefix}.1-{len(OUTLETS)}:{port}, "
+              f"{len(world.articles)} articles, day {args.day}; switch day: GET {first}/_sampleweb/day/2; "
+              "Ctrl-C to stop", flush=True)
+        while True:
+            time.sleep(3600)  # ended by the signal handler's exception
+    finally:
+        if srv is not None:
+            srv.stop()
+        else:
+            for server in servers:
+                server.server_close()
 
 
 def main(argv: list[str] | None = None) -> int:

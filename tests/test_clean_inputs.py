@@ -253,6 +253,7 @@ def test_a_refused_page_says_why(tmp_path: Path, fmt: str) -> None:
     data = json.loads(result.stdout)
     assert "refused" in data["flags"] and data["error"] == "binary data (NUL bytes)"
     (warning,) = result.stderr.decode().splitlines()
-    assert warning.startswith(f"newscorpus clean: warning: {binary}: refused: binary data (NUL bytes) (")
+    assert warning.startswith(f"newscorpus clean: warning: {binary}: no article text found, "
+                              "refused: binary data (NUL bytes) (")
     ok = json.loads(_clean(str(page), "--output-format", fmt).stdout)
     assert ok["error"] is None

@@ -222,14 +222,14 @@ def _clean(body: bytes, url: str | None, sources, draft_all: Callable[[list[tupl
 def _not_article(article, error: str | None = None) -> str:  # noqa: ANN001 - CleanedArticle
     """The warning for a page printed although it is not an article: what is missing, and
     the flags that say why; for a page the cleaner refused, its reason (`error`)."""
-    if error:
-        what = f"refused: {error}"
-    elif not article.text:
+    if not article.text:
         what = "no article text found"
     elif "not_article" in article.flags:
         what = "not an article page"
     else:
         what = "only a paywall teaser of the article"
+    if error:
+        what = f"{what}, refused: {error}"
     return f"{what} ({', '.join(article.flags)})"
 
 

@@ -151,6 +151,20 @@ def test_a_utf16_feed_no_longer_hides_a_bad_reference_from_the_clean_up() -> Non
     assert document.warning is None
 
 
+def test_a_feed_feedparser_fails_on_keeps_lxmls_items_and_says_so() -> None:
+    """feedparser raises ValueError on a GeoRSS GML point whose srsName is not `EPSG:<number>`
+    (its `int(srs_name.split(":")[-1])`): lxml's reading of the items is used (relative links
+    resolved) and the failure reported. (This test used a UTF-16 feed that hid a `&#xD800;` from
+    the byte-level clean-up; wide feeds are now transcoded first, so it hides nothing.)"""
+    feed = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:georss="http://www.georss.org/georss" '
+            'xmlns:gml="http://www.opengis.net/gml"><channel><item><title>a</title><link>/news/1</link>'
+            '<georss:where><gml:Point srsName="EPSG:none"><gml:pos>1 2</gml:pos></gml:Point></georss:where></item>'
+            '<item><link>http://a.example/news/2</link></item></channel></rss>')
+    document = discovery.parse(feed.encode(), "http://a.example/feed.xml")
+    assert [e.url for e in document.entries] == ["http://a.example/news/1", "http://a.example/news/2"]
+    assert "feedparser failed (ValueError" in document.warning
+
+
 def test_an_unparseable_url_costs_only_its_entry() -> None:
     """`http://[bad/` (an unclosed IPv6 literal) made urljoin raise ValueError: the whole sitemap was lost."""
     sitemap = (b"<urlset><url><loc>http://[bad/news/1</loc></url><url><loc>/news/2</loc></url></urlset>")

@@ -7,6 +7,7 @@ serve prints ONE JSON line first (then a human line) and serves until SIGTERM/SI
      "admin": "http://127.0.1.1:41234/_sampleweb/", "day": 1, "seed": 7, "stories": 40}
 
 Switch the served day while running: ``GET http://<first host>:<port>/_sampleweb/day/2``.
+Without --out, sources.yaml and key/ go to a temp folder removed when serve stops.
 """
 from __future__ import annotations
 

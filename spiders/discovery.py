@@ -13,6 +13,9 @@ elements (`feedburner:origLink`) that FeedBurner-style proxies put next to an of
 `<link>`. It is given the document with any DOCTYPE cut off, so it never sees a DTD.
 Every announced item that yields no URL is counted in `Document.dropped` with its reason.
 
+UTF-16 and UTF-32 documents (by their byte order mark, or by the wide form whose decode shows
+markup) are read as UTF-8 (`as_utf8`) before anything looks at them.
+
 Numeric character references to characters XML cannot hold or to no character at all
 (`&#xD800;`, `&#1114112;`) are dropped before either parser reads the document, as they are
 from pages (`pipeline.clean.decode.without_bad_references`): feedparser raised on them

@@ -226,6 +226,29 @@ def test_shared_secrets_are_made_once_and_private(tmp_path: Path) -> None:
     assert shared_secrets(tmp_path) == first  # a restart keeps them (stored connections stay readable)
 
 
+def _stack_failure(env: dict[str, str], home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.airflow_stack", "--home", str(home),
+                           "--port", str(_free_port())], capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_make_airflow_says_in_one_line_why_it_cannot_start(tmp_path: Path) -> None:
+    """`make airflow` before any component starts (CONTRACT.md: one line on stderr, no traceback):
+    an embedded server for the metadata database that cannot start because NEWSCORPUS_HOME is
+    unusable is bad configuration (exit 2, pipeline.errors.ConfigError), an AIRFLOW_HOME whose
+    secrets file cannot be written a run-time failure (exit 1). As `make airflow-cli`
+    (tests/test_review2_airflow_cli.py)."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__DATABASE", "NEWSCORPUS_DATABASE"))}
+    for bad_env, home, code in (({**env, "NEWSCORPUS_HOME": str(a_file / "home")}, tmp_path / "af", 2),
+                                (env, a_file / "af", 1)):
+        result = _stack_failure(bad_env, home)
+        assert "Traceback" not in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert result.stderr.startswith("airflow_stack: ") and str(a_file) in result.stderr, result.stderr
+        assert result.returncode == code, result.stderr
+
+
 def test_the_admin_password_file_is_private(airflow_api: Api) -> None:
     """The simple auth manager's generated admin password: readable by its owner only, like the
     shared secrets (Airflow writes it 0644 under the default umask; trial)."""

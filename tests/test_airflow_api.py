@@ -347,6 +347,48 @@ def test_a_night_marked_failed_through_the_api_is_closed_as_interrupted_by_the_n
     assert rows[1][1] in ("succeeded", "failed")  # the next night closed its own row
 
 
+def test_make_airflow_demo_says_once_which_run_its_queued_run_waits_for(
+    airflow_api: Api, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """news_nightly runs one night at a time: a run triggered while another works stays queued.
+    `make airflow-demo`'s wait (pipeline.airflow_demo.note_queue, called in its polling loop) names
+    the run ahead in one line, and says nothing more while that does not change."""
+    from pipeline.airflow_demo import Client, note_queue
+
+    silent = _Silent()
+    try:
+        hanging = tmp_path / "hanging.yaml"
+        hanging.write_text(yaml.safe_dump({
+            "settings": {"NEWSCORPUS_ALLOW_NETWORKS": ["127.0.0.0/8"], "DOWNLOAD_TIMEOUT": 600,
+                         "RETRY_TIMES": 0},
+            "sources": [{"name": "silent-outlet", "outlet": "Silent Outlet", "kind": "tabloid",
+                         "domains": ["127.0.0.1"], "feeds": [f"http://127.0.0.1:{silent.port}/feed.xml"]}],
+        }))
+        database = f"airflow_queue_{os.getpid()}"
+        ahead = airflow_api.trigger({"sources": str(hanging), "database": database})
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while airflow_api.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{ahead}")["state"] != "running":
+            assert time.monotonic() < deadline, f"{ahead} never ran"
+            time.sleep(2)
+        # quick once it runs: its sources file does not exist (start_run fails at once)
+        queued = airflow_api.trigger({"sources": str(tmp_path / "none.yaml"), "database": database})
+        client = Client(airflow_api.base, airflow_api.home)  # type: ignore[attr-defined]
+        state = client.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{queued}")["state"]
+        assert state == "queued"
+        capsys.readouterr()
+        said = note_queue(client, queued, state, [])
+        said = note_queue(client, queued, state, said)
+        lines = capsys.readouterr().out.splitlines()
+        assert said == [ahead]
+        assert len(lines) == 1 and queued in lines[0] and ahead in lines[0], lines
+        airflow_api.call("PATCH", f"/api/v2/dags/news_nightly/dagRuns/{ahead}", {"state": "failed"})
+        assert airflow_api.wait(ahead) == "failed"
+    finally:
+        silent.close()
+    assert airflow_api.wait(queued) == "failed"
+    assert note_queue(client, queued, "failed", said) == [] and capsys.readouterr().out == ""
+
+
 def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(
     airflow_api: Api, pg_server_url: str, tmp_path: Path
 ) -> None:

@@ -126,9 +126,10 @@ def fails_at_once_on_bad_configuration() -> Iterator[None]:
 
 
 def skip_unless_started(run: object) -> None:
-    """Skip a DAG task whose run did not start. The tasks with trigger rule all_done (extract,
-    and news_backfill's dedup) run when migrate or start_run failed too, with no run: they then
-    retried the same configuration error and the report failed on None (trial)."""
+    """Skip a DAG task whose run did not start: news_backfill's extract and dedup (trigger rule
+    all_done) run when migrate or start_run failed too, with no run, and would retry the same
+    configuration error (news_nightly's extract met this in a trial; its `_started` is the same
+    check)."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     if not run:

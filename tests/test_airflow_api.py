@@ -347,6 +347,19 @@ def test_a_night_marked_failed_through_the_api_is_closed_as_interrupted_by_the_n
     assert rows[1][1] in ("succeeded", "failed")  # the next night closed its own row
 
 
+def _mark_failed(api: Api, run_id: str) -> None:
+    """PATCH a run failed; retried: the API server can meet the scheduler's lock on the run's
+    rows (an HTTP 500 from the database, seen when the run was between two tasks)."""
+    for attempt in range(5):
+        try:
+            api.call("PATCH", f"/api/v2/dags/news_nightly/dagRuns/{run_id}", {"state": "failed"})
+            return
+        except urllib.error.HTTPError as exc:
+            if exc.code != 500 or attempt == 4:
+                raise
+            time.sleep(3)
+
+
 def test_make_airflow_demo_says_once_which_run_its_queued_run_waits_for(
     airflow_api: Api, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -356,6 +369,7 @@ def test_make_airflow_demo_says_once_which_run_its_queued_run_waits_for(
     from pipeline.airflow_demo import Client, note_queue
 
     silent = _Silent()
+    ahead = queued = None
     try:
         hanging = tmp_path / "hanging.yaml"
         hanging.write_text(yaml.safe_dump({
@@ -367,8 +381,9 @@ def test_make_airflow_demo_says_once_which_run_its_queued_run_waits_for(
         database = f"airflow_queue_{os.getpid()}"
         ahead = airflow_api.trigger({"sources": str(hanging), "database": database})
         deadline = time.monotonic() + RUN_TIMEOUT_S
-        while airflow_api.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{ahead}")["state"] != "running":
-            assert time.monotonic() < deadline, f"{ahead} never ran"
+        while "running" not in {state for task, _, state in airflow_api.task_instances(ahead)
+                                if task == "crawl_source"}:  # working, and for long
+            assert time.monotonic() < deadline, f"crawl_source of {ahead} never ran"
             time.sleep(2)
         # quick once it runs: its sources file does not exist (start_run fails at once)
         queued = airflow_api.trigger({"sources": str(tmp_path / "none.yaml"), "database": database})
@@ -381,11 +396,14 @@ def test_make_airflow_demo_says_once_which_run_its_queued_run_waits_for(
         lines = capsys.readouterr().out.splitlines()
         assert said == [ahead]
         assert len(lines) == 1 and queued in lines[0] and ahead in lines[0], lines
-        airflow_api.call("PATCH", f"/api/v2/dags/news_nightly/dagRuns/{ahead}", {"state": "failed"})
-        assert airflow_api.wait(ahead) == "failed"
     finally:
+        # never leave a run going: the later tests' runs would queue behind it
+        if ahead:
+            _mark_failed(airflow_api, ahead)
+            airflow_api.wait(ahead)
         silent.close()
-    assert airflow_api.wait(queued) == "failed"
+        if queued:
+            assert airflow_api.wait(queued) == "failed"
     assert note_queue(client, queued, "failed", said) == [] and capsys.readouterr().out == ""
 
 

@@ -82,17 +82,25 @@ def _holder(what: str) -> str:
 def news_backfill() -> None:
     @task(doc_md="Apply pending schema migrations (no-op when up to date).")
     def migrate() -> list[str]:
+        from pipeline import envsettings
         from pipeline.nightly import stages
 
-        return stages.migrate_database(_configure(create_database=True).database_url)
+        with stages.fails_at_once_on_bad_configuration():
+            envsettings.check()  # a bad NEWSCORPUS_* setting: before any database work
+            target = _configure(create_database=True)
+        return stages.migrate_database(target.database_url)
 
     @task(doc_md="Record the sources and open (or reopen) this backfill's run row (trigger 'backfill').")
     def start_run() -> int:
         from airflow.sdk import get_current_context
 
         from pipeline.backfill.run import start_backfill_run
+        from pipeline.nightly import stages
+        from pipeline.sources import load_sources
 
-        target = _configure()
+        with stages.fails_at_once_on_bad_configuration():
+            target = _configure()
+            load_sources(target.sources_path)  # a missing or invalid sources file fails here
         context = get_current_context()
         run_key = f"airflow:{context['dag'].dag_id}:{context['run_id']}"
         return start_backfill_run(target.sources_path, bool(context["params"]["all_hosts"]), run_key,
@@ -103,9 +111,11 @@ def news_backfill() -> None:
         from airflow.sdk import get_current_context
 
         from pipeline.backfill.run import list_files as files_of
+        from pipeline.nightly import stages
 
         params = get_current_context()["params"]
-        return files_of(params["files"], params["months"], params["cc_news_base"])
+        with stages.fails_at_once_on_bad_configuration():  # a `months` param that is no month range
+            return files_of(params["files"], params["months"], params["cc_news_base"])
 
     @task(
         doc_md="Read one WARC file into news.pages (resumes at its recorded offset). Fails alone.",
@@ -126,29 +136,35 @@ def news_backfill() -> None:
                              all_hosts=bool(context["params"]["all_hosts"]), database_url=target.database_url)
 
     @task(doc_md="Clean every page not yet extracted into an article.", trigger_rule="all_done")
-    def extract(run: int) -> dict:
+    def extract(run: int | None) -> dict:
         from pipeline.nightly import stages
 
+        stages.skip_unless_started(run)
         target = _configure()
         with stages.dag_run_lock(_holder("extract"), url=target.database_url):
             return stages.extract_pages(sources_path=target.sources_path, url=target.database_url)
 
     @task(doc_md="Fingerprint new articles and link copies to originals, across all history.",
           trigger_rule="all_done")
-    def dedup(run: int) -> dict:
+    def dedup(run: int | None) -> dict:
         from pipeline.nightly import stages
 
+        stages.skip_unless_started(run)
         target = _configure()
         with stages.dag_run_lock(_holder("dedup"), url=target.database_url):
             return stages.deduplicate(run_id=run, url=target.database_url)
 
     @task(doc_md="Store the run's report and close the run row; failed when any file failed.",
           trigger_rule="all_done")
-    def report(run: int) -> dict:
+    def report(run: int | None) -> dict:
         from airflow.sdk import get_current_context
+        from airflow.sdk.exceptions import AirflowFailException
 
         from pipeline.nightly import stages
 
+        if not run:  # migrate or start_run failed: no run row to close, their log says why
+            raise AirflowFailException("the backfill did not start: migrate or start_run failed "
+                                       "(its log names the reason)")
         target = _configure()
         context = get_current_context()
         states = context["ti"].get_task_states(dag_id=context["dag"].dag_id, run_ids=[context["run_id"]])

@@ -6,8 +6,6 @@ Thin by design: every task calls one `pipeline.nightly.stages` function, the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from airflow.sdk import CronTriggerTimetable, Param, dag, task
@@ -90,21 +88,12 @@ def _failed_steps(sources: list[str]) -> list[str]:
     return steps
 
 
-@contextmanager
-def _fails_at_once_on_bad_configuration() -> Iterator[None]:
-    """A bad configuration (pipeline.errors.ConfigError: a missing or invalid sources file, a
-    database param naming no database, a demo database on a scheduled night, a bad NEWSCORPUS_*
-    setting or an unwritable NEWSCORPUS_WARC_DIR) is not fixed by
-    waiting: the task fails at once with the reason, not after its retries (a trial waited 15
-    minutes for two retries of a missing sources file)."""
-    from airflow.sdk.exceptions import AirflowFailException
+def _fails_at_once_on_bad_configuration():  # noqa: ANN202 - a context manager
+    """A bad configuration fails the task at once, not after its retries
+    (pipeline.nightly.stages.fails_at_once_on_bad_configuration, shared with news_backfill)."""
+    from pipeline.nightly import stages
 
-    from pipeline.errors import ConfigError
-
-    try:
-        yield
-    except ConfigError as error:
-        raise AirflowFailException(str(error)) from None
+    return stages.fails_at_once_on_bad_configuration()
 
 
 def _started(run: dict | None) -> None:

@@ -19,9 +19,8 @@ import sys
 from collections.abc import Sequence
 
 from pipeline import paths
-from pipeline.airflow_stack import stack_env
+from pipeline.airflow_stack import failure, stack_env
 from pipeline.errors import NewscorpusError
-from pipeline.terminal import one_line
 
 PROG = "python -m pipeline.airflow_cli"
 
@@ -48,12 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fail(exc: NewscorpusError | OSError) -> int:
     """One line on stderr (CONTRACT.md), no traceback, for what stops the stack's environment
-    before airflow runs: an embedded server for the metadata database that cannot start (an
-    unusable NEWSCORPUS_HOME: ConfigError, exit 2; DatabaseUnavailable, exit 1), or a home whose
-    secrets file cannot be written (OSError, exit 1)."""
-    text = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)
-    print(f"{PROG}: error: {one_line(text) or type(exc).__name__}", file=sys.stderr, flush=True)
-    return getattr(exc, "exit_code", 1)
+    before airflow runs (pipeline.airflow_stack.failure: its line and exit code)."""
+    line, code = failure(exc)
+    print(f"{PROG}: error: {line}", file=sys.stderr, flush=True)
+    return code
 
 
 if __name__ == "__main__":

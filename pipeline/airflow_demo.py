@@ -3,7 +3,8 @@
 Serves the sample web on 127.0.1.x, logs in to the API server with the generated admin
 password, triggers `news_nightly` with the params `sources` (the sample web's sources file) and
 `database` (`newscorpus_airflow_demo`, created on the configured server), and follows the run
-until it ends, printing each task instance as the UI shows it. Sample outlets therefore never
+until it ends, printing each task instance as the UI shows it, and, while the run waits queued
+behind another run of news_nightly (one run at a time), which run that is. Sample outlets therefore never
 mix with a real corpus. Exit code: 0 when the night succeeded, 1 when it failed, 2 when Airflow
 is not running (start `make airflow` first) or the sample web's port is taken.
 
@@ -59,6 +60,26 @@ def unpause(client: Client) -> bool:
     return True
 
 
+def running_ahead(client: Client, run_id: str) -> list[str]:
+    """The other runs of news_nightly now running (sorted ids): a queued `run_id` waits for them,
+    the DAG runs one night at a time (max_active_runs=1, dags/news_nightly.py)."""
+    listed = client.call("GET", "/api/v2/dags/news_nightly/dagRuns?state=running&limit=100")
+    return sorted(run["dag_run_id"] for run in listed["dag_runs"]
+                  if run["state"] == "running" and run["dag_run_id"] != run_id)
+
+
+def note_queue(client: Client, run_id: str, state: str, said: list[str]) -> list[str]:
+    """Say (one line) why the demo's run is not starting: while it is queued behind another run of
+    news_nightly, name that run, once, and again only when the runs ahead change (a trial sat 21
+    minutes without a line behind a night already running). `said` is what the last call
+    returned; returns the runs it is queued behind now."""
+    ahead = running_ahead(client, run_id) if state == "queued" else []
+    if ahead and ahead != said:
+        print(f"airflow-demo: run {run_id} is queued behind news_nightly run(s) {', '.join(ahead)} "
+              "(one run at a time); it starts when they end", flush=True)
+    return ahead
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.airflow_demo", description=__doc__.split("\n")[0])
     parser.add_argument("--home", type=Path, default=Path(os.environ.get("AIRFLOW_HOME") or paths.REPO_ROOT / ".airflow"))
@@ -101,10 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"airflow-demo: sample web on {', '.join(web.base_urls.values())}")
         print(f"airflow-demo: triggered news_nightly run {run_id} with conf {json.dumps(conf)}")
         print(f"airflow-demo: follow it in the UI: {base}/dags/news_nightly/runs/{run_id}")
-        state, seen, deadline = "queued", {}, time.monotonic() + RUN_TIMEOUT_S
+        state, seen, ahead, deadline = "queued", {}, [], time.monotonic() + RUN_TIMEOUT_S
         while state not in ("success", "failed") and time.monotonic() < deadline:
             time.sleep(3)
             state = client.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{run_id}")["state"]
+            ahead = note_queue(client, run_id, state, ahead)
             listed = client.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{run_id}/taskInstances?limit=100")
             for ti in listed["task_instances"]:
                 key = (ti["task_id"], ti["rendered_map_index"] or "")

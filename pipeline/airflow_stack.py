@@ -23,8 +23,10 @@ Here:
 5. SIGINT/SIGTERM stops every component it started (SIGTERM, then SIGKILL after a grace).
 
 Each component's output is copied to stdout with its name in front, like standalone does.
-Exit code: 0 after a requested stop, 1 when a component died or the API never became ready,
-2 for bad usage (a port already taken).
+Exit code: 0 after a requested stop, 1 when a component died, the API never became ready or the
+embedded PostgreSQL for the metadata database could not start, 2 for bad usage or configuration
+(a port already taken, an unusable NEWSCORPUS_HOME); a failure is one line on stderr, no
+traceback (CONTRACT.md).
 """
 
 from __future__ import annotations
@@ -85,6 +87,12 @@ def shared_secrets(home: Path) -> dict[str, str]:
 
 
 METADATA_DATABASE = "airflow"
+# Airflow's `dags` commands import airflow.utils.dot_renderer, which warns (UserWarning) on each
+# call that the optional graphviz package is missing: noise on every `make airflow-cli ARGS="dags
+# …"`, since only `airflow dags show --save/--imgcat` renders a graph. A PYTHONWARNINGS filter
+# (Python's -W syntax, action:message:category; the message matches the warning's start) silences
+# that one warning and nothing else.
+GRAPHVIZ_WARNING_FILTER = "ignore:Could not import graphviz:UserWarning"
 
 
 def metadata_url(env: dict[str, str]) -> str:
@@ -120,6 +128,8 @@ def stack_env(home: Path, host: str, port: int, base: dict[str, str] | None = No
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(_free_port_number(host)),
         PYTHONPATH=os.pathsep.join(filter(None, [str(paths.REPO_ROOT), env.get("PYTHONPATH")])),
     )
+    if GRAPHVIZ_WARNING_FILTER not in env.get("PYTHONWARNINGS", "").split(","):
+        env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), GRAPHVIZ_WARNING_FILTER]))
     # standalone's components are `airflow ...` processes: the venv's bin must come first
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
@@ -244,6 +254,18 @@ class StackError(RuntimeError):
     """A component could not be started."""
 
 
+def failure(exc: BaseException) -> tuple[str, int]:
+    """(one line, exit code) for what stops the stack's environment before airflow runs, shared
+    with pipeline.airflow_cli: an embedded server for the metadata database that cannot start (an
+    unusable NEWSCORPUS_HOME: ConfigError, exit 2; DatabaseUnavailable, exit 1; the exit codes of
+    pipeline.errors), a home whose secrets file cannot be written (OSError, exit 1), or a
+    component that did not start (StackError, exit 1). CONTRACT.md: one line, no traceback."""
+    from pipeline.terminal import one_line
+
+    text = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return one_line(text) or type(exc).__name__, getattr(exc, "exit_code", 1)
+
+
 def _free_port_number(host: str) -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
@@ -259,6 +281,13 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
+def _fail(exc: BaseException) -> int:
+    """Print `failure(exc)`'s line on stderr; its exit code."""
+    line, code = failure(exc)
+    print(f"airflow_stack: {line}", file=sys.stderr, flush=True)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.airflow_stack", description=__doc__.split("\n")[0])
     parser.add_argument("--home", type=Path, default=Path(os.environ.get("AIRFLOW_HOME") or paths.REPO_ROOT / ".airflow"),
@@ -271,7 +300,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"airflow_stack: {args.host}:{args.port} is already in use; pick another with --port "
               "(or `make airflow AIRFLOW_PORT=...`)", file=sys.stderr)
         return 2
-    stack = Stack(home, args.host, args.port, sys.stdout)
+    from pipeline.errors import NewscorpusError
+
+    try:
+        stack = Stack(home, args.host, args.port, sys.stdout)
+    except (NewscorpusError, OSError) as exc:  # the metadata database's server, the secrets file
+        return _fail(exc)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:  # noqa: ARG001
@@ -282,9 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         stack.start()
         return stack.watch(stop)
-    except StackError as exc:
-        print(f"airflow_stack: {exc}", file=sys.stderr)
-        return 1
+    except (StackError, NewscorpusError, OSError) as exc:
+        return _fail(exc)
     finally:
         stack.stop()
 

@@ -226,6 +226,29 @@ def test_shared_secrets_are_made_once_and_private(tmp_path: Path) -> None:
     assert shared_secrets(tmp_path) == first  # a restart keeps them (stored connections stay readable)
 
 
+def _stack_failure(env: dict[str, str], home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.airflow_stack", "--home", str(home),
+                           "--port", str(_free_port())], capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_make_airflow_says_in_one_line_why_it_cannot_start(tmp_path: Path) -> None:
+    """`make airflow` before any component starts (CONTRACT.md: one line on stderr, no traceback):
+    an embedded server for the metadata database that cannot start because NEWSCORPUS_HOME is
+    unusable is bad configuration (exit 2, pipeline.errors.ConfigError), an AIRFLOW_HOME whose
+    secrets file cannot be written a run-time failure (exit 1). As `make airflow-cli`
+    (tests/test_review2_airflow_cli.py)."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__DATABASE", "NEWSCORPUS_DATABASE"))}
+    for bad_env, home, code in (({**env, "NEWSCORPUS_HOME": str(a_file / "home")}, tmp_path / "af", 2),
+                                (env, a_file / "af", 1)):
+        result = _stack_failure(bad_env, home)
+        assert "Traceback" not in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert result.stderr.startswith("airflow_stack: ") and str(a_file) in result.stderr, result.stderr
+        assert result.returncode == code, result.stderr
+
+
 def test_the_admin_password_file_is_private(airflow_api: Api) -> None:
     """The simple auth manager's generated admin password: readable by its owner only, like the
     shared secrets (Airflow writes it 0644 under the default umask; trial)."""
@@ -322,6 +345,66 @@ def test_a_night_marked_failed_through_the_api_is_closed_as_interrupted_by_the_n
     assert rows[0][:2] == (f"airflow:news_nightly:{first}", "interrupted")
     assert f"Airflow DAG run {first} ended failed without closing it" in rows[0][2]
     assert rows[1][1] in ("succeeded", "failed")  # the next night closed its own row
+
+
+def _mark_failed(api: Api, run_id: str) -> None:
+    """PATCH a run failed; retried: the API server can meet the scheduler's lock on the run's
+    rows (an HTTP 500 from the database, seen when the run was between two tasks)."""
+    for attempt in range(5):
+        try:
+            api.call("PATCH", f"/api/v2/dags/news_nightly/dagRuns/{run_id}", {"state": "failed"})
+            return
+        except urllib.error.HTTPError as exc:
+            if exc.code != 500 or attempt == 4:
+                raise
+            time.sleep(3)
+
+
+def test_make_airflow_demo_says_once_which_run_its_queued_run_waits_for(
+    airflow_api: Api, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """news_nightly runs one night at a time: a run triggered while another works stays queued.
+    `make airflow-demo`'s wait (pipeline.airflow_demo.note_queue, called in its polling loop) names
+    the run ahead in one line, and says nothing more while that does not change."""
+    from pipeline.airflow_demo import Client, note_queue
+
+    silent = _Silent()
+    ahead = queued = None
+    try:
+        hanging = tmp_path / "hanging.yaml"
+        hanging.write_text(yaml.safe_dump({
+            "settings": {"NEWSCORPUS_ALLOW_NETWORKS": ["127.0.0.0/8"], "DOWNLOAD_TIMEOUT": 600,
+                         "RETRY_TIMES": 0},
+            "sources": [{"name": "silent-outlet", "outlet": "Silent Outlet", "kind": "tabloid",
+                         "domains": ["127.0.0.1"], "feeds": [f"http://127.0.0.1:{silent.port}/feed.xml"]}],
+        }))
+        database = f"airflow_queue_{os.getpid()}"
+        ahead = airflow_api.trigger({"sources": str(hanging), "database": database})
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while "running" not in {state for task, _, state in airflow_api.task_instances(ahead)
+                                if task == "crawl_source"}:  # working, and for long
+            assert time.monotonic() < deadline, f"crawl_source of {ahead} never ran"
+            time.sleep(2)
+        # quick once it runs: its sources file does not exist (start_run fails at once)
+        queued = airflow_api.trigger({"sources": str(tmp_path / "none.yaml"), "database": database})
+        client = Client(airflow_api.base, airflow_api.home)  # type: ignore[attr-defined]
+        state = client.call("GET", f"/api/v2/dags/news_nightly/dagRuns/{queued}")["state"]
+        assert state == "queued"
+        capsys.readouterr()
+        said = note_queue(client, queued, state, [])
+        said = note_queue(client, queued, state, said)
+        lines = capsys.readouterr().out.splitlines()
+        assert said == [ahead]
+        assert len(lines) == 1 and queued in lines[0] and ahead in lines[0], lines
+    finally:
+        # never leave a run going: the later tests' runs would queue behind it
+        if ahead:
+            _mark_failed(airflow_api, ahead)
+            airflow_api.wait(ahead)
+        silent.close()
+        if queued:
+            assert airflow_api.wait(queued) == "failed"
+    assert note_queue(client, queued, "failed", said) == [] and capsys.readouterr().out == ""
 
 
 def test_operators_view_of_a_good_night_and_a_night_with_a_dead_source(

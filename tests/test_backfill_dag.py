@@ -75,3 +75,55 @@ def test_backfill_dag_maps_one_task_per_file(airflow_home: Path, database_url: s
     assert query(database_url, "select trigger, status from news.crawl_runs") == [("backfill", "succeeded")]
     assert query(database_url, "select count(*) from news.backfill_files where status = 'done'") == [(2,)]
     assert query(database_url, "select count(*) from news.articles")[0][0] >= 20
+
+
+# dag.test with one quick retry per task (no delay): a task that fails at once has one try, one
+# retried after a plain error has two
+FAIL_FAST_TEST = """
+import json, sys
+from datetime import timedelta
+from airflow.dag_processing.dagbag import DagBag
+dag = DagBag(dag_folder=sys.argv[1]).dags["news_backfill"]
+for task in dag.tasks:
+    task.retries, task.retry_delay, task.retry_exponential_backoff = 1, timedelta(0), False
+run = dag.test(run_conf=json.loads(sys.argv[2]))
+print(json.dumps({"state": run.state,
+                  "tis": [[ti.task_id, ti.state, ti.try_number] for ti in run.get_task_instances()]}))
+"""
+
+
+def _backfill_run(conf: dict, env: dict[str, str]) -> tuple[str, dict[str, tuple[str, int]]]:
+    """dag.test of news_backfill in its own interpreter (see above): the run's state and each
+    task's (state, try number)."""
+    child = subprocess.run([sys.executable, "-c", FAIL_FAST_TEST, str(REPO / "dags"), json.dumps(conf)],
+                           capture_output=True, text=True, timeout=900, env=env)
+    lines = [line for line in child.stdout.splitlines() if line.startswith('{"state"')]
+    assert child.returncode == 0 and lines, child.stdout[-3000:] + child.stderr[-3000:]
+    result = json.loads(lines[-1])
+    return result["state"], {task: (state, tries) for task, state, tries in result["tis"]}
+
+
+def test_a_bad_configuration_fails_the_backfill_at_once_without_its_retries(
+    airflow_home: Path, pg_server_url: str, template_database_url: str, tmp_path: Path
+) -> None:
+    """As news_nightly (tests/test_dag.py): waiting does not fix a bad configuration, so the task
+    that meets it fails on its first try (AirflowFailException), the tasks after it that run
+    anyway (trigger rule all_done) are skipped instead of retrying the same error, and no run
+    row is opened. A missing sources file fails start_run; a bad NEWSCORPUS_* setting fails
+    migrate, before any database work."""
+    from tests.plugins.database import new_database
+
+    url = new_database(pg_server_url)
+    conf = {"files": [str(tmp_path / "none.warc.gz")], "database": url}
+    env = dict(os.environ)
+    state, tasks = _backfill_run({**conf, "sources": str(tmp_path / "no-such-sources.yaml")}, env)
+    assert state == "failed"
+    assert tasks["start_run"] == ("failed", 1), tasks
+    assert tasks["extract"][0] == tasks["dedup"][0] == "skipped", tasks
+    assert tasks["report"] == ("failed", 1), tasks
+    assert query(url, "select count(*) from news.crawl_runs") == [(0,)]
+
+    state, tasks = _backfill_run(conf, {**env, "NEWSCORPUS_WARC_PG_BODIES": "perhaps"})
+    assert state == "failed"
+    assert tasks["migrate"] == ("failed", 1), tasks
+    assert tasks["report"] == ("failed", 1), tasks

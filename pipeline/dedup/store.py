@@ -449,15 +449,8 @@ def store_matches(conn: Conn, matches: list[Match]) -> None:
     on), replacing a stored row of the same pair (a match kept from an earlier version)."""
     if not matches:
         return
+    delete_matches(conn, [(m.article_id, m.other_id) for m in matches])
     with conn.cursor() as cur:
-        cur.execute(
-            """
-            delete from news.dedup_matches as m
-            using unnest(%s::bigint[], %s::bigint[]) as v (article_id, other_id)
-            where m.article_id = v.article_id and m.other_id = v.other_id
-            """,
-            ([m.article_id for m in matches], [m.other_id for m in matches]),
-        )
         _copy_binary(cur, "news.dedup_matches (article_id, other_id, jaccard, containment, method,"
                           " evidence, article_text_hash, other_text_hash)",
                      map(_match_row, {(m.article_id, m.other_id): m for m in matches}.values()))

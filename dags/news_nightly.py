@@ -88,24 +88,6 @@ def _failed_steps(sources: list[str]) -> list[str]:
     return steps
 
 
-def _fails_at_once_on_bad_configuration():  # noqa: ANN202 - a context manager
-    """A bad configuration fails the task at once, not after its retries
-    (pipeline.nightly.stages.fails_at_once_on_bad_configuration, shared with news_backfill)."""
-    from pipeline.nightly import stages
-
-    return stages.fails_at_once_on_bad_configuration()
-
-
-def _started(run: dict | None) -> None:
-    """Skip a task of a night that did not start. extract runs after failed crawls too
-    (trigger rule all_done), so it also runs when migrate or start_run failed, with no run:
-    it then retried its own configuration error twice and report failed on None (trial)."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
-    if not run:
-        raise AirflowSkipException("the night did not start (migrate or start_run failed): nothing to do")
-
-
 @dag(
     dag_id="news_nightly",
     # Created paused: a fresh install schedules nothing until an operator unpauses news_nightly
@@ -140,7 +122,7 @@ def news_nightly() -> None:
 
         from pipeline.nightly import stages
 
-        with _fails_at_once_on_bad_configuration():
+        with stages.fails_at_once_on_bad_configuration():
             stages.check_crawl_settings()  # an unwritable NEWSCORPUS_WARC_DIR: before any database work
             target = _configure(create_database=True)
             run_type = get_current_context()["dag_run"].run_type
@@ -153,7 +135,7 @@ def news_nightly() -> None:
 
         from pipeline.nightly import stages
 
-        with _fails_at_once_on_bad_configuration():
+        with stages.fails_at_once_on_bad_configuration():
             stages.check_crawl_settings()
             target = _configure()
             sources = stages.source_names(stages.load_sources_file(target.sources_path))  # a bad file fails here
@@ -202,7 +184,7 @@ def news_nightly() -> None:
     def extract(run: dict | None) -> dict:
         from pipeline.nightly import stages
 
-        _started(run)
+        stages.skip_unless_started(run)  # migrate or start_run failed: extract runs after failed crawls too
         target = _configure()
         with stages.dag_run_lock(_holder("extract"), url=target.database_url):
             return stages.extract_pages(sources_path=target.sources_path, url=target.database_url)

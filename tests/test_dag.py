@@ -279,17 +279,13 @@ def test_a_bad_configuration_fails_a_task_at_once_without_its_retries(
     AirflowFailException (a failure its retries skip; a trial waited 15 minutes for two
     retries of a missing sources file), and a night with a missing sources file fails at
     start_run, naming the file."""
-    import importlib.util
-
     from airflow.sdk.exceptions import AirflowFailException
 
     from pipeline.errors import ConfigError
+    from pipeline.nightly import stages
 
-    spec = importlib.util.spec_from_file_location("news_nightly_module", REPO / "dags" / "news_nightly.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     with pytest.raises(AirflowFailException, match="no such file"):
-        with module._fails_at_once_on_bad_configuration():
+        with stages.fails_at_once_on_bad_configuration():
             raise ConfigError("no such file: sources.yaml")
 
     dag = _dag(airflow_home)

@@ -126,10 +126,10 @@ def fails_at_once_on_bad_configuration() -> Iterator[None]:
 
 
 def skip_unless_started(run: object) -> None:
-    """Skip a DAG task whose run did not start: news_backfill's extract and dedup (trigger rule
-    all_done) run when migrate or start_run failed too, with no run, and would retry the same
-    configuration error (news_nightly's extract met this in a trial; its `_started` is the same
-    check)."""
+    """Skip a DAG task whose run did not start: extract (trigger rule all_done, so it runs after
+    failed crawls) and news_backfill's dedup also run when migrate or start_run failed, with no
+    run, and retried the same configuration error (a trial: a night with a missing sources file
+    lasted 23 minutes). Used by news_nightly and news_backfill."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     if not run:

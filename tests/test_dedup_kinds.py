@@ -35,6 +35,13 @@ def _matches(conn) -> dict[tuple[int, int], tuple[str, dict]]:
     return {**found, **{(b, a): v for (a, b), v in found.items()}}
 
 
+def _update(conn, article_id: int, text: str) -> None:
+    """A new version of an article's text, as extract stores it (text and its hash)."""
+    with conn, conn.cursor() as cur:
+        cur.execute("update news.articles set text = %s, text_hash = sha256(convert_to(%s, 'UTF8'))"
+                    " where article_id = %s", (text, text, article_id))
+
+
 def _together(conn, *ids: int) -> bool:
     stored = stored_clusters(conn)
     return len({stored[i][0] for i in ids}) == 1
@@ -182,6 +189,16 @@ def test_standard_sentences_recurring_across_many_articles_never_link(conn) -> N
     assert len({c for c, _ in stored_clusters(conn).values()}) == len(ids)
 
 
+# the wire rewrites its story at the same URL: four new sentences, one of the first version's
+UPDATED_WIRE_STORY = "\n".join([
+    "Repairs to the cracked steel gate at the Carrow Point tidal barrier began on Wednesday.",
+    "Welders worked from a floating platform while the river was at low tide, the operator said.",
+    "The gate is expected to be back in full service by the end of next week after load tests.",
+    "The environment minister visited the site and promised a review of how barriers are inspected.",
+    WIRE_STORY[1],
+])
+
+
 # --- versions: an original updated after it was copied keeps its copy --------------------
 
 def test_copy_stays_linked_when_its_original_is_updated(conn) -> None:
@@ -194,17 +211,7 @@ def test_copy_stays_linked_when_its_original_is_updated(conn) -> None:
     dedup(conn)
     wire, tab = ids["https://wire.example/barrier"], ids["https://tab.example/barrier"]
     assert _together(conn, wire, tab)
-    # the wire rewrites its story at the same URL: little of the first version is left
-    updated = "\n".join([
-        "Repairs to the cracked steel gate at the Carrow Point tidal barrier began on Wednesday.",
-        "Welders worked from a floating platform while the river was at low tide, the operator said.",
-        "The gate is expected to be back in full service by the end of next week after load tests.",
-        "The environment minister visited the site and promised a review of how barriers are inspected.",
-        WIRE_STORY[1],
-    ])
-    with conn, conn.cursor() as cur:
-        cur.execute("update news.articles set text = %s, text_hash = sha256(convert_to(%s, 'UTF8'))"
-                    " where article_id = %s", (updated, updated, wire))
+    _update(conn, wire, UPDATED_WIRE_STORY)  # little of the first version is left
     summary = dedup(conn)
     assert summary.articles_fingerprinted == 1
     assert _together(conn, wire, tab)
@@ -232,10 +239,7 @@ def test_a_url_reused_for_another_story_does_not_keep_the_old_story_s_copies(con
     dedup(conn)
     wire, tab = ids["https://wire.example/latest"], ids["https://tab.example/barrier"]
     assert _together(conn, wire, tab)
-    other = "\n".join(INCIDENTS[:6])  # the same URL, now another story
-    with conn, conn.cursor() as cur:
-        cur.execute("update news.articles set text = %s, text_hash = sha256(convert_to(%s, 'UTF8'))"
-                    " where article_id = %s", (other, other, wire))
+    _update(conn, wire, "\n".join(INCIDENTS[:6]))  # the same URL, now another story
     dedup(conn)
     assert not _together(conn, wire, tab)
     assert _matches(conn) == {}
@@ -257,10 +261,8 @@ def test_a_match_kept_for_an_updated_original_is_dropped_when_its_copy_changed_t
         wire, tab = ids["https://wire.example/barrier"], ids["https://tab.example/barrier"]
         assert _together(conn, wire, tab)
         corrected = original + "\nCorrection: the barrier was built in 1982, not 1983."
-        with conn, conn.cursor() as cur:
-            for article_id, text in ((wire, corrected), (tab, unrelated)):
-                cur.execute("update news.articles set text = %s, text_hash = sha256(convert_to(%s, 'UTF8'))"
-                            " where article_id = %s", (text, text, article_id))
+        _update(conn, wire, corrected)
+        _update(conn, tab, unrelated)
         dedup(conn, batch_size=batch_size)
         assert not _together(conn, wire, tab), batch_size
         assert _matches(conn) == {}, batch_size

@@ -10,21 +10,8 @@ ten outlets (verify.SYNDICATED_SENTENCES)."""
 from __future__ import annotations
 
 from pipeline.dedup import dedup
-from tests.test_dedup_kinds import INCIDENTS, WIRE_STORY, _load, _matches, _together
-
-UPDATED = "\n".join([
-    "Repairs to the cracked steel gate at the Carrow Point tidal barrier began on Wednesday.",
-    "Welders worked from a floating platform while the river was at low tide, the operator said.",
-    "The gate is expected to be back in full service by the end of next week after load tests.",
-    "The environment minister visited the site and promised a review of how barriers are inspected.",
-    WIRE_STORY[1],
-])
-
-
-def _update(conn, article_id: int, text: str) -> None:
-    with conn, conn.cursor() as cur:
-        cur.execute("update news.articles set text = %s, text_hash = sha256(convert_to(%s, 'UTF8'))"
-                    " where article_id = %s", (text, text, article_id))
+from tests.test_dedup_kinds import (INCIDENTS, UPDATED_WIRE_STORY, WIRE_STORY, _load, _matches, _together,
+                                    _update)
 
 
 def test_widely_copied_original_updated_keeps_its_copies(conn) -> None:
@@ -43,7 +30,7 @@ def test_widely_copied_original_updated_keeps_its_copies(conn) -> None:
     wire = ids["https://wire.example/barrier"]
     copies = [ids[f"https://tab{i}.example/barrier"] for i in range(10)]
     assert _together(conn, wire, *copies)
-    _update(conn, wire, UPDATED)
+    _update(conn, wire, UPDATED_WIRE_STORY)
     dedup(conn)
     assert _together(conn, wire, *copies)  # got: the wire alone, its ten copies in a cluster of their own
 

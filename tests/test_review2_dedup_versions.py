@@ -4,8 +4,7 @@ an updated original keeps the copies of its earlier version only when the new ve
 from __future__ import annotations
 
 from pipeline.dedup import dedup
-from tests.test_dedup_kinds import INCIDENTS, WIRE_STORY, _load, _matches, _together
-from tests.test_dedup_review_versions import _update
+from tests.test_dedup_kinds import INCIDENTS, WIRE_STORY, _load, _matches, _together, _update
 
 
 def _original_and_copy(conn, copy_text: str, original_text: str | None = None):

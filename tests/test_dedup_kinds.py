@@ -199,18 +199,29 @@ UPDATED_WIRE_STORY = "\n".join([
 ])
 
 
+# a tabloid's copy of the wire story: its first 8 sentences and a line of its own
+WIRE_COPY = "\n".join(WIRE_STORY[:8]) + "\nThe minister is expected to visit next week."
+
+
+def _linked_original_and_copy(conn, original_text: str | None = None,
+                              copy_text: str = WIRE_COPY) -> tuple[int, int]:
+    """A wire original (WIRE_STORY unless given) and a tabloid copy, deduplicated and linked:
+    (wire id, copy id)."""
+    ids = _load(conn, [
+        ("https://wire.example/latest", "wire", "Wire", "wire", "2026-11-20T08:00:00Z",
+         original_text or "\n".join(WIRE_STORY)),
+        ("https://tab.example/barrier", "tab", "Tab", "tabloid", "2026-11-20T09:00:00Z", copy_text),
+    ])
+    dedup(conn)
+    wire, tab = ids["https://wire.example/latest"], ids["https://tab.example/barrier"]
+    assert _together(conn, wire, tab), _matches(conn)
+    return wire, tab
+
+
 # --- versions: an original updated after it was copied keeps its copy --------------------
 
 def test_copy_stays_linked_when_its_original_is_updated(conn) -> None:
-    original = "\n".join(WIRE_STORY)
-    copy = "\n".join(WIRE_STORY[:8]) + "\nThe minister is expected to visit next week."
-    ids = _load(conn, [
-        ("https://wire.example/barrier", "wire", "Wire", "wire", "2026-11-20T08:00:00Z", original),
-        ("https://tab.example/barrier", "tab", "Tab", "tabloid", "2026-11-20T09:00:00Z", copy),
-    ])
-    dedup(conn)
-    wire, tab = ids["https://wire.example/barrier"], ids["https://tab.example/barrier"]
-    assert _together(conn, wire, tab)
+    wire, tab = _linked_original_and_copy(conn)
     _update(conn, wire, UPDATED_WIRE_STORY)  # little of the first version is left
     summary = dedup(conn)
     assert summary.articles_fingerprinted == 1
@@ -230,15 +241,7 @@ def test_a_url_reused_for_another_story_does_not_keep_the_old_story_s_copies(con
     """A site reuses an article's URL for another story: the copies of the first story are
     not copies of the new one (the earlier version vouches only for a new version of the same
     story: verify.same_story; review)."""
-    original = "\n".join(WIRE_STORY)
-    copy = "\n".join(WIRE_STORY[:8]) + "\nThe minister is expected to visit next week."
-    ids = _load(conn, [
-        ("https://wire.example/latest", "wire", "Wire", "wire", "2026-11-20T08:00:00Z", original),
-        ("https://tab.example/barrier", "tab", "Tab", "tabloid", "2026-11-20T09:00:00Z", copy),
-    ])
-    dedup(conn)
-    wire, tab = ids["https://wire.example/latest"], ids["https://tab.example/barrier"]
-    assert _together(conn, wire, tab)
+    wire, tab = _linked_original_and_copy(conn)
     _update(conn, wire, "\n".join(INCIDENTS[:6]))  # the same URL, now another story
     dedup(conn)
     assert not _together(conn, wire, tab)

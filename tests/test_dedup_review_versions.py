@@ -10,8 +10,8 @@ ten outlets (verify.SYNDICATED_SENTENCES)."""
 from __future__ import annotations
 
 from pipeline.dedup import dedup
-from tests.test_dedup_kinds import (INCIDENTS, UPDATED_WIRE_STORY, WIRE_STORY, _load, _matches, _together,
-                                    _update)
+from tests.test_dedup_kinds import (INCIDENTS, UPDATED_WIRE_STORY, WIRE_STORY, _linked_original_and_copy, _load,
+                                    _matches, _together, _update)
 
 
 def test_widely_copied_original_updated_keeps_its_copies(conn) -> None:
@@ -41,15 +41,7 @@ def test_reused_url_sharing_only_the_site_s_sign_off_does_not_keep_old_copies(co
     small or new site): the old check (version against version) saw a shared non-standard long sentence."""
     sign_off = ("Wire Daily is an independent newsroom funded by its readers and you can support"
                 " our local journalism by subscribing today.")
-    original = "\n".join(WIRE_STORY) + "\n" + sign_off
-    copy = "\n".join(WIRE_STORY[:8]) + "\nThe minister is expected to visit next week."
-    ids = _load(conn, [
-        ("https://wire.example/latest", "wire", "Wire", "wire", "2026-11-20T08:00:00Z", original),
-        ("https://tab.example/barrier", "tab", "Tab", "tabloid", "2026-11-20T09:00:00Z", copy),
-    ])
-    dedup(conn)
-    wire, tab = ids["https://wire.example/latest"], ids["https://tab.example/barrier"]
-    assert _together(conn, wire, tab)
+    wire, tab = _linked_original_and_copy(conn, "\n".join(WIRE_STORY) + "\n" + sign_off)
     _update(conn, wire, "\n".join(INCIDENTS[:6]) + "\n" + sign_off)  # another story
     dedup(conn)
     assert not _together(conn, wire, tab), _matches(conn)

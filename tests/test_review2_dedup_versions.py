@@ -4,26 +4,13 @@ an updated original keeps the copies of its earlier version only when the new ve
 from __future__ import annotations
 
 from pipeline.dedup import dedup
-from tests.test_dedup_kinds import INCIDENTS, WIRE_STORY, _load, _matches, _together, _update
-
-
-def _original_and_copy(conn, copy_text: str, original_text: str | None = None):
-    ids = _load(conn, [
-        ("https://wire.example/latest", "wire", "Wire", "wire", "2026-11-20T08:00:00Z",
-         original_text or "\n".join(WIRE_STORY)),
-        ("https://tab.example/barrier", "tab", "Tab", "tabloid", "2026-11-20T09:00:00Z", copy_text),
-    ])
-    dedup(conn)
-    wire, tab = ids["https://wire.example/latest"], ids["https://tab.example/barrier"]
-    assert _together(conn, wire, tab), _matches(conn)
-    return wire, tab
+from tests.test_dedup_kinds import INCIDENTS, WIRE_STORY, _linked_original_and_copy, _matches, _together, _update
 
 
 def test_url_reused_for_a_short_other_story_drops_old_copies(conn) -> None:
     """The stub rule is meant for an earlier version too short to tell (a breaking stub filled in);
     here the copy is a full story and the new version a short different one: nothing is shared."""
-    copy = "\n".join(WIRE_STORY[:8]) + "\nThe minister is expected to visit next week."
-    wire, tab = _original_and_copy(conn, copy)
+    wire, tab = _linked_original_and_copy(conn)
     _update(conn, wire, "Breaking: a fire has broken out at a warehouse on Harbour Street. More to follow.")
     dedup(conn)
     assert not _together(conn, wire, tab), _matches(conn)
@@ -35,7 +22,7 @@ def test_url_reused_sharing_only_a_republication_notice_drops_old_copies(conn) -
     notice = ("This story was written by the Wire news agency and is republished here under licence"
               " with the permission of the publisher.")
     copy = "\n".join(WIRE_STORY[:8]) + "\n" + notice
-    wire, tab = _original_and_copy(conn, copy, "\n".join(WIRE_STORY) + "\n" + notice)
+    wire, tab = _linked_original_and_copy(conn, "\n".join(WIRE_STORY) + "\n" + notice, copy)
     _update(conn, wire, "\n".join(INCIDENTS[:6]) + "\n" + notice)
     dedup(conn)
     assert not _together(conn, wire, tab), _matches(conn)
